@@ -1,0 +1,142 @@
+"""The ``tender`` command: Flask's CLI with Tender's own commands added.
+
+``tender db upgrade`` (Flask-Migrate), ``tender run`` (development server),
+``tender demo``, ``tender users create``, ``tender workflow check|graph``,
+``tender audit verify``; evaluation, reminders and audit exports register
+their own commands here too.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from tender.domain.guards import KNOWN_GUARDS
+from tender.domain.roles import parse_role
+from tender.domain.workflow_definition import load_definition
+from tender.domain.yaml_source import DefinitionError
+
+
+def _create_app(*_args) -> Flask:
+    from tender import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli = FlaskGroup(create_app=_create_app, add_version_option=True, set_debug_flag=False,
+                     help="Tender: procurement and tender-evaluation workflow engine.")
+    cli.main(prog_name="tender")
+
+
+@click.group("workflow")
+def workflow_group():
+    """Check procedure definitions and draw them."""
+
+
+@workflow_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def workflow_check(files):
+    """Validate workflow FILES; report file, line and field of any error."""
+    failed = False
+    for path in files:
+        try:
+            definition = load_definition(path, KNOWN_GUARDS)
+        except DefinitionError as exc:
+            click.echo(f"ERROR {exc}", err=True)
+            failed = True
+        else:
+            click.echo(f"OK {path}: {definition.title} (version {definition.version}, "
+                       f"{len(definition.stages)} stages, {len(definition.transitions)} transitions)")
+    sys.exit(1 if failed else 0)
+
+
+@workflow_group.command("graph")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True)
+@click.option("--current", default=None, help="Stage to mark as current.")
+def workflow_graph(name, fmt, current):
+    """Print the diagram of the procedure NAME (Mermaid, Graphviz DOT or SVG)."""
+    from tender.domain import workflow_diagram
+    from tender.services.procedures import registry
+
+    definitions = registry().definitions
+    if name not in definitions:
+        raise click.BadParameter(f"no procedure named '{name}'. Known: {', '.join(sorted(definitions))}",
+                                 param_hint="NAME")
+    makers = {"mermaid": workflow_diagram.to_mermaid, "dot": workflow_diagram.to_dot, "svg": workflow_diagram.to_svg}
+    click.echo(makers[fmt](definitions[name], current))
+
+
+@click.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, help="administrator, procurement_officer, evaluator, moderator, approver or legal_reviewer")
+@click.password_option("--password", confirmation_prompt=True, help="Prompted for if not given.")
+@with_appcontext
+def users_create(email, name, role, password):
+    """Create a user account."""
+    from tender.services import accounts, audit
+    from tender.services.errors import ServiceError
+
+    try:
+        user = accounts.create_user(email, name, parse_role(role), password, audit.Actor.system("tender users create"))
+    except (ValueError, ServiceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@click.command("demo")
+@click.option("--password", envvar="TENDER_DEMO_PASSWORD", default="demo-password-2022",
+              show_default=True, help="Password for every demo account.")
+@with_appcontext
+def demo_command(password):
+    """Load the Live Well Kent recommission (decision 22/00033) with demo users."""
+    from tender.demo import load_demo
+
+    created, lines = load_demo(password)
+    for line in lines:
+        click.echo(line)
+
+
+@click.group("audit")
+def audit_group():
+    """Check and export the audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the hash chain; report the first broken link by sequence number."""
+    from tender.domain.audit_chain import verify_chain
+    from tender.services import audit_query
+
+    result = verify_chain(audit_query.stream())
+    if result.ok:
+        click.echo(f"OK: {result.count} events, chain intact. Head hash {result.head_hash}.")
+        return
+    click.echo(f"BROKEN at event {result.first_broken_seq}: {result.problem}", err=True)
+    sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach Tender's commands to ``app.cli``."""
+    for command in (workflow_group, users_group, demo_command, audit_group):
+        app.cli.add_command(command)
+    try:
+        from tender.cli_evaluate import evaluate_command, rules_check_command
+    except ImportError:  # pragma: no cover - evaluation module absent
+        return
+    app.cli.add_command(evaluate_command, "evaluate")
+    rules = click.Group("rules", help="Check evaluation models.")
+    rules.add_command(rules_check_command, "check")
+    app.cli.add_command(rules)

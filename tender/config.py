@@ -1,0 +1,63 @@
+"""Configuration from the environment, with safe defaults for a laptop.
+
+Production sets ``TENDER_SECRET_KEY`` and ``DATABASE_URL``; nothing else is
+required. A development secret key is generated once and kept in the instance
+folder so that restarting the server does not log everybody out.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people paste the usual ``postgresql://`` URL; Tender talks psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def build_config(instance_path: str, environ=os.environ) -> dict:
+    """The configuration dictionary for ``app.config.update``."""
+    env = environ.get("TENDER_ENV", "production")
+    development = env in ("development", "testing")
+    default_db = "sqlite:///" + str(Path(instance_path) / "tender.db")
+    return {
+        "TENDER_ENV": env,
+        "SECRET_KEY": environ.get("TENDER_SECRET_KEY") or _instance_secret(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(environ.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": environ.get("TENDER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Sessions: 30 minutes idle, 12 hours at most, enforced on the server
+        # (tender.services.sessions); the cookie lifetime is only a backstop.
+        "SESSION_IDLE_MINUTES": int(environ.get("TENDER_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(environ.get("TENDER_SESSION_ABSOLUTE_HOURS", "12")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "SESSION_COOKIE_NAME": "tender_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Failed logins: this many per account within the window locks it for the window.
+        "LOGIN_MAX_FAILURES": int(environ.get("TENDER_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
+        # argon2id parameters; the defaults exceed OWASP ASVS 5.0 (m=19 MiB, t=2, p=1).
+        "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
+        "ARGON2_MEMORY_KIB": int(environ.get("TENDER_ARGON2_MEMORY_KIB", "65536")),
+        "ARGON2_TIME_COST": int(environ.get("TENDER_ARGON2_TIME_COST", "3")),
+        "ARGON2_PARALLELISM": int(environ.get("TENDER_ARGON2_PARALLELISM", "4")),
+    }

@@ -1,0 +1,146 @@
+"""The demo procurement: Kent County Council's Live Well Kent recommission.
+
+Facts from Kent County Council decision 22/00033 (2022): the service, the
+three funders and their annual contributions (section 10's tables divided by
+term length), the 3-year term with a 2-year extension option, the five lots
+(section 9.6) and the milestone timetable (section 9.2, whose months are
+turned into working-day dates here). The incumbent strategic partners are
+named in the 2016 committee report. The other suppliers, the people and the
+bid prices are illustrative.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tender.domain.roles import Role
+from tender.extensions import db
+from tender.models import Bid, Funder, Lot, Milestone, Procurement, SQResponse, Supplier, User
+from tender.services import accounts, audit
+from tender.services.procedures import registry
+
+REFERENCE = "KCC-22/00033"
+
+USERS = [
+    ("admin@kent.example", "Ade Administrator", Role.ADMINISTRATOR),
+    ("luke.edwards@kent.example", "Luke Edwards", Role.OFFICER),
+    ("priya.shah@kent.example", "Priya Shah", Role.OFFICER),
+    ("sam.evans@kent.example", "Sam Evans", Role.EVALUATOR),
+    ("jo.patel@kent.example", "Jo Patel", Role.EVALUATOR),
+    ("alex.morgan@kent.example", "Alex Morgan", Role.EVALUATOR),
+    ("chris.taylor@kent.example", "Chris Taylor", Role.MODERATOR),
+    ("richard.smith@kent.example", "Richard Smith", Role.APPROVER),
+    ("morgan.lee@kent.example", "Morgan Lee", Role.LEGAL),
+]
+
+LOTS = [
+    (1, "Dartford, Gravesham and Swanley Place Based Partnership Area"),
+    (2, "West Kent Place Based Partnership Area"),
+    (3, "Medway and Swale Place Based Partnership Area"),
+    (4, "East Kent Place Based Partnership Area"),
+    (5, "Kent and Medway wide: 24-hour telephone and online support"),
+]
+
+# Section 10, tables 1 and 2: initial 3-year values divided by 3.
+FUNDERS = [
+    ("Kent County Council Public Health", Decimal("2252648.50"), True),
+    ("Kent County Council Adult Social Care", Decimal("3077536.50"), False),
+    ("Kent and Medway Clinical Commissioning Group", Decimal("1488837.00"), False),
+]
+
+# Section 9.2's months as dates (working days chosen by the demo).
+TIMETABLE = {
+    "sq_published": date(2022, 4, 4),
+    "sq_deadline": date(2022, 5, 9),
+    "sq_evaluation_started": date(2022, 5, 10),
+    "itt_issued": date(2022, 6, 6),
+    "initial_tender_deadline": date(2022, 7, 11),
+    "negotiation_started": date(2022, 8, 22),
+    "final_tenders_invited": date(2022, 9, 5),
+    "final_tender_deadline": date(2022, 9, 16),
+    "award_recommended": date(2022, 9, 23),
+    "award_letters_sent": date(2022, 9, 26),
+    "contract_awarded": date(2022, 10, 10),
+    "mobilisation_started": date(2022, 10, 11),
+    "service_live": date(2023, 4, 1),
+}
+OWNERS = {"award_recommended": "richard.smith@kent.example", "sq_evaluation_started": "chris.taylor@kent.example"}
+
+SUPPLIERS = ["Porchlight", "Shaw Trust", "Kent Wellbeing Alliance CIC", "Medway Community Minds Partnership"]
+BIDDERS = SUPPLIERS[:3]
+# Illustrative annual prices per lot, per bidder (lot number -> prices in BIDDERS order).
+PRICES = {
+    1: ("1395000.00", "1420500.00", "1361250.00"),
+    2: ("1502000.00", "1478800.00", "1530000.00"),
+    3: ("1268400.00", "1301000.00", "1249900.00"),
+    4: ("1811000.00", "1790250.00", "1845500.00"),
+    5: ("642300.00", "655000.00", "629800.00"),
+}
+
+
+def _at(day: date, hour: int = 11) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+
+
+def load_demo(password: str) -> tuple[bool, list[str]]:
+    """Load the demo once; return (created?, lines to print). Loading twice changes nothing."""
+    if db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE)):
+        return False, [f"The demo procurement {REFERENCE} is already loaded."] + _logins(password)
+    actor = audit.Actor.system("tender demo")
+    users = {}
+    for email, name, role in USERS:
+        users[email] = db.session.scalar(select(User).where(User.email == email)) or \
+            accounts.create_user(email, name, role, password, actor)
+    definition = registry().definitions["competitive_procedure_with_negotiation"]
+    procurement = Procurement(
+        reference=REFERENCE,
+        title="Community Mental Health and Wellbeing Service (Live Well Kent and Medway)",
+        description="Joint recommission of the community mental health and wellbeing service by Kent County "
+                    "Council with Kent and Medway CCG and Medway Council, through a competitive procedure "
+                    "with negotiation, in five lots.",
+        procedure=definition.name, procedure_version=definition.version, regime="pcr2015_light_touch",
+        state=definition.initial, estimated_value=Decimal("34095110.00"), initial_term_years=3,
+        extension_years="2", electronic_submission=True, award_on_initial_reserved=True,
+        lead_officer_id=users["luke.edwards@kent.example"].id, created_at=_at(date(2022, 3, 31)),
+    )
+    db.session.add(procurement)
+    db.session.flush()
+    for name, amount, lead in FUNDERS:
+        db.session.add(Funder(procurement_id=procurement.id, name=name, annual_amount=amount, is_lead=lead))
+    lots = []
+    for number, title in LOTS:
+        lot = Lot(procurement_id=procurement.id, number=number, title=title,
+                  evaluation_model="community_services_quality_price_social_value")
+        db.session.add(lot)
+        lots.append(lot)
+    for position, m in enumerate(definition.milestones):
+        owner = users[OWNERS.get(m.key, "luke.edwards@kent.example")]
+        db.session.add(Milestone(procurement_id=procurement.id, key=m.key, title=m.title, position=position,
+                                 planned_date=TIMETABLE.get(m.key), owner_id=owner.id))
+    suppliers = {}
+    for name in SUPPLIERS:
+        supplier = db.session.scalar(select(Supplier).where(Supplier.name == name)) or Supplier(name=name)
+        db.session.add(supplier)
+        suppliers[name] = supplier
+    db.session.flush()
+    for offset, name in enumerate(SUPPLIERS):
+        db.session.add(SQResponse(procurement_id=procurement.id, supplier_id=suppliers[name].id,
+                                  received_at=_at(date(2022, 5, 3 + offset))))
+    for lot in lots:
+        for bidder, price in zip(BIDDERS, PRICES[lot.number]):
+            db.session.add(Bid(lot_id=lot.id, supplier_id=suppliers[bidder].id, round="initial",
+                               received_at=_at(date(2022, 7, 8)), price=Decimal(price)))
+    audit.record(actor, "procurement.created", "procurement", procurement.id, procurement_ref=REFERENCE,
+                 after={"title": procurement.title, "procedure": procurement.procedure, "regime": procurement.regime,
+                        "lots": len(LOTS), "funders": [f[0] for f in FUNDERS]})
+    db.session.commit()
+    return True, [f"Loaded the demo procurement {REFERENCE}: {len(LOTS)} lots, {len(SUPPLIERS)} candidates."] + \
+        _logins(password)
+
+
+def _logins(password: str) -> list[str]:
+    lines = ["Demo logins (password for each: " + password + "):"]
+    lines += [f"  {role.label:32} {email}" for email, _name, role in USERS]
+    return lines

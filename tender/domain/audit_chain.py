@@ -1,0 +1,397 @@
+"""The audit trail's hash chain: canonical form, event hashes and verification.
+
+Why this exists: a losing bidder can challenge an award in the High Court, and
+the council must then show who did what, when and why, and that the record has
+not been edited since. Every audit event therefore carries the SHA-256 hash of
+its own content *and* of the previous event's hash, so altering, deleting or
+reordering any event breaks the chain from that point on.
+
+The canonical form below is a public contract (see ``docs/audit-trail.md``):
+an expert instructed by the other side must be able to recompute every hash
+with ``jq -cS`` and ``sha256sum`` or a five-line Python script, without our
+code. Changing anything here changes every hash ever recorded, so the form is
+versioned (:data:`CANONICAL_FORM_VERSION`) and must never change in place.
+
+Pure module: no Flask, no SQLAlchemy, no I/O. Storage code feeds it mappings.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Name of the canonical form, recorded in every export manifest so that a
+#: reader years from now knows which rules produced the hashes.
+CANONICAL_FORM_VERSION = "tender-audit-canonical-v1"
+
+#: ``prev_hash`` of event 1: there is no previous event, and 64 zeros is
+#: obviously "nothing" to a human reader while keeping every hash the same shape.
+GENESIS_HASH = "0" * 64
+
+#: Every event has exactly these fields, always present (absent values are
+#: ``null``, never a missing key, because a missing key and a null hash
+#: differently). This is also the fixed column order of the CSV export.
+EVENT_FIELDS: tuple[str, ...] = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "procurement_ref",
+    "lot",
+    "before",
+    "after",
+    "reason",
+    "ip",
+    "prev_hash",
+    "hash",
+)
+
+#: Integers must survive a round trip through tools that hold numbers as IEEE
+#: doubles (jq 1.6 does): beyond 2**53 - 1 they would be rounded or printed as
+#: ``1e+17``, and the recomputed hash would differ.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def format_timestamp(moment: _dt.datetime) -> str:
+    """The one textual form of ``occurred_at``: UTC, microseconds, ``Z``.
+
+    e.g. ``2024-05-14T09:32:05.123456Z``. A fixed width and a fixed zone make
+    the text (and so the hash) independent of the server's time zone and of
+    whether the database returned microseconds. Naive datetimes are refused:
+    guessing their zone is exactly the ambiguity a court would seize on.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("audit timestamps must be timezone-aware (UTC); got a naive datetime")
+    utc = moment.astimezone(_dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json_value(value: Any, where: str) -> Any:
+    """Reduce ``value`` to the JSON subset the canonical form allows.
+
+    Why so strict: every value must print identically in Python and in jq.
+    Floats do not (``0.1``, ``1e-7``, ``-0.0``), so money and scores must be
+    strings; Decimal is turned into its exact string for the same reason.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return int(value)  # bool/IntEnum subclasses become plain ints
+        raise ValueError(f"{where}: integer {value} is too large to be checked reliably; store it as a string")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"{where}: text is not valid Unicode (lone surrogate)") from exc
+        return value
+    if isinstance(value, float):
+        raise ValueError(f"{where}: decimal numbers must be stored as strings, not floats ({value!r})")
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{where}: {value} is not a finite number")
+        return str(value)
+    if isinstance(value, _dt.datetime):
+        return format_timestamp(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: object keys must be text, got {key!r}")
+            out[_json_value(key, where)] = _json_value(item, f"{where}.{key}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise ValueError(f"{where}: {type(value).__name__} values cannot be stored in the audit trail")
+
+
+def to_json_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as plain JSON values (all fields, ``hash`` included).
+
+    Exporters use this so that what they write is exactly what was hashed,
+    e.g. a ``datetime`` from the database becomes the canonical timestamp.
+    """
+    return {key: _json_value(value, key) for key, value in event.items()}
+
+
+def compact_json(obj: Any) -> str:
+    """Sorted-key, whitespace-free JSON text of an already-normalised value.
+
+    Shared by the canonical form and by the exporters (e.g. CSV ``before``
+    cells), so every place that shows JSON shows it the same way.
+    """
+    # jq escapes DEL (U+007F) as \u007f; Python's json leaves it raw. A raw
+    # DEL can only occur inside a JSON string, so replacing it is safe and
+    # makes the two tools agree byte for byte.
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return text.replace("\x7f", "\\u007f")
+
+
+def canonical_json(event: Mapping[str, Any]) -> bytes:
+    """The exact bytes that are hashed: every field except ``hash``.
+
+    UTF-8 JSON, keys sorted by Unicode code point at every level, no
+    whitespace between tokens, non-ASCII characters written as themselves
+    (not ``\\u`` escapes), control characters and DEL as lowercase ``\\u00XX``
+    (``\\n``, ``\\t`` etc. in short form), integers only. This is byte for byte
+    what ``jq -cSj 'del(.hash)'`` prints, which is the point.
+    """
+    body = {key: value for key, value in to_json_event(event).items() if key != "hash"}
+    return compact_json(body).encode("utf-8")
+
+
+def canonical_line(event: Mapping[str, Any]) -> str:
+    """The event *with* its hash in the same canonical form (one JSONL line).
+
+    Used by the JSONL export, so ``jq -cS 'del(.hash)'`` on a line gives the
+    hashed bytes directly and the file itself is in a stable form.
+    """
+    return compact_json(to_json_event(event))
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """SHA-256 of :func:`canonical_json`, as 64 lowercase hex digits.
+
+    ``prev_hash`` is part of the content, which is what links the chain:
+    altering an earlier event changes what every later event should contain.
+    """
+    return hashlib.sha256(canonical_json(event)).hexdigest()
+
+
+def seal(event: Mapping[str, Any], prev_hash: str) -> dict[str, Any]:
+    """Return a copy of ``event`` with ``prev_hash`` and ``hash`` filled in.
+
+    The one way new events should be chained, so that storage code cannot
+    forget a step (e.g. hash before setting ``prev_hash``).
+    """
+    sealed = {key: value for key, value in event.items() if key != "hash"}
+    sealed["prev_hash"] = prev_hash
+    sealed["hash"] = event_hash(sealed)
+    return sealed
+
+
+def _events_phrase(first: int, last: int) -> tuple[str, str]:
+    """("Event 17", "is") or ("Events 17 to 19", "are") - plain English."""
+    if first == last:
+        return f"Event {first}", "is"
+    return f"Events {first} to {last}", "are"
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    """The outcome of checking a run of audit events, in plain English.
+
+    ``ok`` is the headline. ``count`` is every event seen (checking stops at
+    the first problem but counting does not, so a report can still say how
+    many events it contains). ``head_hash`` is the stored hash of the last
+    event seen (:data:`GENESIS_HASH` when there were none): publishing it
+    fixes the whole trail up to that point. ``first_broken_seq`` is the first
+    sequence number from which the trail can no longer be trusted, and
+    ``problem`` says why in words a lawyer can quote. ``partial`` records
+    that the events were an extract (one procurement or a period), where
+    gaps in the sequence are expected and only adjacent events can be linked.
+    """
+
+    ok: bool
+    count: int
+    head_hash: str
+    first_broken_seq: int | None = None
+    problem: str | None = None
+    first_seq: int | None = None
+    last_seq: int | None = None
+    partial: bool = False
+
+    def summary(self) -> str:
+        """One sentence for cover pages and manifests."""
+        if not self.ok:
+            return f"FAILED: {self.problem}"
+        if self.count == 0:
+            return "No events to check."
+        span = f"(numbers {self.first_seq:,} to {self.last_seq:,})"
+        if self.partial:
+            return (
+                f"Passed: each of the {self.count:,} events {span} matches its hash, and every pair "
+                "of consecutive events is correctly linked. This is an extract, so gaps in the "
+                "numbering are events outside its scope."
+            )
+        return (
+            f"Passed: all {self.count:,} events {span} match their hashes, are correctly linked, "
+            "and none is missing from the start of the trail."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``manifest.json``."""
+        return {
+            "ok": self.ok,
+            "scope": "extract" if self.partial else "whole trail",
+            "count": self.count,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "head_hash": self.head_hash,
+            "first_broken_seq": self.first_broken_seq,
+            "problem": self.problem,
+            "summary": self.summary(),
+        }
+
+
+class ChainVerifier:
+    """Incremental verifier: feed events one by one, ask for the result.
+
+    Exists so that exporters can check the very events they write as they
+    stream past (see :meth:`watch`), without a second pass or keeping them.
+    Memory use is constant: only the previous event's number and hash are
+    remembered.
+    """
+
+    def __init__(self, *, partial: bool = False) -> None:
+        self.partial = partial
+        self.count = 0
+        self.first_seq: int | None = None
+        self.last_seq: int | None = None
+        self.head_hash = GENESIS_HASH
+        self._prev_seq: int | None = None
+        self._prev_hash: str | None = None
+        self._broken_seq: int | None = None
+        self._problem: str | None = None
+        # A jump in numbering is first reported as "missing"; if the missing
+        # event turns up next, the honest description is "out of order".
+        self._gap: tuple[int, int] | None = None
+        self._gap_checked = False
+
+    def _fail(self, seq: int, problem: str) -> None:
+        self._broken_seq = seq
+        self._problem = problem
+
+    def feed(self, event: Mapping[str, Any]) -> None:
+        """Check one event against the one before it."""
+        self.count += 1
+        seq = event.get("seq") if isinstance(event, Mapping) else None
+        seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
+        stored = event.get("hash") if isinstance(event, Mapping) else None
+        if seq_ok:
+            if self.first_seq is None:
+                self.first_seq = seq
+            self.last_seq = seq
+        self.head_hash = stored if isinstance(stored, str) else self.head_hash
+
+        if self._problem is not None:
+            self._refine_gap(seq if seq_ok else None)
+            self._advance(seq if seq_ok else None, stored)
+            return
+
+        expected = 1 if self._prev_seq is None else self._prev_seq + 1
+        if not seq_ok:
+            after = f"after event {self._prev_seq}" if self._prev_seq else "at the start of the trail"
+            self._fail(expected, f"The event {after} has no valid sequence number ({seq!r}).")
+        elif not self._check_order(seq, expected):
+            pass
+        elif not isinstance(stored, str) or not _HEX64.match(stored):
+            self._fail(seq, f"Event {seq} has no valid stored hash (64 lowercase hex digits expected).")
+        else:
+            missing = [name for name in EVENT_FIELDS if name not in event]
+            if missing:
+                self._fail(seq, f"Event {seq} is incomplete: it lacks the field(s) {', '.join(missing)}.")
+            else:
+                self._check_hashes(event, seq, stored)
+        self._advance(seq if seq_ok else None, stored)
+
+    def _check_order(self, seq: int, expected: int) -> bool:
+        prev = self._prev_seq
+        if prev is None:
+            if seq != 1 and not self.partial:
+                label, verb = _events_phrase(1, seq - 1)
+                self._fail(1, f"{label} {verb} missing: the trail starts at event {seq}.")
+                self._gap = (1, seq - 1)
+                return False
+            return True
+        if seq == prev:
+            self._fail(expected, f"Event {seq} appears twice in a row.")
+            return False
+        if seq < prev:
+            self._fail(expected, f"Event {seq} is out of order: it appears after event {prev}.")
+            return False
+        if seq > expected and not self.partial:
+            label, verb = _events_phrase(expected, seq - 1)
+            self._fail(expected, f"{label} {verb} missing: the sequence jumps from {prev} to {seq}.")
+            self._gap = (expected, seq - 1)
+            return False
+        return True
+
+    def _check_hashes(self, event: Mapping[str, Any], seq: int, stored: str) -> None:
+        try:
+            computed = event_hash(event)
+        except ValueError as exc:
+            self._fail(seq, f"Event {seq} cannot be checked: {exc}.")
+            return
+        if computed != stored:
+            self._fail(seq, f"Event {seq} has been altered: its stored hash does not match its content.")
+            return
+        link = event.get("prev_hash")
+        if seq == 1:
+            if link != GENESIS_HASH:
+                self._fail(1, "Event 1 does not start the chain: its previous-hash should be 64 zeros.")
+        elif self._prev_seq == seq - 1 and self._prev_hash is not None and link != self._prev_hash:
+            self._fail(seq, f"Event {seq} does not follow event {seq - 1}: its previous-hash link is broken.")
+
+    def _refine_gap(self, seq: int | None) -> None:
+        """Turn "event 3 is missing" into "out of order" if 3 arrives next."""
+        if self._gap is None or self._gap_checked:
+            return
+        self._gap_checked = True
+        low, high = self._gap
+        if seq is not None and low <= seq <= high:
+            self._problem = (
+                f"Event {seq} is out of order: it appears after event {self._prev_seq} "
+                "instead of before it."
+            )
+            self._broken_seq = low
+
+    def _advance(self, seq: int | None, stored: Any) -> None:
+        self._prev_seq = seq if seq is not None else self._prev_seq
+        self._prev_hash = stored if isinstance(stored, str) else None
+
+    def watch(self, events: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        """Yield ``events`` unchanged while verifying them on the way past."""
+        for event in events:
+            self.feed(event)
+            yield event
+
+    def result(self) -> ChainVerification:
+        """The verdict on everything fed so far."""
+        return ChainVerification(
+            ok=self._problem is None,
+            count=self.count,
+            head_hash=self.head_hash,
+            first_broken_seq=self._broken_seq,
+            problem=self._problem,
+            first_seq=self.first_seq,
+            last_seq=self.last_seq,
+            partial=self.partial,
+        )
+
+
+def verify_chain(events: Iterable[Mapping[str, Any]], *, partial: bool = False) -> ChainVerification:
+    """Check a run of events in sequence order, streaming (constant memory).
+
+    With ``partial=False`` (the default) the events must be the whole trail
+    from event 1: any gap is a missing event. With ``partial=True`` they are an
+    extract (one procurement, or a period): each event must still match its
+    own hash, numbers must still increase, and events with consecutive
+    numbers must still be linked, but gaps are allowed.
+    """
+    verifier = ChainVerifier(partial=partial)
+    for event in events:
+        verifier.feed(event)
+    return verifier.result()

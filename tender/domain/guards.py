@@ -1,0 +1,259 @@
+"""The guards a procedure's transitions name, and what each checks.
+
+A workflow file names guards (``deadline_passed``, ``shortlist_minimum``...);
+this module is the one registry of their implementations. Each guard is a pure
+function of the procedure definition, a ``GuardContext`` (a snapshot of the
+procurement's facts built by the service layer) and the arguments the file
+gave. It returns a ``GuardOutcome`` whose message an officer can act on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Mapping
+
+from tender.domain import periods
+
+BLOCK, WARN = "block", "warn"
+LIGHT_TOUCH_REGIMES = frozenset({"pcr2015_light_touch", "pa2023_light_touch"})
+
+
+@dataclass(frozen=True)
+class MilestoneFacts:
+    """What the guard needs to know about one milestone."""
+
+    key: str
+    title: str
+    planned: date | None
+    actual: date | None = None
+
+
+@dataclass(frozen=True)
+class LotFacts:
+    """What the guards need to know about one lot."""
+
+    number: int
+    title: str
+    bids: Mapping[str, int] = field(default_factory=dict)  # round -> number of bids
+    evaluation_final: Mapping[str, bool] = field(default_factory=dict)  # round -> ranking final
+    evaluation_note: Mapping[str, str] = field(default_factory=dict)  # round -> why not final
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """A snapshot of one procurement's facts on ``today``; guards read nothing else."""
+
+    today: date
+    regime: str
+    conditions: frozenset[str] = frozenset()
+    extra_holidays: tuple[date, ...] = ()
+    milestones: Mapping[str, MilestoneFacts] = field(default_factory=dict)
+    candidates: int = 0
+    candidates_undecided: tuple[str, ...] = ()
+    candidates_without_reason: tuple[str, ...] = ()
+    shortlisted: int = 0
+    shortlist_justification: str | None = None
+    lots: tuple[LotFacts, ...] = ()
+    award_on_initial_reserved: bool = False
+    award_approved_by: str | None = None
+    award_notices_sent_on: date | None = None
+    assessment_summaries_sent_on: date | None = None
+
+
+@dataclass(frozen=True)
+class GuardOutcome:
+    """The result of one guard: passed, or blocked/warned with a reason."""
+
+    guard: str
+    passed: bool
+    message: str = ""
+    severity: str = BLOCK  # for a failure: BLOCK stops the transition, WARN only informs
+
+    @property
+    def blocks(self) -> bool:
+        """True if this outcome stops the transition."""
+        return not self.passed and self.severity == BLOCK
+
+
+def _ok(name: str, message: str = "") -> GuardOutcome:
+    return GuardOutcome(name, True, message)
+
+
+def _no(name: str, message: str, severity: str = BLOCK) -> GuardOutcome:
+    return GuardOutcome(name, False, message, severity)
+
+
+def _fmt(day: date) -> str:
+    return periods.format_uk_date(day)
+
+
+def timetable_complete(defn, ctx: GuardContext) -> GuardOutcome:
+    """Every milestone the procedure declares has a planned date, and they run in order."""
+    missing = [m.title for m in defn.milestones if not (ctx.milestones.get(m.key) and ctx.milestones[m.key].planned)]
+    if missing:
+        return _no("timetable_complete", "Add a planned date for: " + ", ".join(missing) + ".")
+    previous = None
+    for m in defn.milestones:
+        facts = ctx.milestones[m.key]
+        if previous and facts.planned < previous.planned:
+            return _no("timetable_complete", f"'{facts.title}' is planned for {_fmt(facts.planned)}, before "
+                       f"'{previous.title}' ({_fmt(previous.planned)}). Put the timetable in order.")
+        previous = facts
+    return _ok("timetable_complete")
+
+
+def period_enforcement(defn, period, regime: str) -> str:
+    """How a statutory period acts: warnings under a light-touch regime (reg. 76(6)), else as declared."""
+    if regime in LIGHT_TOUCH_REGIMES:
+        return WARN
+    return period.enforcement or defn.enforcement
+
+
+def period_meets_minimum(defn, ctx: GuardContext, period: str) -> GuardOutcome:
+    """The planned period between two milestones is at least the statutory minimum."""
+    name = "period_meets_minimum"
+    rule = defn.period(period)
+    start, end = ctx.milestones.get(rule.start), ctx.milestones.get(rule.end)
+    if not (start and start.planned and end and end.planned):
+        return _no(name, f"Plan both '{defn.milestone(rule.start).title}' and '{defn.milestone(rule.end).title}' "
+                         f"so the {rule.label.lower()} can be checked.")
+    start_day = start.actual or start.planned
+    if end.planned <= start_day:
+        return _no(name, f"'{end.title}' ({_fmt(end.planned)}) must be after '{start.title}' ({_fmt(start_day)}).")
+    days, source = rule.minimum_for(ctx.conditions)
+    check = periods.check_period(start_day, end.planned, days, rule.counting, ctx.extra_holidays)
+    if check.ok:
+        return _ok(name, f"{rule.label}: {check.days_given} days, minimum {days} ({source}).")
+    severity = period_enforcement(defn, rule, ctx.regime)
+    advice = "" if severity == BLOCK else " Under the light touch regime this is a warning: record why the period is reasonable and proportionate."
+    return _no(name, f"{rule.label} is too short ({source}). {check.explanation}{advice}", severity)
+
+
+def deadline_passed(defn, ctx: GuardContext, milestone: str) -> GuardOutcome:
+    """The milestone's planned date (a deadline) has passed: responses cannot close early."""
+    title = defn.milestone(milestone).title
+    facts = ctx.milestones.get(milestone)
+    if not facts or not facts.planned:
+        return _no("deadline_passed", f"'{title}' has no planned date yet.")
+    if ctx.today <= facts.planned:
+        return _no("deadline_passed", f"'{title}' is not yet reached: it is {_fmt(facts.planned)}, "
+                                      f"and today is {_fmt(ctx.today)}.")
+    return _ok("deadline_passed")
+
+
+def shortlist_decided(defn, ctx: GuardContext) -> GuardOutcome:
+    """Every candidate has a recorded shortlisting decision with reasons (reg. 84 record)."""
+    if ctx.candidates == 0:
+        return _no("shortlist_decided", "No selection questionnaire responses are recorded yet.")
+    if ctx.candidates_undecided:
+        return _no("shortlist_decided", "Record a shortlisting decision for: " + ", ".join(ctx.candidates_undecided) + ".")
+    if ctx.candidates_without_reason:
+        return _no("shortlist_decided", "Give reasons for the decision on: " + ", ".join(ctx.candidates_without_reason) + ".")
+    return _ok("shortlist_decided")
+
+
+def shortlist_minimum(defn, ctx: GuardContext) -> GuardOutcome:
+    """Enough candidates are shortlisted (reg. 65), or the shortfall is justified on record."""
+    minimum = defn.min_shortlist
+    if not minimum or ctx.shortlisted >= minimum:
+        return _ok("shortlist_minimum")
+    if ctx.shortlist_justification and ctx.shortlist_justification.strip():
+        return _ok("shortlist_minimum", f"Fewer than {minimum} shortlisted; justification recorded.")
+    return _no("shortlist_minimum", f"Only {ctx.shortlisted} candidate{'s' if ctx.shortlisted != 1 else ''} "
+               f"shortlisted; the minimum is {minimum} ({defn.min_shortlist_source}). Shortlist more, or record "
+               f"why fewer candidates meet the selection criteria.")
+
+
+def bids_received(defn, ctx: GuardContext, round: str) -> GuardOutcome:  # noqa: A002 - the file's word
+    """Every lot has at least one bid in this round."""
+    empty = [f"lot {lot.number}" for lot in ctx.lots if not lot.bids.get(round)]
+    if not ctx.lots:
+        return _no("bids_received", "The procurement has no lots.")
+    if empty:
+        return _no("bids_received", f"No {round} tenders are recorded for " + ", ".join(empty) + ".")
+    return _ok("bids_received")
+
+
+def evaluation_complete(defn, ctx: GuardContext, round: str) -> GuardOutcome:  # noqa: A002
+    """Every lot's ranking for this round is final, meaning every score is moderated."""
+    if not ctx.lots:
+        return _no("evaluation_complete", "The procurement has no lots.")
+    pending = []
+    for lot in ctx.lots:
+        if not lot.evaluation_final.get(round):
+            note = lot.evaluation_note.get(round) or "no moderated scores are recorded yet"
+            pending.append(f"lot {lot.number}: {note}")
+    if pending:
+        return _no("evaluation_complete", f"The {round} tender evaluation is not complete. " + "; ".join(pending) + ".")
+    return _ok("evaluation_complete")
+
+
+def award_on_initial_reserved(defn, ctx: GuardContext) -> GuardOutcome:
+    """Award on initial tenders is lawful only if the ITT reserved that right (reg. 29(15))."""
+    if ctx.award_on_initial_reserved:
+        return _ok("award_on_initial_reserved")
+    return _no("award_on_initial_reserved", "The invitation to tender did not reserve the right to award on "
+               "initial tenders without negotiation (PCR 2015 reg. 29(15)), so negotiation must take place.")
+
+
+def award_approved(defn, ctx: GuardContext) -> GuardOutcome:
+    """The officer with delegated authority has approved the award decision."""
+    if ctx.award_approved_by:
+        return _ok("award_approved", f"Approved by {ctx.award_approved_by}.")
+    return _no("award_approved", "No approval of the award decision is recorded. The approver with "
+               "delegated authority must approve it first.")
+
+
+def standstill_over(defn, ctx: GuardContext) -> GuardOutcome:
+    """The standstill period has ended (PCR reg. 87; PA s.51)."""
+    sent = ctx.award_notices_sent_on
+    if not sent:
+        return _no("standstill_over", "The award decision notices have not been sent, so standstill has not started.")
+    if ctx.regime.startswith("pa2023"):
+        last_day = periods.pa_standstill_end(sent, ctx.extra_holidays)
+        rule = "Procurement Act 2023 s.51"
+    else:
+        last_day = periods.pcr_standstill_last_day(sent, ctx.extra_holidays)
+        rule = "PCR 2015 reg. 87"
+    if ctx.today <= last_day:
+        return _no("standstill_over", f"Standstill ends at midnight at the end of {_fmt(last_day)} ({rule}); "
+                                      f"the contract cannot be entered into before then.")
+    return _ok("standstill_over")
+
+
+def assessment_summaries_sent(defn, ctx: GuardContext) -> GuardOutcome:
+    """Assessment summaries go to every assessed supplier before the award notice (PA s.50)."""
+    if ctx.assessment_summaries_sent_on:
+        return _ok("assessment_summaries_sent")
+    return _no("assessment_summaries_sent", "Send the assessment summaries to every assessed supplier first "
+               "(Procurement Act 2023 s.50).")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A guard implementation and the arguments a workflow file must give it."""
+
+    check: Callable[..., GuardOutcome]
+    args: frozenset[str] = frozenset()
+
+
+GUARDS: dict[str, Guard] = {
+    "timetable_complete": Guard(timetable_complete),
+    "period_meets_minimum": Guard(period_meets_minimum, frozenset({"period"})),
+    "deadline_passed": Guard(deadline_passed, frozenset({"milestone"})),
+    "shortlist_decided": Guard(shortlist_decided),
+    "shortlist_minimum": Guard(shortlist_minimum),
+    "bids_received": Guard(bids_received, frozenset({"round"})),
+    "evaluation_complete": Guard(evaluation_complete, frozenset({"round"})),
+    "award_on_initial_reserved": Guard(award_on_initial_reserved),
+    "award_approved": Guard(award_approved),
+    "standstill_over": Guard(standstill_over),
+    "assessment_summaries_sent": Guard(assessment_summaries_sent),
+}
+
+KNOWN_GUARDS: dict[str, frozenset[str]] = {name: guard.args for name, guard in GUARDS.items()}
+
+
+def run_guard(defn, ref, ctx: GuardContext) -> GuardOutcome:
+    """Evaluate one guard reference from a workflow file against the context."""
+    return GUARDS[ref.name].check(defn, ctx, **dict(ref.args))

@@ -1,0 +1,339 @@
+"""Decide which milestone reminders are due, and for whom.
+
+A procurement runs for a year or more and its milestones belong to many people.
+Rather than one e-mail per milestone (which people learn to ignore), each
+person gets ONE digest per run listing everything of theirs that needs
+attention, grouped by procurement.
+
+This module is pure: it takes plain :class:`MilestoneDue` records and a date,
+and returns :class:`Digest` objects. It never reads the database, the clock or
+the bank-holiday calendar, so that the rules can be tested with hand-worked
+answers. Working days are counted with an ``is_working_day`` callable supplied
+by the caller (normally the UK bank-holiday aware one from
+``tender.domain.periods``).
+
+Rules
+-----
+* Met milestones (``status == "met"``) never produce reminders.
+* **due_soon** -- the milestone is not yet overdue and the number of working
+  days until its planned date is at most the owner's notice period
+  (``notice_working_days``, default 5). Sent to the owner.
+* **overdue** -- the planned date is before ``as_of`` and the milestone is not
+  met. Sent to the owner.
+* **escalation** -- overdue by at least ``escalate_after_working_days``
+  (default 3) working days. Sent to the procurement's lead officer, in the lead
+  officer's own digest. Not sent when the lead officer *is* the owner (they
+  already have the overdue item) or when there is no lead officer.
+
+Counting working days
+---------------------
+"N working days until the planned date" is the number of working days ``d``
+with ``as_of < d <= planned_date``: a milestone planned for Monday is 4 working
+days away on the Tuesday before (Wed, Thu, Fri, Mon). "Overdue by N working
+days" is the number of working days ``d`` with ``planned_date < d <= as_of``:
+a milestone planned for Monday is overdue by 1 working day on Tuesday.
+
+Exactly-once delivery
+---------------------
+Every :class:`ReminderItem` carries a ``key`` that the caller records in a
+sent-reminders table with a unique constraint; items whose key is already
+recorded are dropped with :func:`exclude_sent` before sending. The key is::
+
+    f"{kind}:{milestone_id}:{planned_date.isoformat()}:{recipient_email}"
+
+Decision: each kind of reminder is sent **once per planned date**. The planned
+date is in the key so that a milestone that is re-planned is reminded about
+again for its new date, but re-running the job (even daily, for weeks) never
+repeats a reminder for the same date. In particular an overdue milestone is
+reported to its owner once, and escalated to the lead officer once; a periodic
+(e.g. weekly) re-send of overdue items is deliberately out of scope. The
+recipient is in the key so that a milestone handed to a new owner is reminded
+to the new owner.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Literal
+
+__all__ = [
+    "STATUSES",
+    "MilestoneDue",
+    "ReminderItem",
+    "ProcurementGroup",
+    "Digest",
+    "plan_reminders",
+    "exclude_sent",
+    "working_days_between",
+    "reminder_key",
+]
+
+#: Milestone statuses as stored by the workflow (camelCase as in the data model).
+STATUSES = ("scheduled", "met", "notMet")
+
+ReminderKind = Literal["due_soon", "overdue", "escalation"]
+
+# Order of kinds within one procurement when milestones share a planned date:
+# the most pressing first.
+_KIND_ORDER = {"escalation": 0, "overdue": 1, "due_soon": 2}
+
+
+def _normalise_email(address: str) -> str:
+    """Lower-case and strip an address so that one person gets one digest.
+
+    Mail systems treat addresses case-insensitively in practice, while user
+    records are typed by people ("Jo.Bloggs@kent.gov.uk" on one procurement,
+    "jo.bloggs@kent.gov.uk" on another).
+    """
+    return address.strip().lower()
+
+
+@dataclass(frozen=True)
+class MilestoneDue:
+    """One milestone, flattened with what a reminder needs to say about it.
+
+    The storage layer builds these from its rows, so this module never needs
+    to know about the ORM. ``notice_working_days`` is the owner's own notice
+    period (people who need longer warning can ask for it).
+    """
+
+    milestone_id: int
+    procurement_id: int
+    procurement_ref: str
+    procurement_title: str
+    milestone_title: str
+    planned_date: date
+    owner_email: str
+    owner_name: str
+    lead_officer_email: str | None
+    lead_officer_name: str | None
+    status: str
+    notice_working_days: int = 5
+
+    def __post_init__(self) -> None:
+        # Fail loudly on bad rows: a silently skipped milestone is a missed
+        # statutory deadline.
+        if self.status not in STATUSES:
+            raise ValueError(
+                f"milestone {self.milestone_id}: status {self.status!r} is not one of "
+                f"{', '.join(STATUSES)}"
+            )
+        if self.notice_working_days < 0:
+            raise ValueError(
+                f"milestone {self.milestone_id}: notice_working_days must not be negative"
+            )
+        if not self.owner_email or "@" not in self.owner_email:
+            raise ValueError(
+                f"milestone {self.milestone_id}: owner e-mail {self.owner_email!r} is not an address"
+            )
+
+    @property
+    def is_met(self) -> bool:
+        return self.status == "met"
+
+    @property
+    def has_distinct_lead(self) -> bool:
+        """True when there is a lead officer who is not also the owner."""
+        return bool(self.lead_officer_email) and _normalise_email(
+            self.lead_officer_email or ""
+        ) != _normalise_email(self.owner_email)
+
+
+def reminder_key(kind: str, milestone: MilestoneDue, recipient_email: str) -> str:
+    """The dedupe key stored in the sent-reminders table (see module docstring)."""
+    return (
+        f"{kind}:{milestone.milestone_id}:{milestone.planned_date.isoformat()}:"
+        f"{_normalise_email(recipient_email)}"
+    )
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One line in a digest.
+
+    ``working_days`` is "working days until the planned date" for ``due_soon``
+    and "working days overdue" for ``overdue`` and ``escalation``. ``as_of`` is
+    the date the plan was made for; it lets the wording tell "due today" apart
+    from "due before the next working day" (a planned date on a weekend).
+    """
+
+    kind: ReminderKind
+    milestone: MilestoneDue
+    working_days: int
+    key: str
+    as_of: date | None = None
+
+    @property
+    def status_text(self) -> str:
+        """Plain-English status, e.g. "Due in 3 working days", "Overdue by 2 working days"."""
+        n = self.working_days
+        if self.kind == "due_soon":
+            if n == 0:
+                if self.as_of is None or self.as_of == self.milestone.planned_date:
+                    return "Due today"
+                return "Due before the next working day"
+            return f"Due in {n} working {'day' if n == 1 else 'days'}"
+        if n == 0:
+            # Planned date passed, but only non-working days since then.
+            return "Overdue"
+        return f"Overdue by {n} working {'day' if n == 1 else 'days'}"
+
+    @property
+    def sort_key(self) -> tuple:
+        m = self.milestone
+        return (
+            m.procurement_ref,
+            m.procurement_id,
+            m.planned_date,
+            _KIND_ORDER[self.kind],
+            m.milestone_title,
+            m.milestone_id,
+            self.key,
+        )
+
+
+@dataclass(frozen=True)
+class ProcurementGroup:
+    """The items of one digest that belong to one procurement."""
+
+    procurement_id: int
+    procurement_ref: str
+    procurement_title: str
+    items: tuple[ReminderItem, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one person is to be told in one e-mail.
+
+    ``items`` are sorted (by procurement reference, then planned date), so
+    equal inputs always give equal digests and e-mails.
+    """
+
+    recipient_email: str
+    recipient_name: str
+    items: tuple[ReminderItem, ...] = field(default=())
+
+    def by_procurement(self) -> tuple[ProcurementGroup, ...]:
+        """Group items by procurement, keeping the sorted order.
+
+        The e-mail has one heading per procurement because people think about
+        their work procurement by procurement.
+        """
+        groups: dict[int, list[ReminderItem]] = {}
+        for item in sorted(self.items, key=lambda i: i.sort_key):
+            groups.setdefault(item.milestone.procurement_id, []).append(item)
+        return tuple(
+            ProcurementGroup(
+                procurement_id=pid,
+                procurement_ref=items[0].milestone.procurement_ref,
+                procurement_title=items[0].milestone.procurement_title,
+                items=tuple(items),
+            )
+            for pid, items in groups.items()
+        )
+
+    def count(self, kind: str) -> int:
+        return sum(1 for item in self.items if item.kind == kind)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The dedupe keys to record once this digest has been sent."""
+        return tuple(item.key for item in self.items)
+
+
+def working_days_between(
+    start: date,
+    end: date,
+    is_working_day: Callable[[date], bool],
+    *,
+    stop_after: int | None = None,
+) -> int:
+    """Count working days ``d`` with ``start < d <= end`` (0 if ``end <= start``).
+
+    ``stop_after`` stops counting once the count exceeds it: for a milestone a
+    year away we only need to know that it is "more than 5", not the exact
+    number, and each ``is_working_day`` call may consult a holiday table.
+    """
+    count = 0
+    day = start + timedelta(days=1)
+    while day <= end:
+        if is_working_day(day):
+            count += 1
+            if stop_after is not None and count > stop_after:
+                return count
+        day += timedelta(days=1)
+    return count
+
+
+def plan_reminders(
+    milestones: Iterable[MilestoneDue],
+    as_of: date,
+    is_working_day: Callable[[date], bool],
+    escalate_after_working_days: int = 3,
+) -> list[Digest]:
+    """Work out every reminder due on ``as_of``, as one digest per recipient.
+
+    Pure and deterministic: the result depends only on the *set* of
+    milestones, not their order, and is sorted by recipient e-mail address.
+    The result includes reminders that may already have been sent on an
+    earlier run; pass it through :func:`exclude_sent` with the recorded keys.
+    """
+    if escalate_after_working_days < 0:
+        raise ValueError("escalate_after_working_days must not be negative")
+
+    items_by_recipient: dict[str, dict[str, ReminderItem]] = {}
+    names_by_recipient: dict[str, set[str]] = {}
+
+    def add(kind: ReminderKind, m: MilestoneDue, days: int, email: str, name: str | None) -> None:
+        recipient = _normalise_email(email)
+        key = reminder_key(kind, m, recipient)
+        # Keyed by dedupe key so that a milestone listed twice in the input
+        # still yields one line.
+        items_by_recipient.setdefault(recipient, {})[key] = ReminderItem(
+            kind=kind, milestone=m, working_days=days, key=key, as_of=as_of
+        )
+        names = names_by_recipient.setdefault(recipient, set())
+        if name and name.strip():
+            names.add(name.strip())
+
+    for m in milestones:
+        if m.is_met:
+            continue
+        if m.planned_date < as_of:
+            overdue_by = working_days_between(m.planned_date, as_of, is_working_day)
+            add("overdue", m, overdue_by, m.owner_email, m.owner_name)
+            if overdue_by >= escalate_after_working_days and m.has_distinct_lead:
+                assert m.lead_officer_email is not None
+                add("escalation", m, overdue_by, m.lead_officer_email, m.lead_officer_name)
+        else:
+            until = working_days_between(
+                as_of, m.planned_date, is_working_day, stop_after=m.notice_working_days
+            )
+            if until <= m.notice_working_days:
+                add("due_soon", m, until, m.owner_email, m.owner_name)
+
+    digests = []
+    for recipient in sorted(items_by_recipient):
+        names = names_by_recipient[recipient]
+        # Several spellings of one person's name: pick one independent of input
+        # order so that output is deterministic.
+        name = min(names) if names else recipient
+        items = tuple(sorted(items_by_recipient[recipient].values(), key=lambda i: i.sort_key))
+        digests.append(Digest(recipient_email=recipient, recipient_name=name, items=items))
+    return digests
+
+
+def exclude_sent(digests: Iterable[Digest], already_sent: Container[str]) -> list[Digest]:
+    """Drop items whose key is in ``already_sent``, and digests left empty.
+
+    This is how a second run on the same day (or the next day) sends nothing
+    new: the storage layer passes the keys of its sent-reminders table.
+    """
+    result = []
+    for digest in digests:
+        remaining = tuple(item for item in digest.items if item.key not in already_sent)
+        if remaining:
+            result.append(replace(digest, items=remaining))
+    return result

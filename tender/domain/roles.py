@@ -1,0 +1,83 @@
+"""Roles and what each may do: the one table every authorisation check reads.
+
+Segregation of duties follows UK practice: the officer who runs the procedure
+does not approve the award; an administrator manages accounts but does not move
+procurements; legal reviewers read everything and change nothing.
+"""
+from __future__ import annotations
+
+from enum import Enum, unique
+
+
+@unique
+class Role(str, Enum):
+    """The six roles. The value is what the database stores."""
+
+    ADMINISTRATOR = "administrator"
+    OFFICER = "procurement_officer"
+    EVALUATOR = "evaluator"
+    MODERATOR = "moderator"
+    APPROVER = "approver"
+    LEGAL = "legal_reviewer"
+
+    @property
+    def label(self) -> str:
+        """The role as people say it."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMINISTRATOR: "Administrator",
+    Role.OFFICER: "Procurement officer",
+    Role.EVALUATOR: "Evaluator",
+    Role.MODERATOR: "Moderator",
+    Role.APPROVER: "Approver (delegated authority)",
+    Role.LEGAL: "Legal reviewer",
+}
+
+
+@unique
+class Permission(str, Enum):
+    """Things a person may do. Checked on the server for every request."""
+
+    VIEW_PROCUREMENTS = "view_procurements"
+    ADVANCE_STAGE = "advance_stage"
+    RECORD_SHORTLIST = "record_shortlist"
+    MANAGE_MILESTONES = "manage_milestones"
+    APPROVE_AWARD = "approve_award"
+    READ_AUDIT = "read_audit"
+    EXPORT_AUDIT = "export_audit"
+    MANAGE_USERS = "manage_users"
+
+
+_ALL_VIEWERS = {Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL, Role.ADMINISTRATOR}
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_PROCUREMENTS: frozenset(_ALL_VIEWERS),
+    Permission.ADVANCE_STAGE: frozenset({Role.OFFICER}),
+    Permission.RECORD_SHORTLIST: frozenset({Role.OFFICER}),
+    Permission.MANAGE_MILESTONES: frozenset({Role.OFFICER}),
+    Permission.APPROVE_AWARD: frozenset({Role.APPROVER}),
+    Permission.READ_AUDIT: frozenset({Role.LEGAL, Role.ADMINISTRATOR}),
+    Permission.EXPORT_AUDIT: frozenset({Role.LEGAL}),
+    Permission.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def may(role: str | Role, permission: Permission) -> bool:
+    """True if ``role`` holds ``permission``. Unknown roles hold nothing."""
+    try:
+        role = Role(role)
+    except ValueError:
+        return False
+    return role in PERMISSIONS[permission]
+
+
+def parse_role(text: str) -> Role:
+    """Accept a role's value or label, case-insensitively, or explain the choices."""
+    wanted = text.strip().lower().replace(" ", "_").replace("-", "_")
+    for role in Role:
+        if wanted in (role.value, role.name.lower(), role.label.lower().replace(" ", "_")):
+            return role
+    choices = ", ".join(role.value for role in Role)
+    raise ValueError(f"Unknown role '{text}'. Choose one of: {choices}.")

@@ -1,0 +1,211 @@
+"""Read final scores and prices from CSV for offline evaluation.
+
+CSV files come from spreadsheets, so every refusal names the file and the row
+as a spreadsheet shows it (the header is row 1) and says what to fix. Parsing
+works on text (``parse_*``) so it stays pure; ``read_evaluation_input`` is the
+thin file-reading wrapper the CLI uses.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Mapping
+
+from tender.domain.scoring.model import METHOD_MODERATION, EvaluationInputError, EvaluationModel
+
+SCORE_COLUMNS = ("lot", "bidder", "criterion", "score")
+PRICE_COLUMNS = ("lot", "bidder", "price")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+PASS_FAIL = {"pass": True, "fail": False}
+
+
+class CsvInputError(ValueError):
+    """A CSV file that cannot be used; ``str()`` is "FILE, row N: reason"."""
+
+    def __init__(self, source: str, row: int | None, message: str):
+        self.source, self.row, self.message = source, row, message
+        super().__init__(f"{source}, row {row}: {message}" if row else f"{source}: {message}")
+
+
+@dataclass(frozen=True)
+class LotInput:
+    """Everything ``rank_lot`` needs for one lot."""
+
+    lot: str
+    final_scores: Mapping[str, Mapping[str, Decimal | bool]]
+    prices: Mapping[str, Decimal] | None
+    budget: Decimal | None
+
+
+@dataclass(frozen=True)
+class ScoresTable:
+    """Parsed SCORES.csv: lot -> bidder -> question -> score, and where each bidder first appears."""
+
+    scores: Mapping[str, Mapping[str, Mapping[str, Decimal | bool]]]
+    first_rows: Mapping[tuple[str, str], int]
+
+
+@dataclass(frozen=True)
+class PricesTable:
+    """Parsed PRICES.csv: lot -> bidder -> price, lot -> budget (optional column), row of each price."""
+
+    prices: Mapping[str, Mapping[str, Decimal]]
+    budgets: Mapping[str, Decimal]
+    rows: Mapping[tuple[str, str], int]
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A plain decimal number ("1250000", "2.5"), or None: no thousands separators, units or exponents."""
+    text = text.strip()
+    return Decimal(text) if NUMBER.match(text) else None
+
+
+def _rows(text: str, source: str, columns: tuple[str, ...]):
+    """Yield (row number, row dict) after checking the header has ``columns``."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise CsvInputError(source, 1, f"missing column {', '.join(missing)}; the header must have {','.join(columns)}")
+    reader.fieldnames = header
+    for number, row in enumerate(reader, start=2):
+        for column in columns:
+            if not (row.get(column) or "").strip():
+                raise CsvInputError(source, number, f"enter a value for {column}")
+        yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+
+def parse_scores(text: str, source: str, model: EvaluationModel) -> ScoresTable:
+    """Check every row against the model and return the final scores by lot and bidder."""
+    scores: dict = {}
+    first_rows: dict = {}
+    for number, row in _rows(text, source, SCORE_COLUMNS):
+        lot, bidder, cid = row["lot"], row["bidder"], row["criterion"]
+        if not model.has_criterion(cid):
+            raise CsvInputError(source, number, f"unknown criterion {cid!r} in model {model.name}")
+        question = model.criterion(cid)
+        if not question.is_question:
+            raise CsvInputError(source, number, f"{cid} is a section; give scores for its questions")
+        bid = scores.setdefault(lot, {}).setdefault(bidder, {})
+        first_rows.setdefault((lot, bidder), number)
+        if cid in bid:
+            raise CsvInputError(source, number, f"a second score for {bidder} on {cid} in lot {lot}")
+        bid[cid] = _score(model, question, row["score"], source, number)
+    for (lot, bidder), number in first_rows.items():
+        missing = [q.id for q in model.questions() if q.id not in scores[lot][bidder]]
+        if missing:
+            raise CsvInputError(source, number, f"bidder {bidder} in lot {lot} has no score for {', '.join(missing)}")
+    return ScoresTable(scores, first_rows)
+
+
+def _score(model: EvaluationModel, question, text: str, source: str, number: int) -> Decimal | bool:
+    if question.pass_fail:
+        if text.lower() not in PASS_FAIL:
+            raise CsvInputError(source, number, f"{question.id} is pass/fail: enter pass or fail, not {text!r}")
+        return PASS_FAIL[text.lower()]
+    score = parse_number(text)
+    if score is None:
+        raise CsvInputError(source, number, f"score {text!r} is not a number")
+    scale = question.scale
+    if model.final_score_method == METHOD_MODERATION and score not in scale.values:
+        points = ", ".join(str(v) for v in scale.values)
+        raise CsvInputError(source, number, f"score {score} for {question.id} is not on the scale ({points})")
+    if not scale.minimum <= score <= scale.maximum:
+        raise CsvInputError(
+            source, number, f"score {score} for {question.id} is outside the scale {scale.minimum}-{scale.maximum}"
+        )
+    return score
+
+
+def parse_prices(text: str, source: str) -> PricesTable:
+    """Prices (above 0) by lot and bidder, and each lot's budget if a ``budget`` column is present."""
+    prices: dict = {}
+    budgets: dict = {}
+    rows: dict = {}
+    for number, row in _rows(text, source, PRICE_COLUMNS):
+        lot, bidder = row["lot"], row["bidder"]
+        price = _money(row["price"], "price", source, number)
+        if (lot, bidder) in rows:
+            raise CsvInputError(source, number, f"a second price for {bidder} in lot {lot}")
+        prices.setdefault(lot, {})[bidder] = price
+        rows[(lot, bidder)] = number
+        if row.get("budget"):
+            budget = _money(row["budget"], "budget", source, number)
+            if budgets.setdefault(lot, budget) != budget:
+                raise CsvInputError(source, number, f"budget {budget} differs from {budgets[lot]} given for lot {lot}")
+    return PricesTable(prices, budgets, rows)
+
+
+def _money(text: str, column: str, source: str, number: int) -> Decimal:
+    value = parse_number(text)
+    if value is None:
+        raise CsvInputError(source, number, f"{column} {text!r} is not a number; write it like 6800000.00")
+    if not value > 0:
+        raise CsvInputError(source, number, f"{column} must be above 0")
+    return value
+
+
+def combine(
+    model: EvaluationModel,
+    scores: ScoresTable,
+    scores_source: str,
+    prices: PricesTable | None = None,
+    prices_source: str = "",
+    budgets: Mapping[str, Decimal] | None = None,
+) -> tuple[LotInput, ...]:
+    """Match prices and budgets to the scored bids, lot by lot (in order of first appearance)."""
+    budgets = dict(budgets or {})
+    if model.price is None and prices is not None:
+        raise EvaluationInputError(f"model {model.name} has no price part; leave out the prices")
+    if model.price is not None and prices is None:
+        raise EvaluationInputError(f"model {model.name} scores price; give the prices CSV")
+    for lot in budgets:
+        if lot not in scores.scores:
+            raise EvaluationInputError(f"a budget is given for lot {lot}, which has no scores")
+    if prices is not None:
+        _match_prices(scores, scores_source, prices, prices_source)
+        for lot, budget in prices.budgets.items():
+            if budgets.setdefault(lot, budget) != budget:
+                raise EvaluationInputError(f"lot {lot}: the budget option and the budget column differ")
+    lots = []
+    for lot, bids in scores.scores.items():
+        if model.needs_budget and lot not in budgets:
+            raise EvaluationInputError(
+                f"lot {lot} needs a budget under model {model.name}: add a budget column to the prices "
+                f"or give --budget {lot}=AMOUNT"
+            )
+        lot_prices = None if prices is None else dict(prices.prices[lot])
+        lots.append(LotInput(lot, bids, lot_prices, budgets.get(lot)))
+    return tuple(lots)
+
+
+def _match_prices(scores: ScoresTable, scores_source: str, prices: PricesTable, prices_source: str) -> None:
+    for (lot, bidder), number in scores.first_rows.items():
+        if bidder not in prices.prices.get(lot, {}):
+            raise CsvInputError(scores_source, number, f"bidder {bidder} in lot {lot} has no price in {prices_source}")
+    for (lot, bidder), number in prices.rows.items():
+        if bidder not in scores.scores.get(lot, {}):
+            raise CsvInputError(prices_source, number, f"bidder {bidder} in lot {lot} has a price but no scores")
+
+
+def read_evaluation_input(
+    model: EvaluationModel,
+    scores_path: str | Path,
+    prices_path: str | Path | None = None,
+    budgets: Mapping[str, Decimal] | None = None,
+) -> tuple[LotInput, ...]:
+    """Read SCORES.csv (and PRICES.csv) into one ``LotInput`` per lot, refusing anything off-model."""
+    scores = parse_scores(_read(scores_path), str(scores_path), model)
+    prices = parse_prices(_read(prices_path), str(prices_path)) if prices_path is not None else None
+    return combine(model, scores, str(scores_path), prices, str(prices_path or ""), budgets)
+
+
+def _read(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CsvInputError(str(path), None, f"cannot be read: {exc}") from None

@@ -1,0 +1,84 @@
+"""Draw the milestone timeline (planned against actual) as an accessible SVG.
+
+Shapes, not only colours, carry the meaning: a hollow circle is the planned
+date, a filled diamond the actual date, and a dashed line is today. The page
+also shows the same facts as a table for screen-reader users.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from typing import Iterable
+
+LABEL_W, CHART_W, ROW_H, TOP = 260, 520, 30, 40
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One milestone's dates for drawing."""
+
+    title: str
+    planned: date | None
+    actual: date | None
+    status: str
+
+
+def rows_from(milestones: Iterable) -> list[TimelineRow]:
+    """Rows from anything with title, planned_date, actual_date and status attributes."""
+    return [TimelineRow(m.title, m.planned_date, m.actual_date, m.status) for m in milestones]
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def to_svg(rows: list[TimelineRow], today: date) -> str:
+    """The timeline as an inline SVG string (no scripts, no styles: safe under a strict CSP)."""
+    dates = [d for r in rows for d in (r.planned, r.actual) if d]
+    height = TOP + ROW_H * max(len(rows), 1) + 20
+    width = LABEL_W + CHART_W + 20
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-labelledby="timeline-title timeline-desc" class="app-timeline__svg">'
+            f'<title id="timeline-title">Milestone timeline</title>'
+            f'<desc id="timeline-desc">Planned dates as hollow circles, actual dates as filled diamonds, '
+            f'today as a dashed line. The table below gives the same dates.</desc>')
+    if not dates:
+        return head + '<text x="10" y="30" font-family="Arial, sans-serif" font-size="14">No milestone dates are planned yet.</text></svg>'
+    start, end = min(dates + [today]), max(dates + [today])
+    span = max((end - start).days, 1)
+
+    def x(day: date) -> float:
+        return LABEL_W + (day - start).days / span * CHART_W
+
+    parts = [head]
+    months = _months(start, end)
+    step = max(1, len(months) // 8)
+    for month in months[::step]:
+        if month < start:
+            continue
+        parts.append(f'<line x1="{x(month):.1f}" y1="{TOP - 10}" x2="{x(month):.1f}" y2="{height - 20}" stroke="#b1b4b6" stroke-width="1"/>'
+                     f'<text x="{x(month):.1f}" y="{TOP - 16}" font-family="Arial, sans-serif" font-size="11" text-anchor="middle">{month:%b %Y}</text>')
+    for i, row in enumerate(rows):
+        y = TOP + ROW_H * i + ROW_H / 2
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 4:.1f}" font-family="Arial, sans-serif" font-size="12" text-anchor="end">{escape(row.title[:40])}</text>')
+        if row.planned and row.actual:
+            parts.append(f'<line x1="{x(row.planned):.1f}" y1="{y:.1f}" x2="{x(row.actual):.1f}" y2="{y:.1f}" stroke="#505a5f" stroke-width="2"/>')
+        if row.planned:
+            late = row.status != "met" and row.planned < today
+            colour = "#d4351c" if late else "#1d70b8"
+            parts.append(f'<circle cx="{x(row.planned):.1f}" cy="{y:.1f}" r="6" fill="#ffffff" stroke="{colour}" stroke-width="3">'
+                         f'<title>{escape(row.title)}: planned {row.planned:%d %B %Y}{" (overdue)" if late else ""}</title></circle>')
+        if row.actual:
+            cx = x(row.actual)
+            parts.append(f'<polygon points="{cx:.1f},{y - 7:.1f} {cx + 7:.1f},{y:.1f} {cx:.1f},{y + 7:.1f} {cx - 7:.1f},{y:.1f}" fill="#00703c">'
+                         f'<title>{escape(row.title)}: met {row.actual:%d %B %Y}</title></polygon>')
+    tx = x(today)
+    parts.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{height - 20}" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="5,4"/>'
+                 f'<text x="{tx:.1f}" y="{height - 6}" font-family="Arial, sans-serif" font-size="11" text-anchor="middle">Today</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,12 @@
+"""Database models, one module per aggregate. Importing this registers them all."""
+from tender.models.audit import AuditEvent, AuditHead
+from tender.models.award import AwardApproval
+from tender.models.milestone import Milestone
+from tender.models.procurement import Funder, Lot, Procurement
+from tender.models.supplier import Bid, SQResponse, Supplier
+from tender.models.user import LoginAttempt, User, UserSession
+
+__all__ = [
+    "AuditEvent", "AuditHead", "AwardApproval", "Bid", "Funder", "LoginAttempt", "Lot",
+    "Milestone", "Procurement", "SQResponse", "Supplier", "User", "UserSession",
+]

@@ -1,0 +1,33 @@
+"""Milestones: the planned timetable of a procurement, met or not."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tender.extensions import db
+
+# OCDS milestoneStatus codes.
+SCHEDULED, MET, NOT_MET = "scheduled", "met", "notMet"
+
+
+class Milestone(db.Model):
+    """One dated step of the timetable, owned by a person who is reminded about it."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("procurement_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procurement_id: Mapped[int] = mapped_column(ForeignKey("procurement.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    planned_date: Mapped[date | None] = mapped_column(Date, default=None, index=True)
+    actual_date: Mapped[date | None] = mapped_column(Date, default=None)
+    status: Mapped[str] = mapped_column(String(20), default=SCHEDULED, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None, index=True)
+    replan_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+    procurement: Mapped["Procurement"] = relationship(back_populates="milestones")  # noqa: F821
+    owner: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,0 +1,65 @@
+"""Reading the audit trail: filtered, paged, and streamed for exports."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterator
+
+from sqlalchemy import Select, func, select
+
+from tender.extensions import db
+from tender.models import AuditEvent
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the legal reviewer narrowed the trail to."""
+
+    procurement: str | None = None
+    lot: int | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def apply(self, query: Select) -> Select:
+        """Add this filter's conditions to a query over AuditEvent."""
+        if self.procurement:
+            query = query.where(AuditEvent.procurement_ref == self.procurement)
+        if self.lot is not None:
+            query = query.where(AuditEvent.lot == self.lot)
+        if self.actor:
+            query = query.where(AuditEvent.actor == self.actor.strip().lower())
+        if self.action:
+            query = query.where(AuditEvent.action.startswith(self.action.strip()))
+        if self.since:
+            query = query.where(AuditEvent.occurred_at >= self.since.isoformat())
+        if self.until:  # inclusive of the whole 'until' day
+            query = query.where(AuditEvent.occurred_at < (self.until + timedelta(days=1)).isoformat())
+        return query
+
+
+def page(flt: AuditFilter, number: int) -> tuple[list[AuditEvent], int]:
+    """One page of events (oldest first) and the total count."""
+    total = db.session.scalar(flt.apply(select(func.count()).select_from(AuditEvent)))
+    number = max(number, 1)
+    events = db.session.scalars(flt.apply(select(AuditEvent)).order_by(AuditEvent.seq)
+                                .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return list(events), total or 0
+
+
+def stream(flt: AuditFilter | None = None, batch: int = 5000) -> Iterator[dict]:
+    """Every matching event as a record, fetched in keyset batches so memory stays flat."""
+    flt = flt or AuditFilter()
+    last = 0
+    while True:
+        rows = db.session.scalars(flt.apply(select(AuditEvent)).where(AuditEvent.seq > last)
+                                  .order_by(AuditEvent.seq).limit(batch)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row.to_record()
+        last = rows[-1].seq
+        db.session.expunge_all()

@@ -1,0 +1,70 @@
+"""Marking milestones met and re-planning them, within the law's minimum periods."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from tender.domain.guards import MilestoneFacts, period_meets_minimum
+from tender.domain.periods import format_uk_date
+from tender.domain.roles import Permission
+from tender.extensions import db
+from tender.models import Milestone
+from tender.models.milestone import MET
+from tender.services import audit
+from tender.services.accounts import authorise
+from tender.services.errors import InvalidRequest, NotFound
+from tender.services.guard_context import build_context
+from tender.services.procedures import registry
+from tender.services.workflow import get_procurement
+
+
+def _milestone(procurement_id: int, milestone_id: int) -> Milestone:
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.procurement_id != procurement_id:
+        raise NotFound("That milestone is not part of this procurement.")
+    return milestone
+
+
+def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None) -> Milestone:
+    """Record that a milestone happened, on ``actual`` (not in the future)."""
+    authorise(user, Permission.MANAGE_MILESTONES)
+    procurement = get_procurement(procurement_id)
+    milestone = _milestone(procurement.id, milestone_id)
+    if actual > today:
+        raise InvalidRequest("The date it was met cannot be in the future.")
+    before = {"status": milestone.status, "actual_date": milestone.actual_date}
+    milestone.status, milestone.actual_date = MET, actual
+    audit.record(audit.Actor.of(user, ip), "milestone.met", "milestone", milestone.id,
+                 procurement_ref=procurement.reference, before=before,
+                 after={"key": milestone.key, "status": MET, "actual_date": actual})
+    db.session.commit()
+    return milestone
+
+
+def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None) -> Milestone:
+    """Move a milestone's planned date, refusing one that breaks a statutory minimum period."""
+    authorise(user, Permission.MANAGE_MILESTONES)
+    procurement = get_procurement(procurement_id)
+    milestone = _milestone(procurement.id, milestone_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest("Enter the reason for re-planning this milestone.")
+    if milestone.status == MET:
+        raise InvalidRequest("This milestone has been met; it cannot be re-planned.")
+    definition = registry().definitions[procurement.procedure]
+    context = build_context(procurement, today)
+    facts = dict(context.milestones)
+    facts[milestone.key] = MilestoneFacts(milestone.key, milestone.title, planned, milestone.actual_date)
+    context = replace(context, milestones=facts)
+    for period in definition.periods:
+        if milestone.key in (period.start, period.end):
+            outcome = period_meets_minimum(definition, context, period.name)
+            if outcome.blocks:
+                raise InvalidRequest(f"{format_uk_date(planned)} cannot be used. {outcome.message}")
+    before = {"planned_date": milestone.planned_date}
+    milestone.planned_date, milestone.replan_reason = planned, reason
+    audit.record(audit.Actor.of(user, ip), "milestone.replanned", "milestone", milestone.id,
+                 procurement_ref=procurement.reference, before=before,
+                 after={"key": milestone.key, "planned_date": planned}, reason=reason)
+    db.session.commit()
+    return milestone

@@ -1,0 +1,109 @@
+"""The one way a procurement changes stage.
+
+``advance`` authorises the user, checks the version the user saw, evaluates
+the guards, fires the transition through the procedure's Machine, completes
+the stage's milestone, writes the audit event and commits: all in one
+transaction, so a failure anywhere leaves nothing changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tender.domain.roles import Permission
+from tender.domain.workflow_engine import TransitionBlocked, TransitionNotAllowed, TransitionOption
+from tender.extensions import db
+from tender.models import Milestone, Procurement
+from tender.models.milestone import MET
+from tender.services import audit
+from tender.services.accounts import authorise
+from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
+from tender.services.guard_context import build_context
+from tender.services.procedures import registry
+
+CONCURRENT_MESSAGE = ("Someone else moved this procurement while you were looking at it. "
+                      "The page now shows its current stage: check it before you try again.")
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """What ``advance`` did."""
+
+    procurement_id: int
+    from_stage: str
+    to_stage: str
+    version: int
+    warnings: tuple[str, ...]
+
+
+def get_procurement(procurement_id: int) -> Procurement:
+    """Load a procurement or raise NotFound."""
+    procurement = db.session.get(Procurement, procurement_id)
+    if procurement is None:
+        raise NotFound("There is no procurement with that number.")
+    return procurement
+
+
+def available_transitions(procurement: Procurement, today: date) -> list[TransitionOption]:
+    """The transitions out of the current stage, each allowed or with its blockers."""
+    engine = registry()[procurement.procedure]
+    return engine.options(procurement.state, build_context(procurement, today))
+
+
+def advance(procurement_id: int, trigger: str, user, *, expected_version: int | None, today: date,
+            reason: str | None = None, ip: str | None = None) -> StageChange:
+    """Fire ``trigger`` on the procurement for ``user``; see the module docstring."""
+    try:
+        authorise(user, Permission.ADVANCE_STAGE)
+        procurement = get_procurement(procurement_id)
+        if expected_version is not None and procurement.version != expected_version:
+            raise ConcurrentChange(CONCURRENT_MESSAGE)
+        definition = registry().definitions[procurement.procedure]
+        spec = definition.transition(trigger) if trigger in {t.trigger for t in definition.transitions} else None
+        reason = (reason or "").strip() or None
+        if spec is not None and spec.requires_reason and not reason:
+            raise InvalidRequest(f"Enter a reason for '{spec.label}'. It is kept in the audit trail.")
+        from_stage = procurement.state
+        try:
+            to_stage, outcomes = registry()[procurement.procedure].fire(
+                from_stage, trigger, build_context(procurement, today))
+        except TransitionNotAllowed as exc:
+            raise InvalidRequest(str(exc)) from None
+        except TransitionBlocked as exc:
+            reasons = [o.message for o in exc.outcomes if o.blocks]
+            raise Blocked(f"'{spec.label}' is blocked.", reasons) from None
+        procurement.state = to_stage
+        completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
+        if to_stage == "standstill" and procurement.award_notices_sent_on is None:
+            procurement.award_notices_sent_on = today
+        warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
+        audit.record(
+            audit.Actor.of(user, ip), "procurement.stage_changed", "procurement", procurement.id,
+            procurement_ref=procurement.reference,
+            before={"stage": from_stage},
+            after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings)},
+            reason=reason,
+        )
+        db.session.commit()
+        return StageChange(procurement.id, from_stage, to_stage, procurement.version, warnings)
+    except StaleDataError:
+        db.session.rollback()
+        raise ConcurrentChange(CONCURRENT_MESSAGE) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _complete_stage_milestone(procurement: Procurement, key: str | None, today: date) -> str | None:
+    if not key:
+        return None
+    milestone = db.session.scalar(select(Milestone).where(
+        Milestone.procurement_id == procurement.id, Milestone.key == key))
+    if milestone is None or milestone.status == MET:
+        return None
+    milestone.status = MET
+    milestone.actual_date = today
+    return key

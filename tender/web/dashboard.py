@@ -1,0 +1,32 @@
+"""The dashboard: procurements with their stage, next milestone and overdue ones."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from tender.domain.roles import Permission, may
+from tender.services import clock, views
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Officers and reviewers see every procurement; evaluators see their own work."""
+    if not may(current_user.role, Permission.VIEW_PROCUREMENTS):
+        return render_template("dashboard/evaluator.html")
+    today = clock.today()
+    return render_template("dashboard/index.html", rows=views.dashboard_rows(today), today=today)
+
+
+@bp.route("/healthz")
+def health():
+    """For load balancers: the app answers (no database work)."""
+    return {"status": "ok"}
+
+
+@bp.route("/home")
+def home():
+    """Old bookmark."""
+    return redirect(url_for("dashboard.index"))

@@ -1,0 +1,80 @@
+"""WTForms forms: they check shape only; meaning is the services' job.
+
+Messages are instructions ("Enter your e-mail address"), as the GOV.UK
+Design System recommends.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = StringField("E-mail address", validators=[DataRequired("Enter your e-mail address"),
+                                                       Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=128)])
+
+
+class AdvanceForm(FlaskForm):
+    """One transition: the version the officer saw, and a reason where required."""
+
+    trigger = HiddenField(validators=[DataRequired()])
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=4000)])
+
+
+class ShortlistDecisionForm(FlaskForm):
+    """Shortlist or reject one candidate, with reasons."""
+
+    decision = RadioField("Decision", choices=[("shortlisted", "Shortlist"), ("rejected", "Reject")],
+                          validators=[InputRequired("Choose whether to shortlist or reject the candidate")])
+    reason = TextAreaField("Reasons", validators=[DataRequired("Enter the reasons for the decision"),
+                                                  Length(max=4000)])
+
+
+class JustificationForm(FlaskForm):
+    """Why fewer candidates than the minimum are shortlisted."""
+
+    justification = TextAreaField("Justification", validators=[
+        DataRequired("Enter why fewer candidates than the minimum are shortlisted"), Length(max=4000)])
+
+
+class MilestoneMetForm(FlaskForm):
+    """The date a milestone was met."""
+
+    actual_date = DateField("Date met", validators=[InputRequired("Enter the date the milestone was met")])
+
+
+class MilestoneReplanForm(FlaskForm):
+    """A new planned date and the reason."""
+
+    planned_date = DateField("New planned date", validators=[InputRequired("Enter the new planned date")])
+    reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for re-planning"), Length(max=4000)])
+
+
+class ApproveAwardForm(FlaskForm):
+    """The approver's delegated authority and an optional note."""
+
+    authority = StringField("Delegated authority", validators=[
+        DataRequired("Enter the delegated authority you are acting under"), Length(max=500)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit trail (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    procurement = StringField("Procurement reference", validators=[Optional(), Length(max=40)])
+    lot = IntegerField("Lot", validators=[Optional()])
+    actor = StringField("Actor", validators=[Optional(), Length(max=254)])
+    action = StringField("Action", validators=[Optional(), Length(max=80)])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+
+
+__all__ = ["Email"]
