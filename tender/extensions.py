@@ -4,7 +4,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from tender.models.base import Base
+from tender.db_base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -297,6 +297,10 @@ def change_summary(before: Any, after: Any, arrow: str = "\u2192") -> list[str]:
     """
     if before is None and after is None:
         return []
+    if before is None and isinstance(after, Mapping):
+        before = {}  # something was created: list what it was created with
+    if after is None and isinstance(before, Mapping):
+        after = {}  # something was deleted: list what it held
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return [f"{_short(before)} {arrow} {_short(after)}"]
     keys = sorted(set(before) | set(after))

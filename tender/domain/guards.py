@@ -103,10 +103,8 @@ def timetable_complete(defn, ctx: GuardContext) -> GuardOutcome:
 
 
 def period_enforcement(defn, period, regime: str) -> str:
-    """How a statutory period acts: warnings under a light-touch regime (reg. 76(6)), else as declared."""
-    if regime in LIGHT_TOUCH_REGIMES:
-        return WARN
-    return period.enforcement or defn.enforcement
+    """How a short period acts: the definition decides (a period's own setting, else light touch warns)."""
+    return defn.enforcement_for(period.name, regime)
 
 
 def period_meets_minimum(defn, ctx: GuardContext, period: str) -> GuardOutcome:
@@ -209,6 +207,8 @@ def standstill_over(defn, ctx: GuardContext) -> GuardOutcome:
     sent = ctx.award_notices_sent_on
     if not sent:
         return _no("standstill_over", "The award decision notices have not been sent, so standstill has not started.")
+    if ctx.regime == "pa2023_light_touch":
+        return _ok("standstill_over", "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
     if ctx.regime.startswith("pa2023"):
         last_day = periods.pa_standstill_end(sent, ctx.extra_holidays)
         rule = "Procurement Act 2023 s.51"

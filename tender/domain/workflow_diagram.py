@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 # SVG layout, in px.
 _MARGIN, _BOX_W, _BOX_H, _GAP = 24, 340, 44, 40
-_GUTTER, _NOTE_W = 200, 280
+_GUTTER, _NOTE_W = 260, 280
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"'
 #: Transitions leaving this many stages or more are drawn once, as a note.
 _NOTE_SOURCES = 3
@@ -157,9 +157,10 @@ def to_svg(defn, current: str | None = None) -> str:
             ax, y1, y2 = x0 + _BOX_W // 2, row_y[i] + _BOX_H, row_y[i + 1]
             body.append(f'<line x1="{ax}" y1="{y1}" x2="{ax}" y2="{y2 - 2}" stroke="#0b0c0c" '
                         f'stroke-width="1.5" marker-end="url(#{uid}-arrow)"/>')
-            if labels:
-                body.append(f'<text x="{ax + 10}" y="{y1 + _GAP // 2 + 4}" font-size="12" fill="#0b0c0c">'
-                            f'{escape(" / ".join(labels))}</text>')
+            lines = wrap(" / ".join(labels), 30)[:2]
+            for k, line in enumerate(lines):
+                y = y1 + (_GAP // 2 + 4 if len(lines) == 1 else 15 + 15 * k)
+                body.append(f'<text x="{ax + 10}" y="{y}" font-size="12">{escape(line)}</text>')
 
     side_y, gutter_k, described = top, 0, []
     placed: dict[str, int] = {}
@@ -179,12 +180,12 @@ def to_svg(defn, current: str | None = None) -> str:
             # A skip along the main path (e.g. award on initial tenders): an arrow in the gutter.
             words = f"{side.label}{reason}: from {defn.stage(side.sources[0]).title} to {dest_title}."
             described.append(words)
-            gx = x0 + _BOX_W + 24 + 16 * gutter_k
+            gx = x0 + _BOX_W + 150 + 16 * gutter_k
             gutter_k += 1
             y1, y2 = mid[side.sources[0]], mid[side.dest]
             body.append(f'<path d="M{x0 + _BOX_W} {y1} H{gx} V{y2} H{x0 + _BOX_W + 2}" fill="none" '
                         f'stroke="#0b0c0c" stroke-width="1.5" stroke-dasharray="5 3" marker-end="url(#{uid}-arrow)"/>')
-            _lines(gx + 6, (y1 + y2) // 2 - 8, side.label + reason, 24, body)
+            _lines(gx + 6, (y1 + y2) // 2 - 8, side.label + reason, 14, body)
             continue
         else:
             words = f"{side.label}{reason}: from {defn.stage(side.sources[0]).title} to {dest_title}."

@@ -3,10 +3,11 @@ from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
+from tender.models.reminder import ReminderSent
 from tender.models.supplier import Bid, SQResponse, Supplier
 from tender.models.user import LoginAttempt, User, UserSession
 
 __all__ = [
     "AuditEvent", "AuditHead", "AwardApproval", "Bid", "Funder", "LoginAttempt", "Lot",
-    "Milestone", "Procurement", "SQResponse", "Supplier", "User", "UserSession",
+    "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
 ]

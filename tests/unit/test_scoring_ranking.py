@@ -180,7 +180,7 @@ def test_a_model_with_a_ceiling_needs_the_budget(model):
         rank_lot(model, three_bids(), PRICES)
 
 
-def test_a_model_without_price_ranks_on_quality_alone(tmp_path):
+def test_a_model_without_price_ranks_on_quality_alone():
     model = load_model(Path(__file__).resolve().parents[2] / "scoring_rules" / "selection_questionnaire.yaml")
     passes = {q: True for q in ("EX1", "EX2", "EF1", "EF2")}
     bids = {

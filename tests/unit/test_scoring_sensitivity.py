@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -106,12 +106,6 @@ def load_model(path: str | Path) -> EvaluationModel:
     criteria = _read_criteria(r, data, scales)
     price = _read_price(r, data) if "price" in data else None
     _check_top_level_weights(r, data, criteria, price)
-    method = METHOD_MODERATION
-    if "final_scores" in data:
-        final = r.mapping(data, "final_scores", "final_scores")
-        r.known_keys(final, {"method"}, "final_scores.")
-        if "method" in final:
-            method = r.choice(final, "method", "final_scores.method", FINAL_SCORE_METHODS)
     tie_break = _read_tie_break(r, data, criteria, price) if "tie_break" in data else ()
     return EvaluationModel(
         name=path.stem,
@@ -121,7 +115,7 @@ def load_model(path: str | Path) -> EvaluationModel:
         source=str(path),
         criteria=criteria,
         price=price,
-        final_score_method=method,
+        final_score_method=_read_method(r, data),
         tie_break=tie_break,
     )
 
@@ -129,6 +123,14 @@ def load_model(path: str | Path) -> EvaluationModel:
 def load_models(directory: str | Path) -> dict[str, EvaluationModel]:
     """Load every ``*.yaml`` model in ``directory``, keyed by file name without suffix."""
     return {p.stem: load_model(p) for p in sorted(Path(directory).glob("*.yaml"))}
+
+
+def _read_method(r: _Reader, data: dict) -> str:
+    if "final_scores" not in data:
+        return METHOD_MODERATION
+    final = r.mapping(data, "final_scores", "final_scores")
+    r.known_keys(final, {"method"}, "final_scores.")
+    return r.choice(final, "method", "final_scores.method", FINAL_SCORE_METHODS) if "method" in final else METHOD_MODERATION
 
 
 def _read_scales(r: _Reader, data: dict) -> dict[str, Scale]:

@@ -1,0 +1,150 @@
+"""A live Tender server for browser tests: the real app under gunicorn, on the test's own database.
+
+``LiveServer(database_url, workdir)`` loads the demo procurement into the
+(already migrated) database with ``tender demo``, starts ``gunicorn -w 2`` on a
+free local port and waits for ``/healthz``. Use it as a context manager; on
+leaving, the server is stopped and its stderr is printed (pytest shows it in
+"Captured stderr teardown" when the test failed). A server that will not start
+raises ``LiveServerError`` carrying its stderr.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(sys.executable).parent
+DEMO_PASSWORD = "demo-password-2022"
+
+# Variables from the caller's environment that would change what the server does.
+_SCRUBBED = ("TENDER_TODAY", "TENDER_TEST_DATABASE_URL", "TENDER_DEMO_PASSWORD", "FLASK_APP", "FLASK_DEBUG",
+             "GUNICORN_CMD_ARGS", "TENDER_BASE_URL")
+
+
+class LiveServerError(RuntimeError):
+    """The demo could not be loaded or the server did not start."""
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """gunicorn serving ``tender:create_app()`` on ``database_url``; see the module docstring."""
+
+    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, startup_timeout: float = 30.0):
+        self.database_url = database_url
+        self.workdir = Path(workdir)
+        self.workers = workers
+        self.startup_timeout = startup_timeout
+        self.instance_path = self.workdir / "instance"
+        self.stderr_path = self.workdir / "gunicorn.stderr.log"
+        self.port: int | None = None
+        self.process: subprocess.Popen | None = None
+        self._stderr_file = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, without a trailing slash."""
+        if self.port is None:
+            raise LiveServerError("the server has not been started")
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment for ``tender demo`` and gunicorn."""
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+        env.update({
+            "DATABASE_URL": self.database_url,
+            "TENDER_ENV": "testing",  # session cookies without Secure, so they work over http
+            "TENDER_SECRET_KEY": secrets.token_hex(32),
+            "TENDER_ARGON2_MEMORY_KIB": "19456",
+            "TENDER_ARGON2_TIME_COST": "2",
+            "TENDER_ARGON2_PARALLELISM": "1",
+            "TENDER_INSTANCE_PATH": str(self.instance_path),
+            "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def load_demo(self, env: dict[str, str]) -> str:
+        """Run ``tender demo`` against the database; return its output."""
+        result = subprocess.run([str(BIN_DIR / "tender"), "demo", "--password", DEMO_PASSWORD], cwd=REPO_ROOT,
+                                env=env, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0 or "Loaded the demo procurement" not in result.stdout:
+            raise LiveServerError(f"`tender demo` failed (exit {result.returncode}).\n"
+                                  f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        return result.stdout
+
+    def start(self) -> "LiveServer":
+        """Load the demo, start gunicorn and wait until it answers."""
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        self.load_demo(env)
+        self.port = free_port()
+        self._stderr_file = open(self.stderr_path, "wb")
+        self.process = subprocess.Popen(
+            [str(BIN_DIR / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+             "--graceful-timeout", "3", "--timeout", "60", "--no-control-socket", "tender:create_app()"],
+            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._stderr_file,
+            stderr=subprocess.STDOUT)
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LiveServerError(f"gunicorn exited with code {self.process.returncode} before answering.\n"
+                                      f"{self.stderr()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                last_error = exc
+            time.sleep(0.1)
+        raise LiveServerError(f"gunicorn did not answer /healthz within {self.startup_timeout:.0f} s "
+                              f"(last error: {last_error}).\n{self.stderr()}")
+
+    def stderr(self) -> str:
+        """Everything gunicorn (and the app's logger) wrote so far."""
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate gunicorn (gracefully, then by force) and wait for it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
+
+    def __enter__(self) -> "LiveServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        # Shown by pytest only for a failing test ("Captured stderr teardown").
+        print(f"----- gunicorn output ({self.url if self.port else 'not started'}) -----\n{self.stderr()}",
+              file=sys.stderr)

@@ -1,0 +1,391 @@
+"""The authorisation matrix: every state-changing route, sent directly, as each of the six roles.
+
+The buttons a role cannot use are hidden in the pages, but these tests do not
+use the pages: they POST straight to each route with a valid CSRF token, as an
+attacker with a stolen button would, and check the database, not the HTML.
+
+No test here holds an application context while the client makes requests:
+Flask would reuse it for the request, and Flask-Login caches the user in ``g``,
+so a shared context would hide session bugs. Setup and checks open their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from tender.extensions import db
+from tender.models import AuditEvent, AwardApproval, Milestone, Procurement, SQResponse, UserSession
+from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_procurement, make_user
+
+ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
+VIEWERS = [r for r in ROLES if r != "evaluator"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def audit_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def audit_actions(app, after_seq: int = 0) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > after_seq)
+                                       .order_by(AuditEvent.seq)))
+
+
+def last_seq(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+
+
+def log_in_as(app, client, role: str) -> str:
+    """Create a user with ``role`` and log the client in; returns the e-mail."""
+    with app.app_context():
+        email = make_user(role).email
+    response = login(client, email)
+    assert response.status_code == 302, f"{role} could not log in"
+    return email
+
+
+@dataclass
+class World:
+    """Ids of what a test works on (plain ints, safe outside the app context)."""
+
+    procurement_id: int
+    version: int
+    response_id: int
+    milestone_ids: dict[str, int]
+    other_procurement_id: int = 0
+    other_response_id: int = 0
+    other_milestone_ids: dict[str, int] = field(default_factory=dict)
+
+
+def build_world(app, state: str, with_other: bool = False) -> World:
+    """A CPN procurement (pcr2015) with three candidates, put straight into ``state``."""
+    with app.app_context():
+        p = make_procurement(timetable=CPN_TIMETABLE, candidates=3)
+        p.state = state
+        db.session.commit()
+        world = World(
+            procurement_id=p.id, version=p.version,
+            response_id=db.session.scalar(select(SQResponse.id).where(SQResponse.procurement_id == p.id)
+                                          .order_by(SQResponse.id)),
+            milestone_ids={m.key: m.id for m in p.milestones})
+        if with_other:
+            other = make_procurement(timetable=CPN_TIMETABLE, candidates=2)
+            other.state = state
+            db.session.commit()
+            world.other_procurement_id = other.id
+            world.other_response_id = db.session.scalar(
+                select(SQResponse.id).where(SQResponse.procurement_id == other.id).order_by(SQResponse.id))
+            world.other_milestone_ids = {m.key: m.id for m in other.milestones}
+        return world
+
+
+def snapshot(app, procurement_id: int) -> dict:
+    """Everything an action on the procurement could change."""
+    with app.app_context():
+        p = db.session.get(Procurement, procurement_id)
+        return {
+            "state": p.state, "version": p.version, "justification": p.shortlist_justification,
+            "milestones": sorted((m.key, m.status, m.planned_date, m.actual_date, m.replan_reason)
+                                 for m in p.milestones),
+            "responses": sorted(db.session.execute(
+                select(SQResponse.id, SQResponse.decision, SQResponse.decision_reason, SQResponse.decided_by_id)
+                .where(SQResponse.procurement_id == procurement_id)).all()),
+            "approvals": db.session.scalar(select(func.count()).select_from(AwardApproval)
+                                           .where(AwardApproval.procurement_id == procurement_id)),
+        }
+
+
+# --------------------------------------------------------------------------- the matrix of POST routes
+
+
+@dataclass(frozen=True)
+class Action:
+    """One state-changing route: where to send it, what to send, and how to see that it worked."""
+
+    state: str
+    path: Callable[[World], str]
+    data: Callable[[World], dict]
+    took_effect: Callable[[World], bool]  # called inside an app context
+    audit_action: str
+    allowed: frozenset[str]
+
+
+def _stage_is(world: World, stage: str) -> bool:
+    return db.session.get(Procurement, world.procurement_id).state == stage
+
+
+def _milestone(world: World, key: str) -> Milestone:
+    return db.session.get(Milestone, world.milestone_ids[key])
+
+
+ACTIONS = {
+    "advance": Action(
+        state="sq_closed",
+        path=lambda w: f"/procurements/{w.procurement_id}/advance",
+        data=lambda w: {"trigger": "start_sq_evaluation", "version": str(w.version)},
+        took_effect=lambda w: _stage_is(w, "sq_evaluation"),
+        audit_action="procurement.stage_changed",
+        allowed=frozenset({"procurement_officer"})),
+    "shortlist decision": Action(
+        state="sq_evaluation",
+        path=lambda w: f"/procurements/{w.procurement_id}/shortlist/{w.response_id}",
+        data=lambda w: {"decision": "shortlisted", "reason": "Meets every selection criterion."},
+        took_effect=lambda w: db.session.get(SQResponse, w.response_id).decision == "shortlisted",
+        audit_action="shortlist.decided",
+        allowed=frozenset({"procurement_officer"})),
+    "shortlist justification": Action(
+        state="sq_evaluation",
+        path=lambda w: f"/procurements/{w.procurement_id}/shortlist/justification",
+        data=lambda w: {"justification": "Only two candidates met the minimum standards."},
+        took_effect=lambda w: db.session.get(Procurement, w.procurement_id).shortlist_justification
+        == "Only two candidates met the minimum standards.",
+        audit_action="shortlist.justified",
+        allowed=frozenset({"procurement_officer"})),
+    "milestone met": Action(
+        state="sq_published",
+        path=lambda w: f"/procurements/{w.procurement_id}/milestones/{w.milestone_ids['sq_published']}/met",
+        data=lambda w: {"actual_date": "2022-04-04"},
+        took_effect=lambda w: (_milestone(w, "sq_published").status, _milestone(w, "sq_published").actual_date)
+        == ("met", date(2022, 4, 4)),
+        audit_action="milestone.met",
+        allowed=frozenset({"procurement_officer"})),
+    "milestone replan": Action(
+        state="sq_published",
+        path=lambda w: f"/procurements/{w.procurement_id}/milestones/{w.milestone_ids['service_live']}/replan",
+        data=lambda w: {"planned_date": "2023-05-02", "reason": "The provider asked for a later start."},
+        took_effect=lambda w: _milestone(w, "service_live").planned_date == date(2023, 5, 2),
+        audit_action="milestone.replanned",
+        allowed=frozenset({"procurement_officer"})),
+    "award approval": Action(
+        state="award_decision",
+        path=lambda w: f"/procurements/{w.procurement_id}/award/approve",
+        data=lambda w: {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": ""},
+        took_effect=lambda w: db.session.scalar(select(AwardApproval)
+                                                .where(AwardApproval.procurement_id == w.procurement_id)) is not None,
+        audit_action="award.approved",
+        allowed=frozenset({"approver"})),
+}
+
+MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in ACTIONS for role in ROLES]
+
+
+@pytest.mark.parametrize(("action_name", "role"), MATRIX)
+def test_each_state_changing_route_takes_effect_only_for_the_roles_allowed_to_use_it(app, client, action_name, role):
+    action = ACTIONS[action_name]
+    world = build_world(app, action.state)
+    log_in_as(app, client, role)
+    before, seq = snapshot(app, world.procurement_id), last_seq(app)
+
+    response = csrf_post(client, action.path(world), action.data(world))
+
+    with app.app_context():
+        took_effect = action.took_effect(world)
+    if role in action.allowed:
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert took_effect
+        assert audit_actions(app, seq) == [action.audit_action]
+        assert snapshot(app, world.procurement_id) != before
+    else:
+        assert response.status_code == 403
+        assert not took_effect
+        assert snapshot(app, world.procurement_id) == before
+        assert audit_actions(app, seq) == []
+        assert "permission" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_may_log_out_and_the_server_side_session_ends(app, client, role):
+    email = log_in_as(app, client, role)
+    seq = last_seq(app)
+
+    response = csrf_post(client, "/logout", {})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert audit_actions(app, seq) == ["logout"]
+    with app.app_context():
+        from tender.models import User
+
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        sessions = db.session.scalars(select(UserSession).where(UserSession.user_id == user_id)).all()
+        assert len(sessions) == 1 and sessions[0].ended_at is not None
+    assert client.get("/").status_code == 302
+
+
+def test_the_authorisation_matrix_matches_the_segregation_of_duties_in_the_roles_table():
+    """The matrix above is not a copy of the code under test: it is written out by hand, so check it says what UK practice says."""
+    assert {name: set(a.allowed) for name, a in ACTIONS.items()} == {
+        "advance": {"procurement_officer"}, "shortlist decision": {"procurement_officer"},
+        "shortlist justification": {"procurement_officer"}, "milestone met": {"procurement_officer"},
+        "milestone replan": {"procurement_officer"}, "award approval": {"approver"},
+    }
+
+
+# --------------------------------------------------------------------------- pages (GET)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_audit_trail_is_only_for_legal_reviewers_and_administrators(app, client, role):
+    log_in_as(app, client, role)
+    response = client.get("/audit/")
+    if role in ("legal_reviewer", "administrator"):
+        assert response.status_code == 200
+        assert "login.succeeded" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 403
+        assert "login.succeeded" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_procurement_pages_are_not_for_evaluators(app, client, role):
+    world = build_world(app, "sq_evaluation")
+    with app.app_context():
+        reference = db.session.get(Procurement, world.procurement_id).reference
+    log_in_as(app, client, role)
+    pages = [f"/procurements/{world.procurement_id}", f"/procurements/{world.procurement_id}/shortlist",
+             f"/procurements/{world.procurement_id}/diagram.mmd", f"/procurements/{world.procurement_id}/diagram.dot"]
+    for page in pages:
+        response = client.get(page)
+        if role == "evaluator":
+            assert response.status_code == 403, page
+            assert reference not in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 200, page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert (reference in dashboard) == (role != "evaluator")
+
+
+def test_the_buttons_a_role_cannot_use_are_not_shown_to_it(app, client):
+    world = build_world(app, "award_decision")
+    log_in_as(app, client, "moderator")
+    html = client.get(f"/procurements/{world.procurement_id}").get_data(as_text=True)
+    assert "/advance" not in html and "/award/approve" not in html and "/replan" not in html
+
+
+ANONYMOUS_GETS = ["/", "/audit/", "/procurements/{p}", "/procurements/{p}/shortlist",
+                  "/procurements/{p}/diagram.mmd", "/procurements/{p}/diagram.dot"]
+ANONYMOUS_POSTS = ["/procurements/{p}/advance", "/procurements/{p}/shortlist/{r}",
+                   "/procurements/{p}/shortlist/justification", "/procurements/{p}/milestones/{m}/met",
+                   "/procurements/{p}/milestones/{m}/replan", "/procurements/{p}/award/approve", "/logout"]
+
+
+def _fill(path: str, world: World) -> str:
+    return path.format(p=world.procurement_id, r=world.response_id, m=world.milestone_ids["service_live"])
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_GETS)
+def test_anonymous_users_are_sent_to_log_in_for_every_page(app, client, path):
+    world = build_world(app, "award_decision")
+    response = client.get(_fill(path, world))
+    assert response.status_code == 302
+    assert response.headers["Location"].split("?")[0].endswith("/login")
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_POSTS)
+def test_anonymous_users_are_sent_to_log_in_for_every_action_and_nothing_changes(app, client, path):
+    world = build_world(app, "award_decision")
+    before, seq = snapshot(app, world.procurement_id), last_seq(app)
+    data = {"trigger": "send_award_letters", "version": str(world.version), "decision": "rejected",
+            "reason": "x", "justification": "x", "actual_date": "2022-04-04", "planned_date": "2023-05-02",
+            "authority": "Decision 22/00033"}
+    # A token from the login page: CSRF passes, so it is the login check that answers.
+    response = client.post(_fill(path, world), data={**data, "csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302
+    assert response.headers["Location"].split("?")[0].endswith("/login")
+    assert snapshot(app, world.procurement_id) == before
+    assert audit_actions(app, seq) == []
+
+
+# --------------------------------------------------------------------------- 404s and object-level authorisation
+
+
+def test_an_unknown_procurement_number_gives_404_on_every_route(app, client):
+    world = build_world(app, "award_decision")
+    missing = world.procurement_id + 1000
+    log_in_as(app, client, "procurement_officer")
+    for page in ["/procurements/{p}", "/procurements/{p}/shortlist", "/procurements/{p}/diagram.mmd",
+                 "/procurements/{p}/diagram.dot"]:
+        assert client.get(page.format(p=missing)).status_code == 404, page
+    seq = last_seq(app)
+    posts = {
+        f"/procurements/{missing}/advance": {"trigger": "abandon", "version": "1", "reason": "No budget."},
+        f"/procurements/{missing}/shortlist/{world.response_id}": {"decision": "rejected", "reason": "Fails."},
+        f"/procurements/{missing}/shortlist/justification": {"justification": "Few qualify."},
+        f"/procurements/{missing}/milestones/{world.milestone_ids['sq_published']}/met": {"actual_date": "2022-04-04"},
+        f"/procurements/{missing}/milestones/{world.milestone_ids['service_live']}/replan":
+            {"planned_date": "2023-05-02", "reason": "Later."},
+    }
+    before = snapshot(app, world.procurement_id)
+    for path, data in posts.items():
+        response = csrf_post(client, path, data)
+        assert response.status_code == 404, path
+        assert "There is no procurement with that number" in response.get_data(as_text=True) or \
+            "Page not found" in response.get_data(as_text=True)
+    assert snapshot(app, world.procurement_id) == before
+    assert audit_actions(app, seq) == []
+
+
+def test_an_unknown_procurement_number_gives_404_to_the_approver_too(app, client):
+    world = build_world(app, "award_decision")
+    log_in_as(app, client, "approver")
+    seq = last_seq(app)
+    response = csrf_post(client, f"/procurements/{world.procurement_id + 1000}/award/approve",
+                         {"authority": "Decision 22/00033"})
+    assert response.status_code == 404
+    assert audit_actions(app, seq) == []
+
+
+@pytest.mark.parametrize("route", ["met", "replan"])
+def test_a_milestone_of_another_procurement_gives_404_and_changes_nothing(app, client, route):
+    world = build_world(app, "sq_published", with_other=True)
+    log_in_as(app, client, "procurement_officer")
+    mine, theirs = snapshot(app, world.procurement_id), snapshot(app, world.other_procurement_id)
+    seq = last_seq(app)
+    other_milestone = world.other_milestone_ids["service_live"]
+    data = {"actual_date": "2022-04-04"} if route == "met" else \
+        {"planned_date": "2023-05-02", "reason": "Trying to move another procurement's milestone."}
+
+    response = csrf_post(client, f"/procurements/{world.procurement_id}/milestones/{other_milestone}/{route}", data)
+
+    assert response.status_code == 404
+    assert "not part of this procurement" in response.get_data(as_text=True)
+    assert snapshot(app, world.procurement_id) == mine
+    assert snapshot(app, world.other_procurement_id) == theirs
+    assert audit_actions(app, seq) == []
+
+
+def test_a_candidate_of_another_procurement_gives_404_and_changes_nothing(app, client):
+    world = build_world(app, "sq_evaluation", with_other=True)
+    log_in_as(app, client, "procurement_officer")
+    mine, theirs = snapshot(app, world.procurement_id), snapshot(app, world.other_procurement_id)
+    seq = last_seq(app)
+
+    response = csrf_post(client, f"/procurements/{world.procurement_id}/shortlist/{world.other_response_id}",
+                         {"decision": "rejected", "reason": "Trying to reject another procurement's candidate."})
+
+    assert response.status_code == 404
+    assert "did not respond to this procurement" in response.get_data(as_text=True)
+    assert snapshot(app, world.procurement_id) == mine
+    assert snapshot(app, world.other_procurement_id) == theirs
+    assert audit_actions(app, seq) == []
+
+
+def test_an_unknown_milestone_or_candidate_number_gives_404(app, client):
+    world = build_world(app, "sq_evaluation")
+    log_in_as(app, client, "procurement_officer")
+    seq = last_seq(app)
+    p = world.procurement_id
+    assert csrf_post(client, f"/procurements/{p}/milestones/999999/met", {"actual_date": "2022-04-04"}).status_code == 404
+    assert csrf_post(client, f"/procurements/{p}/milestones/999999/replan",
+                     {"planned_date": "2023-05-02", "reason": "x"}).status_code == 404
+    assert csrf_post(client, f"/procurements/{p}/shortlist/999999",
+                     {"decision": "rejected", "reason": "x"}).status_code == 404
+    assert audit_actions(app, seq) == []
