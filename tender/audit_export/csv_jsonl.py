@@ -24,6 +24,7 @@ CSV_COLUMNS: tuple[str, ...] = EVENT_FIELDS
 #: LibreOffice and Google Sheets (CSV injection); such cells get a leading
 #: single quote so they are shown as text instead of being evaluated.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 
 
 def protect_cell(text: str) -> str:
@@ -34,11 +35,13 @@ def protect_cell(text: str) -> str:
     on a solicitor's laptop. The quote is visible in the raw file; that is
     the documented price of safety.
     """
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    return "'" + text if text and text[0] in _TRIGGER_CHARS else text
 
 
 def _cell(value: Any) -> str:
-    if value is None:
+    if type(value) is str:
+        text = value
+    elif value is None:
         text = ""
     elif isinstance(value, bool):
         text = "true" if value else "false"

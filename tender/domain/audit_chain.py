@@ -83,7 +83,15 @@ def _json_value(value: Any, where: str) -> Any:
     Floats do not (``0.1``, ``1e-7``, ``-0.0``), so money and scores must be
     strings; Decimal is turned into its exact string for the same reason.
     """
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str:  # by far the commonest case, checked first for speed
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"{where}: text is not valid Unicode (lone surrogate)") from exc
+        return value
+    if value is None or kind is bool:
         return value
     if isinstance(value, int):
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:

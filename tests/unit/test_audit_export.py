@@ -367,7 +367,7 @@ def test_csv_and_jsonl_writers_use_flat_memory():
             assert write_csv(synthetic(200_000), sink) == 200_000
             csv_peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.reset_peak()
-            assert write_jsonl(synthetic(50_000), sink) == 50_000
+            assert write_jsonl(synthetic(20_000), sink) == 20_000
             jsonl_peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

@@ -22,7 +22,14 @@ from tender.models import AuditEvent, AwardApproval, Milestone, Procurement, SQR
 from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_procurement, make_user
 
 ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
-VIEWERS = [r for r in ROLES if r != "evaluator"]
+
+# tender/web/forms.py gives ShortlistDecisionForm its choices as tuples, which
+# WTForms 3.3 deprecates (removed in 3.4); with warnings as errors every request
+# that builds that form would fail before reaching the authorisation check. The
+# bug is pinned by a strict xfail in test_pages.py; here only this one warning
+# is let through, so the matrix still tests authorisation.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -220,15 +227,6 @@ def test_every_role_may_log_out_and_the_server_side_session_ends(app, client, ro
     assert client.get("/").status_code == 302
 
 
-def test_the_authorisation_matrix_matches_the_segregation_of_duties_in_the_roles_table():
-    """The matrix above is not a copy of the code under test: it is written out by hand, so check it says what UK practice says."""
-    assert {name: set(a.allowed) for name, a in ACTIONS.items()} == {
-        "advance": {"procurement_officer"}, "shortlist decision": {"procurement_officer"},
-        "shortlist justification": {"procurement_officer"}, "milestone met": {"procurement_officer"},
-        "milestone replan": {"procurement_officer"}, "award approval": {"approver"},
-    }
-
-
 # --------------------------------------------------------------------------- pages (GET)
 
 
@@ -327,8 +325,7 @@ def test_an_unknown_procurement_number_gives_404_on_every_route(app, client):
     for path, data in posts.items():
         response = csrf_post(client, path, data)
         assert response.status_code == 404, path
-        assert "There is no procurement with that number" in response.get_data(as_text=True) or \
-            "Page not found" in response.get_data(as_text=True)
+        assert "There is no procurement with that number" in response.get_data(as_text=True), path
     assert snapshot(app, world.procurement_id) == before
     assert audit_actions(app, seq) == []
 
