@@ -130,7 +130,8 @@ def audit_verify():
 
 def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
-    for command in (workflow_group, users_group, demo_command, audit_group):
+    from tender.cli_reminders import reminders_group
+    for command in (workflow_group, users_group, demo_command, audit_group, reminders_group):
         app.cli.add_command(command)
     try:
         from tender.cli_evaluate import evaluate_command, rules_check_command

@@ -15,7 +15,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from tender.domain.audit_chain import EVENT_FIELDS, canonical_line, compact_json, to_json_event
+from tender.domain.audit_chain import EVENT_FIELDS, canonical_line, compact_json, json_value
 
 #: Column order of ``audit.csv``: the event fields in their documented order.
 CSV_COLUMNS: tuple[str, ...] = EVENT_FIELDS
@@ -66,8 +66,7 @@ def write_csv(events: Iterable[Mapping[str, Any]], out: TextIO, *, excel_bom: bo
     writer.writerow(CSV_COLUMNS)
     count = 0
     for event in events:
-        values = to_json_event(event)
-        writer.writerow([_cell(values.get(name)) for name in CSV_COLUMNS])
+        writer.writerow([_cell(json_value(event.get(name), name)) for name in CSV_COLUMNS])
         count += 1
     return count
 

@@ -76,7 +76,7 @@ def format_timestamp(moment: _dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _json_value(value: Any, where: str) -> Any:
+def json_value(value: Any, where: str) -> Any:
     """Reduce ``value`` to the JSON subset the canonical form allows.
 
     Why so strict: every value must print identically in Python and in jq.
@@ -118,10 +118,10 @@ def _json_value(value: Any, where: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValueError(f"{where}: object keys must be text, got {key!r}")
-            out[_json_value(key, where)] = _json_value(item, f"{where}.{key}")
+            out[json_value(key, where)] = json_value(item, f"{where}.{key}")
         return out
     if isinstance(value, (list, tuple)):
-        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
     raise ValueError(f"{where}: {type(value).__name__} values cannot be stored in the audit trail")
 
 
@@ -131,7 +131,7 @@ def to_json_event(event: Mapping[str, Any]) -> dict[str, Any]:
     Exporters use this so that what they write is exactly what was hashed,
     e.g. a ``datetime`` from the database becomes the canonical timestamp.
     """
-    return {key: _json_value(value, key) for key, value in event.items()}
+    return {key: json_value(value, key) for key, value in event.items()}
 
 
 def compact_json(obj: Any) -> str:

@@ -1,0 +1,464 @@
+"""Milestone reminders: find what is due, claim it, send digests, record what went.
+
+The rules (what is due soon, overdue, escalated) are pure and live in
+``tender.domain.reminders``; this module feeds them from the database and
+makes delivery exactly-once across runs and across hosts.
+
+Exactly once, with several runners
+----------------------------------
+``tender reminders send`` runs from cron on every application host, so two
+runners can start at the same second against one database. Each reminder
+(a dedupe key: kind, milestone, planned date, recipient) goes out once:
+
+1. **Plan.** Every runner computes the same digests for ``as_of``.
+2. **Claim new keys.** ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING
+   key`` for every planned key, in sorted order (so two runners never
+   deadlock), committed in small batches. The keys a runner's INSERT
+   returned are its own; a key another runner inserted first is not.
+3. **Re-claim retries.** Rows left ``failed`` by an earlier run, or
+   ``claimed`` by a runner that died more than ``stale_after`` ago, are taken
+   over with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL: a parallel
+   runner skips the rows this one is taking instead of waiting for them) or,
+   on SQLite, an ``UPDATE ... WHERE status = 'failed'`` per key whose
+   rowcount says whether this runner won it.
+4. **Send** only digests made of this runner's claimed items, over one SMTP
+   connection, and mark each message's keys ``sent`` or ``failed`` (with the
+   error) together with an audit event, one commit per digest.
+
+A failed send is retried by the next run (its rows are ``failed``), and the
+reminders that did go out stay ``sent``. The one window for a duplicate is a
+runner killed after the SMTP server accepted a message but before the commit
+that records it: its rows stay ``claimed`` and are re-sent after
+``stale_after``. That is the usual at-least-once trade-off; never sending
+would be worse for a statutory deadline.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from tender.domain import reminders as rules
+from tender.domain.periods import is_working_day as _is_working_day
+from tender.domain.reminders import Digest, MilestoneDue
+from tender.extensions import db
+from tender.mail import MailConfigError, MailSettings, build_digest_message, send_messages
+from tender.models import Milestone, Procurement, ReminderSent, User
+from tender.models.milestone import MET
+from tender.models.reminder import CLAIMED, FAILED, SENT
+from tender.services import audit
+
+__all__ = [
+    "ACTOR",
+    "DEFAULT_NOTICE_DAYS",
+    "ESCALATE_AFTER_WORKING_DAYS",
+    "DigestOutcome",
+    "RunReport",
+    "collect_due",
+    "plan",
+    "run",
+    "runner_id",
+    "is_working_day",
+    "KEYS_HEADER",
+]
+
+ACTOR = "tender reminders"
+DEFAULT_NOTICE_DAYS = 5
+ESCALATE_AFTER_WORKING_DAYS = 3
+#: A claim older than this with no outcome belongs to a runner that died.
+STALE_AFTER = timedelta(minutes=30)
+#: Header listing the reminder keys a message carries (for tracing and tests).
+KEYS_HEADER = "X-Tender-Reminder-Keys"
+_BATCH = 200
+
+
+@lru_cache(maxsize=8192)
+def is_working_day(day: date) -> bool:
+    """England and Wales working days (PCR 2015 counting), memoised for the scan."""
+    return _is_working_day(day, "calendar")
+
+
+def runner_id() -> str:
+    """``host:pid``: who holds a claim, for people reading the table."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------
+# Reading
+
+
+def _horizon(as_of: date, working_days: int) -> date:
+    """The date ``working_days`` working days after ``as_of`` (inclusive bound for due-soon)."""
+    day, count = as_of, 0
+    while count < working_days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return day
+
+
+def _due_query(horizon: date, user_id: int | None = None):
+    owner = aliased(User, name="owner")
+    lead = aliased(User, name="lead")
+    query = (
+        select(
+            Milestone.id, Milestone.procurement_id, Procurement.reference, Procurement.title,
+            Milestone.title, Milestone.planned_date, owner.email, owner.name, lead.email, lead.name,
+            Milestone.status, owner.reminder_notice_days,
+        )
+        .join(Procurement, Procurement.id == Milestone.procurement_id)
+        .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
+        .outerjoin(lead, and_(lead.id == Procurement.lead_officer_id, lead.active.is_(True)))
+        .where(Milestone.status != MET, Milestone.planned_date.is_not(None), Milestone.planned_date <= horizon)
+    )
+    if user_id is not None:
+        query = query.where(or_(Milestone.owner_id == user_id, Procurement.lead_officer_id == user_id))
+    return query
+
+
+def _to_due(row) -> MilestoneDue:
+    (mid, pid, ref, ptitle, mtitle, planned, owner_email, owner_name, lead_email, lead_name, status,
+     notice) = row
+    return MilestoneDue(
+        milestone_id=mid, procurement_id=pid, procurement_ref=ref, procurement_title=ptitle,
+        milestone_title=mtitle, planned_date=planned, owner_email=owner_email, owner_name=owner_name,
+        lead_officer_email=lead_email, lead_officer_name=lead_name, status=status,
+        notice_working_days=DEFAULT_NOTICE_DAYS if notice is None else notice,
+    )
+
+
+def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue]:
+    """Every unmet milestone that may need a reminder on ``as_of``, in two queries.
+
+    One query finds the longest notice period anyone has asked for; the other
+    joins milestone, procurement, owner and lead officer, bounded above by the
+    date that many working days ahead (``planned_date`` is indexed), so
+    milestones months away are not read. Overdue ones have no lower bound:
+    an overdue milestone stays overdue until someone marks it met or re-plans
+    it. ``plan_reminders`` then applies each owner's own notice period.
+    Milestones with no owner (or an inactive one) have nobody to remind.
+    With ``user_id``, only milestones that person owns or whose procurement
+    they lead (for their notifications page).
+    """
+    longest = db.session.scalar(select(func.max(User.reminder_notice_days)).where(User.active.is_(True)))
+    horizon = _horizon(as_of, max(longest or 0, DEFAULT_NOTICE_DAYS))
+    return [_to_due(row) for row in db.session.execute(_due_query(horizon, user_id))]
+
+
+def plan(as_of: date, *, user_id: int | None = None) -> list[Digest]:
+    """The digests due on ``as_of`` before anything is excluded as already sent."""
+    return rules.plan_reminders(collect_due(as_of, user_id=user_id), as_of, is_working_day,
+                                escalate_after_working_days=ESCALATE_AFTER_WORKING_DAYS)
+
+
+def notifications_for(user: User, as_of: date) -> Digest:
+    """What the notifications page shows ``user``: their own digest for ``as_of``.
+
+    Unlike e-mail this ignores what has been sent: the page shows the current
+    state every time.
+    """
+    email = user.email.strip().lower()
+    for digest in plan(as_of, user_id=user.id):
+        if digest.recipient_email == email:
+            return digest
+    return Digest(recipient_email=email, recipient_name=user.name)
+
+
+def owned_milestones(user: User) -> list[MilestoneDue]:
+    """All of ``user``'s milestones with a planned date, met or not (for the calendar feed)."""
+    lead = aliased(User, name="lead")
+    rows = db.session.execute(
+        select(
+            Milestone.id, Milestone.procurement_id, Procurement.reference, Procurement.title,
+            Milestone.title, Milestone.planned_date, User.email, User.name, lead.email, lead.name,
+            Milestone.status, User.reminder_notice_days,
+        )
+        .join(Procurement, Procurement.id == Milestone.procurement_id)
+        .join(User, User.id == Milestone.owner_id)
+        .outerjoin(lead, lead.id == Procurement.lead_officer_id)
+        .where(Milestone.owner_id == user.id, Milestone.planned_date.is_not(None))
+    )
+    return [_to_due(row) for row in rows]
+
+
+# --------------------------------------------------------------------------
+# Claiming
+
+
+def _chunks(items: Sequence, size: int = _BATCH) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _insert_claims(items: Sequence[rules.ReminderItem], me: str, now: datetime) -> set[str]:
+    """INSERT ... ON CONFLICT DO NOTHING; return the keys this runner inserted."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:  # pragma: no cover - Tender supports SQLite and PostgreSQL only
+        raise RuntimeError(f"reminders need PostgreSQL or SQLite, not {dialect}")
+    won: set[str] = set()
+    for batch in _chunks(sorted(items, key=lambda i: i.key)):
+        rows = [
+            {"key": item.key, "milestone_id": item.milestone.milestone_id,
+             "recipient": item.key.split(":", 3)[3], "kind": item.kind,
+             "planned_date": item.milestone.planned_date, "status": CLAIMED, "attempts": 0,
+             "claimed_by": me, "claimed_at": now}
+            for item in batch
+        ]
+        statement = (insert(ReminderSent).values(rows)
+                     .on_conflict_do_nothing(index_elements=["key"]).returning(ReminderSent.key))
+        won.update(db.session.scalars(statement))
+        db.session.commit()
+    return won
+
+
+def _retry_condition(now: datetime, stale_after: timedelta):
+    return or_(ReminderSent.status == FAILED,
+               and_(ReminderSent.status == CLAIMED, ReminderSent.claimed_at < now - stale_after))
+
+
+def _reclaim(keys: Sequence[str], me: str, now: datetime, stale_after: timedelta) -> set[str]:
+    """Take over failed (or abandoned) rows for ``keys``; return the keys taken."""
+    won: set[str] = set()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    for batch in _chunks(sorted(keys)):
+        if postgres:
+            taken = list(db.session.scalars(
+                select(ReminderSent.key)
+                .where(ReminderSent.key.in_(batch), _retry_condition(now, stale_after))
+                .order_by(ReminderSent.key)
+                .with_for_update(skip_locked=True)
+            ))
+            if taken:
+                db.session.execute(
+                    update(ReminderSent).where(ReminderSent.key.in_(taken))
+                    .values(status=CLAIMED, claimed_by=me, claimed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            won.update(taken)
+        else:
+            candidates = list(db.session.scalars(
+                select(ReminderSent.key).where(ReminderSent.key.in_(batch), _retry_condition(now, stale_after))
+            ))
+            for key in candidates:
+                result = db.session.execute(
+                    update(ReminderSent).where(ReminderSent.key == key, _retry_condition(now, stale_after))
+                    .values(status=CLAIMED, claimed_by=me, claimed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:
+                    won.add(key)
+        db.session.commit()
+    return won
+
+
+def _recorded(keys: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+    """key -> (status, claimed_at in UTC) for the rows that exist among ``keys`` (read-only)."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for batch in _chunks(sorted(keys)):
+        for key, status, claimed_at in db.session.execute(
+            select(ReminderSent.key, ReminderSent.status, ReminderSent.claimed_at)
+            .where(ReminderSent.key.in_(batch))
+        ):
+            # SQLite hands back naive datetimes; they were written in UTC.
+            if claimed_at.tzinfo is None:
+                claimed_at = claimed_at.replace(tzinfo=timezone.utc)
+            found[key] = (status, claimed_at)
+    return found
+
+
+def _retryable(status: str, claimed_at: datetime, now: datetime, stale_after: timedelta) -> bool:
+    return status == FAILED or (status == CLAIMED and claimed_at < now - stale_after)
+
+
+# --------------------------------------------------------------------------
+# Running
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """One digest: to whom, what it held, and whether it went."""
+
+    recipient: str
+    overdue: int
+    due_soon: int
+    escalations: int
+    keys: tuple[str, ...]
+    error: str | None = None
+    subject: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def summary(self) -> str:
+        """"2 overdue, 1 due soon, 1 escalated" (kinds with none left out)."""
+        parts = []
+        if self.overdue:
+            parts.append(f"{self.overdue} overdue")
+        if self.due_soon:
+            parts.append(f"{self.due_soon} due soon")
+        if self.escalations:
+            parts.append(f"{self.escalations} escalated")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did. ``exit_code`` is 0 when everything it tried went out."""
+
+    as_of: date
+    dry_run: bool
+    runner: str
+    planned: int  # reminders due on as_of, including ones sent before
+    already_sent: int
+    elsewhere: int  # claimed by another runner that is still working on them
+    outcomes: tuple[DigestOutcome, ...] = field(default=())
+
+    @property
+    def sent(self) -> tuple[DigestOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.ok)
+
+    @property
+    def failed(self) -> tuple[DigestOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _outcome(digest: Digest, error: str | None = None, subject: str | None = None) -> DigestOutcome:
+    return DigestOutcome(
+        recipient=digest.recipient_email, overdue=digest.count("overdue"), due_soon=digest.count("due_soon"),
+        escalations=digest.count("escalation"), keys=digest.keys, error=error, subject=subject,
+    )
+
+
+def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
+        stale_after: timedelta = STALE_AFTER, runner: str | None = None) -> RunReport:
+    """Send every reminder due on ``as_of`` that no run has sent yet (see module docstring).
+
+    ``dry_run`` reads only: it reports the digests this run would send (keys
+    not yet sent and not being sent by another runner) and writes nothing,
+    neither claims nor audit events nor mail. Raises :class:`MailConfigError`
+    before claiming anything if the settings cannot send mail.
+    """
+    me = runner or runner_id()
+    digests = plan(as_of)
+    items = [item for digest in digests for item in digest.items]
+    keys = [item.key for item in items]
+
+    if dry_run:
+        now = _now()
+        recorded = _recorded(keys)
+        skip = {k for k, (status, at) in recorded.items() if not _retryable(status, at, now, stale_after)}
+        todo = rules.exclude_sent(digests, skip)
+        db.session.rollback()
+        return RunReport(
+            as_of=as_of, dry_run=True, runner=me, planned=len(keys),
+            already_sent=sum(1 for status, _ in recorded.values() if status == SENT),
+            elsewhere=sum(1 for k in skip if recorded[k][0] == CLAIMED),
+            outcomes=tuple(_outcome(d) for d in todo),
+        )
+
+    if not settings.default_sender:
+        raise MailConfigError("MAIL_DEFAULT_SENDER", "is not set, so e-mails would have no sender")
+
+    now = _now()
+    mine = _insert_claims(items, me, now)
+    mine |= _reclaim([k for k in keys if k not in mine], me, now, stale_after)
+    recorded = _recorded([k for k in keys if k not in mine])
+    already_sent = sum(1 for status, _ in recorded.values() if status == SENT)
+    elsewhere = len(recorded) - already_sent
+
+    todo = rules.exclude_sent(digests, _NotIn(mine))
+    messages = []
+    for digest in todo:
+        message = build_digest_message(digest, settings, base_url)
+        message[KEYS_HEADER] = " ".join(digest.keys)
+        messages.append(message)
+    report = send_messages(messages, settings)
+
+    actor = audit.Actor.system(ACTOR)
+    outcomes = []
+    for digest, result in zip(todo, report.results):
+        done_at = _now()
+        where = (ReminderSent.key.in_(digest.keys), ReminderSent.claimed_by == me, ReminderSent.status == CLAIMED)
+        if result.ok:
+            db.session.execute(
+                update(ReminderSent).where(*where)
+                .values(status=SENT, sent_at=done_at, attempts=ReminderSent.attempts + 1, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(actor, "reminder.sent", "reminder", digest.recipient_email,
+                         after={"recipient": digest.recipient_email, "keys": list(digest.keys),
+                                "as_of": as_of, "subject": str(result.message["Subject"])})
+            outcomes.append(_outcome(digest, subject=str(result.message["Subject"])))
+        else:
+            error = str(result.error)
+            db.session.execute(
+                update(ReminderSent).where(*where)
+                .values(status=FAILED, attempts=ReminderSent.attempts + 1, last_error=error[:4000])
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(actor, "reminder.failed", "reminder", digest.recipient_email,
+                         after={"recipient": digest.recipient_email, "keys": list(digest.keys),
+                                "as_of": as_of}, reason=error)
+            outcomes.append(_outcome(digest, error=error))
+        db.session.commit()
+
+    return RunReport(as_of=as_of, dry_run=False, runner=me, planned=len(keys), already_sent=already_sent,
+                     elsewhere=elsewhere, outcomes=tuple(outcomes))
+
+
+class _NotIn:
+    """A container holding every key *not* in ``keys`` (for ``exclude_sent``)."""
+
+    def __init__(self, keys: set[str]):
+        self._keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        return key not in self._keys
+
+
+def reset_calendar_token(user: User, actor: audit.Actor) -> str:
+    """Give ``user`` a new calendar feed token (the old URL stops working); audited."""
+    import secrets
+
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record(actor, "user.calendar_token_reset", "user", user.id,
+                 after={"email": user.email}, reason="Calendar subscription link reset")
+    db.session.commit()
+    return user.calendar_token
+
+
+def find_calendar_user(token: str) -> User | None:
+    """The active user whose calendar token is ``token``, compared in constant time."""
+    import hmac
+
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token == token))
+    # The lookup narrows to one row by index; the final comparison is constant
+    # time so that the answer does not depend on how much of the token matched.
+    if user is None or not user.active or not hmac.compare_digest(
+            (user.calendar_token or "").encode(), token.encode()):
+        return None
+    return user
+
