@@ -48,6 +48,12 @@ class Permission(str, Enum):
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
     MANAGE_USERS = "manage_users"
+    ASSIGN_EVALUATORS = "assign_evaluators"
+    SCORE = "score"
+    MODERATE = "moderate"
+    OPEN_PRICES = "open_prices"
+    VIEW_RANKING = "view_ranking"
+    EXPORT_EVALUATION = "export_evaluation"
 
 
 _ALL_VIEWERS = {Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL, Role.ADMINISTRATOR}
@@ -61,6 +67,12 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT: frozenset({Role.LEGAL, Role.ADMINISTRATOR}),
     Permission.EXPORT_AUDIT: frozenset({Role.LEGAL}),
     Permission.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
+    Permission.ASSIGN_EVALUATORS: frozenset({Role.OFFICER}),
+    Permission.SCORE: frozenset({Role.EVALUATOR}),
+    Permission.MODERATE: frozenset({Role.MODERATOR}),
+    Permission.OPEN_PRICES: frozenset({Role.OFFICER}),
+    Permission.VIEW_RANKING: frozenset({Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL}),
+    Permission.EXPORT_EVALUATION: frozenset({Role.OFFICER, Role.LEGAL}),
 }
 
 
