@@ -128,6 +128,28 @@ def audit_verify():
     sys.exit(1)
 
 
+@audit_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "pdf", "bundle"]), required=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--procurement", default=None, help="Only this procurement reference, e.g. KCC-22/00033.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this date (UTC), inclusive.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="To this date (UTC), inclusive.")
+@with_appcontext
+def audit_export(fmt, output, procurement, since, until):
+    """Export the audit trail (streamed; the export itself is audited)."""
+    from tender.services import audit, audit_export as service, audit_query
+    from tender.services.errors import ServiceError
+
+    flt = audit_query.AuditFilter(procurement=procurement, since=since.date() if since else None,
+                                  until=until.date() if until else None)
+    try:
+        result = service.export(fmt, output, flt, audit.Actor.system("tender audit export"))
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    state = "intact" if result.chain_ok else "BROKEN"
+    click.echo(f"Wrote {result.events} event{'' if result.events == 1 else 's'} to {result.path} ({fmt}). Chain {state}; head {result.head_hash}.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
     from tender.cli_reminders import reminders_group

@@ -95,7 +95,7 @@ def json_value(value: Any, where: str) -> Any:
         return value
     if isinstance(value, int):
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            return int(value)  # bool/IntEnum subclasses become plain ints
+            return value if kind is int else int(value)  # IntEnum etc. become plain ints
         raise ValueError(f"{where}: integer {value} is too large to be checked reliably; store it as a string")
     if isinstance(value, str):
         try:
@@ -118,10 +118,15 @@ def json_value(value: Any, where: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValueError(f"{where}: object keys must be text, got {key!r}")
-            out[json_value(key, where)] = json_value(item, f"{where}.{key}")
+            # the path is only spelled out on error: building it for every
+            # value would slow large exports for nothing
+            try:
+                out[json_value(key, where)] = json_value(item, where)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace(where, f"{where}.{key}", 1)) from None
         return out
     if isinstance(value, (list, tuple)):
-        return [json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [json_value(item, where) for item in value]
     raise ValueError(f"{where}: {type(value).__name__} values cannot be stored in the audit trail")
 
 

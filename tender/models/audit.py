@@ -39,23 +39,20 @@ class AuditEvent(db.Model):
 
     def to_record(self) -> dict:
         """The event as the plain mapping that the hash and the exports use."""
-        return {
-            "seq": self.seq,
-            "occurred_at": self.occurred_at,
-            "actor": self.actor,
-            "actor_role": self.actor_role,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "procurement_ref": self.procurement_ref,
-            "lot": self.lot,
-            "before": json.loads(self.before) if self.before is not None else None,
-            "after": json.loads(self.after) if self.after is not None else None,
-            "reason": self.reason,
-            "ip": self.ip,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        return record_from_columns(self)
+
+
+RECORD_COLUMNS = ("seq", "occurred_at", "actor", "actor_role", "action", "object_type", "object_id",
+                  "procurement_ref", "lot", "before", "after", "reason", "ip", "prev_hash", "hash")
+
+
+def record_from_columns(row) -> dict:
+    """An event record from anything with the table's column attributes (a model or a Core row)."""
+    record = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    for name in ("before", "after"):
+        if record[name] is not None:
+            record[name] = json.loads(record[name])
+    return record
 
 
 class AuditHead(db.Model):

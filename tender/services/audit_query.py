@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent
+from tender.models.audit import RECORD_COLUMNS, record_from_columns
 
 PAGE_SIZE = 50
 
@@ -23,6 +24,7 @@ class AuditFilter:
     action: str | None = None
     since: date | None = None
     until: date | None = None
+    max_seq: int | None = None  # fixes an export's extent while others keep writing
 
     def apply(self, query: Select) -> Select:
         """Add this filter's conditions to a query over AuditEvent."""
@@ -36,6 +38,8 @@ class AuditFilter:
             query = query.where(AuditEvent.action.startswith(self.action.strip()))
         if self.since:
             query = query.where(AuditEvent.occurred_at >= self.since.isoformat())
+        if self.max_seq is not None:
+            query = query.where(AuditEvent.seq <= self.max_seq)
         if self.until:  # inclusive of the whole 'until' day
             query = query.where(AuditEvent.occurred_at < (self.until + timedelta(days=1)).isoformat())
         return query
@@ -51,15 +55,19 @@ def page(flt: AuditFilter, number: int) -> tuple[list[AuditEvent], int]:
 
 
 def stream(flt: AuditFilter | None = None, batch: int = 5000) -> Iterator[dict]:
-    """Every matching event as a record, fetched in keyset batches so memory stays flat."""
+    """Every matching event as a record, oldest first, fetched in keyset batches.
+
+    Plain rows, not ORM objects, so nothing accumulates in the session and
+    memory stays flat however long the trail is.
+    """
     flt = flt or AuditFilter()
+    columns = [getattr(AuditEvent, name) for name in RECORD_COLUMNS]
     last = 0
     while True:
-        rows = db.session.scalars(flt.apply(select(AuditEvent)).where(AuditEvent.seq > last)
+        rows = db.session.execute(flt.apply(select(*columns)).where(AuditEvent.seq > last)
                                   .order_by(AuditEvent.seq).limit(batch)).all()
         if not rows:
             return
         for row in rows:
-            yield row.to_record()
+            yield record_from_columns(row)
         last = rows[-1].seq
-        db.session.expunge_all()

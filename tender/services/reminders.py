@@ -12,11 +12,14 @@ runners can start at the same second against one database. Each reminder
 
 1. **Plan.** Every runner computes the same digests for ``as_of``.
 2. **Claim new keys.** ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING
-   key`` for every planned key, in sorted order (so two runners never
-   deadlock), committed in small batches. The keys a runner's INSERT
-   returned are its own; a key another runner inserted first is not.
-3. **Re-claim retries.** Rows left ``failed`` by an earlier run, or
-   ``claimed`` by a runner that died more than ``stale_after`` ago, are taken
+   key`` for the planned keys, one committed transaction per digest, keys in
+   sorted order (so two runners never deadlock), digests starting at a
+   random one (so two runners split the people between them). The keys a
+   runner's INSERT returned are its own; a key another runner inserted first
+   is not.
+3. **Re-claim retries**, in the same transaction. Rows left ``failed`` by
+   an earlier run, or ``claimed`` by a runner that died more than
+   ``stale_after`` ago, are taken
    over with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL: a parallel
    runner skips the rows this one is taking instead of waiting for them) or,
    on SQLite, an ``UPDATE ... WHERE status = 'failed'`` per key whose
@@ -35,6 +38,7 @@ would be worse for a statutory deadline.
 from __future__ import annotations
 
 import os
+import random
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -202,7 +206,10 @@ def _chunks(items: Sequence, size: int = _BATCH) -> Iterable[Sequence]:
 
 
 def _insert_claims(items: Sequence[rules.ReminderItem], me: str, now: datetime) -> set[str]:
-    """INSERT ... ON CONFLICT DO NOTHING; return the keys this runner inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING, in key order; return the keys this runner inserted.
+
+    No commit: the caller commits once the digest's claims are complete.
+    """
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         insert = postgresql.insert
@@ -222,7 +229,6 @@ def _insert_claims(items: Sequence[rules.ReminderItem], me: str, now: datetime) 
         statement = (insert(ReminderSent).values(rows)
                      .on_conflict_do_nothing(index_elements=["key"]).returning(ReminderSent.key))
         won.update(db.session.scalars(statement))
-        db.session.commit()
     return won
 
 
@@ -232,11 +238,13 @@ def _retry_condition(now: datetime, stale_after: timedelta):
 
 
 def _reclaim(keys: Sequence[str], me: str, now: datetime, stale_after: timedelta) -> set[str]:
-    """Take over failed (or abandoned) rows for ``keys``; return the keys taken."""
+    """Take over failed (or abandoned) rows among ``keys``; return the keys taken. No commit."""
     won: set[str] = set()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     for batch in _chunks(sorted(keys)):
         if postgres:
+            # SKIP LOCKED: rows a parallel runner is taking over right now are
+            # skipped (it will send them), not waited for.
             taken = list(db.session.scalars(
                 select(ReminderSent.key)
                 .where(ReminderSent.key.in_(batch), _retry_condition(now, stale_after))
@@ -251,6 +259,8 @@ def _reclaim(keys: Sequence[str], me: str, now: datetime, stale_after: timedelta
                 )
             won.update(taken)
         else:
+            # SQLite has no row locks (a writer locks the database); the
+            # status guard plus rowcount says whether this runner won the row.
             candidates = list(db.session.scalars(
                 select(ReminderSent.key).where(ReminderSent.key.in_(batch), _retry_condition(now, stale_after))
             ))
@@ -262,7 +272,31 @@ def _reclaim(keys: Sequence[str], me: str, now: datetime, stale_after: timedelta
                 )
                 if result.rowcount == 1:
                     won.add(key)
-        db.session.commit()
+    return won
+
+
+def _claim(digests: Sequence[Digest], me: str, now: datetime, stale_after: timedelta) -> set[str]:
+    """Claim what this runner will send, one transaction per digest; return the keys won.
+
+    Digest by digest, so that one person's reminders normally go out in one
+    e-mail even when two runners share the work; starting at a random digest,
+    so that two runners started together mostly claim different people
+    instead of queueing behind each other. Within a transaction keys are
+    claimed in sorted order, so two runners cannot deadlock.
+    """
+    won: set[str] = set()
+    if not digests:
+        return won
+    start = random.randrange(len(digests))
+    for digest in [*digests[start:], *digests[:start]]:
+        try:
+            mine = _insert_claims(digest.items, me, now)
+            mine |= _reclaim([k for k in digest.keys if k not in mine], me, now, stale_after)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        won |= mine
     return won
 
 
@@ -381,8 +415,7 @@ def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
         raise MailConfigError("MAIL_DEFAULT_SENDER", "is not set, so e-mails would have no sender")
 
     now = _now()
-    mine = _insert_claims(items, me, now)
-    mine |= _reclaim([k for k in keys if k not in mine], me, now, stale_after)
+    mine = _claim(digests, me, now, stale_after)
     recorded = _recorded([k for k in keys if k not in mine])
     already_sent = sum(1 for status, _ in recorded.values() if status == SENT)
     elsewhere = len(recorded) - already_sent

@@ -1,12 +1,17 @@
 """The audit trail for legal reviewers: filter, page, read."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import os
+import tempfile
+
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
-from tender.services import audit_query
-from tender.web.forms import AuditFilterForm
+from tender.services import audit, audit_export, audit_query, clock
+from tender.services.errors import ServiceError
+from tender.web.auth import client_ip
+from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -19,14 +24,48 @@ def index():
         abort(403)
     form = AuditFilterForm(request.args)
     valid = form.validate()
-    flt = audit_query.AuditFilter(
-        procurement=form.procurement.data or None, lot=form.lot.data, actor=form.actor.data or None,
-        action=form.action.data or None, since=form.since.data, until=form.until.data,
-    ) if valid else audit_query.AuditFilter()
+    flt = _filter(form) if valid else audit_query.AuditFilter()
     number = request.args.get("page", 1, type=int)
     events, total = audit_query.page(flt, number)
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, events=events, total=total, page=number,
+    return render_template("audit/index.html", form=form, export_formats=EXPORT_FORMATS, events=events, total=total, page=number,
                            pages=pages, args=args, errors=[e for errs in form.errors.values() for e in errs]), \
         (200 if valid else 400)
+
+
+def _filter(form) -> audit_query.AuditFilter:
+    return audit_query.AuditFilter(
+        procurement=form.procurement.data or None, lot=form.lot.data, actor=form.actor.data or None,
+        action=form.action.data or None, since=form.since.data, until=form.until.data)
+
+
+@bp.route("/export", methods=["POST"])
+@login_required
+def export():
+    """Legal reviewers download the (filtered) trail; the export is itself audited."""
+    if not may(current_user.role, Permission.EXPORT_AUDIT):
+        abort(403)
+    form = AuditExportForm()
+    filters = AuditFilterForm(request.form, meta={"csrf": False})
+    if not (form.validate() and filters.validate()):
+        errors = [e for errs in list(form.errors.values()) + list(filters.errors.values()) for e in errs]
+        return render_template("errors/error.html", title="The export could not be made",
+                               message=" ".join(errors)), 400
+    fmt = form.format.data
+    handle, path = tempfile.mkstemp(prefix="tender-audit-", suffix="." + fmt)
+    os.close(handle)
+    try:
+        result = audit_export.export(fmt, path, _filter(filters), audit.Actor.of(current_user, client_ip()),
+                                     user=current_user)
+    except ServiceError as exc:
+        os.unlink(path)
+        return render_template("errors/error.html", title="The export could not be made", message=str(exc)), exc.status
+    except Exception:
+        os.unlink(path)
+        raise
+    extension = audit_export.EXPORTERS[fmt].extension
+    response = send_file(path, mimetype=audit_export.EXPORTERS[fmt].media_type, as_attachment=True,
+                         download_name=f"tender-audit-{clock.today().isoformat()}.{extension}")
+    response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
+    return response

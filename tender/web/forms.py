@@ -29,7 +29,7 @@ class AdvanceForm(FlaskForm):
 class ShortlistDecisionForm(FlaskForm):
     """Shortlist or reject one candidate, with reasons."""
 
-    decision = RadioField("Decision", choices=[("shortlisted", "Shortlist"), ("rejected", "Reject")],
+    decision = RadioField("Decision", choices=["shortlisted", "rejected"],
                           validators=[InputRequired("Choose whether to shortlist or reject the candidate")])
     reason = TextAreaField("Reasons", validators=[DataRequired("Enter the reasons for the decision"),
                                                   Length(max=4000)])
@@ -61,6 +61,16 @@ class ApproveAwardForm(FlaskForm):
     authority = StringField("Delegated authority", validators=[
         DataRequired("Enter the delegated authority you are acting under"), Length(max=500)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+
+
+EXPORT_FORMATS = {"pdf": "PDF report", "csv": "CSV (spreadsheet)", "jsonl": "JSON Lines",
+                  "bundle": "Evidence bundle (ZIP with checksums)"}
+
+
+class AuditExportForm(FlaskForm):
+    """Which export format a legal reviewer wants."""
+
+    format = RadioField("Format", choices=list(EXPORT_FORMATS), validators=[InputRequired("Choose an export format")])
 
 
 class AuditFilterForm(FlaskForm):

@@ -23,21 +23,8 @@ from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_proc
 
 ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
 
-# tender/web/forms.py gives ShortlistDecisionForm its choices as tuples, which
-# WTForms 3.3 deprecates (removed in 3.4); with warnings as errors every request
-# that builds that form would fail before reaching the authorisation check. The
-# bug is pinned by a strict xfail in test_pages.py; here only this one warning
-# is let through, so the matrix still tests authorisation.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-def audit_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(AuditEvent))
 
 
 def audit_actions(app, after_seq: int = 0) -> list[str]:

@@ -202,7 +202,7 @@ def test_an_officer_takes_the_demo_procurement_from_draft_to_initial_tender_eval
     advance(page, "Close initial tenders", "Initial tender evaluation")
 
     expect(current_stage(page)).to_have_text("Initial tender evaluation")
-    expect(page.get_by_text("Initial tender evaluation (current stage)")).to_be_visible()
+    expect(page.get_by_text("Initial tender evaluation (current stage)", exact=True)).to_be_visible()
     expect_blocked(page, "Start negotiation", "The initial tender evaluation is not complete.")
 
     # The legal reviewer sees the five stage changes in the audit trail.
@@ -218,45 +218,50 @@ def test_an_officer_takes_the_demo_procurement_from_draft_to_initial_tender_eval
         expect(rows.nth(i)).to_contain_text(stage)
 
 
+def keyboard_log_in(page, email: str, password: str, *, via_skip_link: bool) -> None:
+    """Fill in and send the login form with the keyboard alone, from a fresh login page."""
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    if via_skip_link:
+        page.keyboard.press("Enter")
+        expect(page.locator("main#main-content")).to_be_focused()  # GOV.UK Frontend's skip link
+    else:
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("link", name="Tender", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("E-mail address")).to_be_focused()
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+
+
+def expect_wrong_password_summary(page) -> None:
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("There is a problem")
+    expect(alert).to_contain_text("The e-mail address or password is not right. Check them and try again.")
+
+
 def test_keyboard_and_screen_reader_basics(page, new_context):
     problems: list[str] = []
     page.goto("/login")
     check_page_basics(page, problems)
 
-    # The first Tab reaches the skip link; following it puts focus in <main>.
-    page.keyboard.press("Tab")
-    skip = page.get_by_role("link", name="Skip to main content")
-    expect(skip).to_be_focused()
-    page.keyboard.press("Enter")
-    expect(page.locator("main#main-content")).to_be_focused()
-
-    # A wrong password, by keyboard alone.
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("E-mail address")).to_be_focused()
-    page.keyboard.type(LUKE)
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("Password")).to_be_focused()
-    page.keyboard.type("not-the-password")
+    # A wrong password, by keyboard alone: the error summary is announced (role=alert) and focused.
     with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as posted:
-        page.keyboard.press("Enter")
+        keyboard_log_in(page, LUKE, "not-the-password", via_skip_link=False)
     assert posted.value.status == 400
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("There is a problem")
-    expect(alert).to_contain_text("The e-mail address or password is not right. Check them and try again.")
+    expect_wrong_password_summary(page)
+    expect(page.get_by_role("alert")).not_to_contain_text(re.compile(r"CSRF|Traceback|Bad Request|None"))
     expect(page.locator(".govuk-error-summary")).to_be_focused()  # GOV.UK Frontend moves focus to the summary
     expect(page.get_by_label("Password")).to_have_attribute("aria-describedby", "password-error")
     expect(page.locator("#password-error")).to_contain_text("Error:")
     check_page_basics(page, problems)
 
-    # The right password, by keyboard alone, from a fresh page.
-    page.goto("/login")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
-    page.keyboard.type(LUKE)
-    page.keyboard.press("Tab")
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
+    # The right password, by keyboard alone, after following the skip link.
+    keyboard_log_in(page, LUKE, DEMO_PASSWORD, via_skip_link=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Procurements")
     expect(page.get_by_text("Logged in as Luke Edwards (")).to_be_visible()
     check_page_basics(page, problems)
@@ -289,6 +294,19 @@ def test_keyboard_and_screen_reader_basics(page, new_context):
     check_page_basics(reviewer, problems)
 
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "App bug, templates/auth/login.html: the login <form> has no action, so after the skip link it posts to "
+    "/login#main-content; on the error page Chromium then moves focus to the fragment target, taking it away "
+    "from the error summary GOV.UK Frontend focused. Fix: action=\"{{ url_for('auth.login') }}\"."))
+def test_after_the_skip_link_a_wrong_password_still_moves_focus_to_the_error_summary(page):
+    keyboard_log_in(page, LUKE, "not-the-password", via_skip_link=True)
+    expect_wrong_password_summary(page)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # let the page settle: GOV.UK Frontend focuses first, the fragment target after
+    focused = page.evaluate("document.activeElement.className || document.activeElement.tagName")
+    assert focused == "govuk-error-summary", f"focus is on {focused!r}, not on the error summary"
 
 
 def test_two_officers_at_once_only_the_first_stage_change_counts(new_context):

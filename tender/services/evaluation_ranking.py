@@ -1,0 +1,191 @@
+"""A lot's ranking, the panel's agreement, weight sensitivity, and opening the price envelope.
+
+``lot_ranking`` reads everything in a fixed number of queries (the lot, then
+``load_rounds``), whatever the number of bids, questions or evaluators, and
+hands the pure functions of ``tender.domain.scoring`` their inputs. Prices
+stay sealed until an officer opens them, which is allowed only once the
+quality evaluation is final; opening is audited with the prices opened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+
+from tender.domain.roles import Permission
+from tender.domain.scoring import (AgreementReport, BidResult, EvaluationInputError, EvaluationModel,
+                                   IndividualScore, LotRanking, WeightSensitivity, agreement, final_scores, rank_lot,
+                                   weight_sensitivity)
+from tender.extensions import db
+from tender.models import Lot, PriceOpening
+from tender.services import audit
+from tender.services.accounts import authorise
+from tender.services.errors import ConcurrentChange, InvalidRequest
+from tender.services.evaluation import check_round, get_lot, model_for, now
+from tender.services.evaluation_data import Completeness, RoundData, completeness, load_rounds
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class LotEvaluation:
+    """Everything the ranking page shows for one lot's round.
+
+    ``ranking`` is None until the evaluation is final and (for a model with a
+    price part) the prices are open; ``ranking_note`` then says why.
+    """
+
+    lot: Lot
+    round: str
+    model: EvaluationModel
+    data: RoundData
+    status: Completeness
+    ranking: LotRanking | None = None
+    ranking_note: str = ""
+    warnings: list[str] = field(default_factory=list)
+    sensitivity: tuple[WeightSensitivity, ...] = ()
+    agreement: AgreementReport | None = None
+    evaluator_names: dict[str, str] = field(default_factory=dict)  # id as text -> name
+
+    @property
+    def has_price(self) -> bool:
+        return self.model.price is not None
+
+    @property
+    def may_open_prices(self) -> bool:
+        return self.has_price and self.status.final and not self.data.prices_opened
+
+
+def individual_scores(data: RoundData, bid_ids: set[int] | None = None) -> list[IndividualScore]:
+    """Submitted scores as the domain takes them: evaluator = user id as text, bidder = supplier name."""
+    names = {b.id: b.bidder for b in data.bids}
+    return [IndividualScore(str(s.person_id), names[s.bid_id], s.criterion_id, s.value)
+            for s in data.scores if bid_ids is None or s.bid_id in bid_ids]
+
+
+def evaluate_round(lot: Lot, round_: str, model: EvaluationModel, data: RoundData,
+                   with_ranking: bool = True) -> LotEvaluation:
+    """Build the LotEvaluation from loaded data (pure apart from reading the lot's budget)."""
+    status = completeness(model, data)
+    result = LotEvaluation(lot, round_, model, data, status)
+    individual = individual_scores(data)
+    result.evaluator_names = {str(s.person_id): s.person for s in data.scores}
+    if individual:
+        result.agreement = agreement(model, individual)
+    if not status.final:
+        result.ranking_note = f"The ranking shows once the evaluation is final: {status.note}."
+        return result
+    if model.price is not None and not data.prices_opened:
+        result.ranking_note = "Prices are still sealed. An officer opens them once the quality scores are final."
+        return result
+    if with_ranking:
+        _rank(result, individual)
+    return result
+
+
+def _rank(result: LotEvaluation, individual: list[IndividualScore]) -> None:
+    model, data, status = result.model, result.data, result.status
+    still_in = [b for b in data.bids if b.id not in status.excluded_early]
+    moderated = {(b.bidder, m.criterion_id): m.value
+                 for b in still_in for m in data.moderated if m.bid_id == b.id}
+    names_in = {b.bidder for b in still_in}
+    finals = final_scores(model, [i for i in individual if i.bidder in names_in], moderated)
+    prices = {b.bidder: b.price for b in still_in} if model.price is not None else None
+    budget = result.lot.annual_budget
+    if model.needs_budget and budget is None:
+        model, note = _without_budget(model)
+        result.warnings.append(note)
+    try:
+        ranking = rank_lot(model, {b: finals.get(b, {}) for b in names_in}, prices, budget)
+    except EvaluationInputError as exc:
+        result.ranking_note = f"The ranking cannot be worked out: {exc}."
+        return
+    out = tuple(BidResult(bidder=b.bidder, quality=ZERO, social_value=ZERO, price_score=None, total=None, rank=None,
+                          excluded=True, reasons=(status.excluded_early[b.id],), parts={}, question_marks={},
+                          price=b.price if data.prices_opened else None)
+                for b in data.bids if b.id in status.excluded_early)
+    result.ranking = LotRanking(results=ranking.results + out, budget=ranking.budget)
+    result.sensitivity = weight_sensitivity(model, ranking)
+
+
+def _without_budget(model: EvaluationModel) -> tuple[EvaluationModel, str]:
+    """The model without its affordability ceiling, for a lot whose budget is not recorded."""
+    price = model.price
+    if price.formula == "budget_relative" or (price.abnormally_low and price.abnormally_low.rule == "below_budget"):
+        return model, "This lot has no budget recorded, and the model needs one to score prices."
+    return (replace(model, price=replace(price, affordability_ceiling_percent=None)),
+            "This lot has no budget recorded, so the affordability ceiling was not applied. "
+            "Record the lot's budget to apply it.")
+
+
+def lot_evaluation(procurement_id: int, lot_number: int, round_: str, user) -> LotEvaluation:
+    """The ranking page's content for officers, moderators, approvers and legal reviewers."""
+    authorise(user, Permission.VIEW_RANKING)
+    lot = get_lot(procurement_id, lot_number)
+    check_round(round_)
+    model = model_for(lot)
+    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
+    return evaluate_round(lot, round_, model, data)
+
+
+def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str | None = None) -> PriceOpening:
+    """Open the price envelope of a lot's round, once quality is final; audited with the prices."""
+    authorise(user, Permission.OPEN_PRICES)
+    lot = get_lot(procurement_id, lot_number)
+    check_round(round_)
+    model = model_for(lot)
+    if model.price is None:
+        raise InvalidRequest("This lot's evaluation model has no price part, so there are no prices to open.")
+    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
+    if data.prices_opened:
+        raise InvalidRequest("The prices of this lot have already been opened.")
+    status = completeness(model, data)
+    if not status.final:
+        raise InvalidRequest(f"Prices can be opened only once the quality evaluation is final: {status.note}.")
+    opening = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=user.id, at=now())
+    db.session.add(opening)
+    try:
+        audit.record(audit.Actor.of(user, ip), "evaluation.prices_opened", "lot", lot.id,
+                     procurement_ref=lot.procurement.reference, lot=lot.number,
+                     after={"round": round_, "prices": {b.bidder: b.price for b in data.bids}})
+    except IntegrityError:
+        db.session.rollback()
+        raise ConcurrentChange("Someone else opened these prices at the same moment.") from None
+    db.session.commit()
+    return opening
+
+
+def moderator_overview(procurement_id: int, lot_number: int, round_: str, user) -> LotEvaluation:
+    """A moderator's view of a lot they moderate: progress per bid and the panel's agreement."""
+    from tender.models.evaluation import MODERATOR
+    from tender.services.evaluation import require_panel_access
+
+    lot = get_lot(procurement_id, lot_number)
+    check_round(round_)
+    require_panel_access(lot, user, MODERATOR)
+    model = model_for(lot)
+    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
+    return evaluate_round(lot, round_, model, data, with_ranking=False)
+
+
+def overview_rows(procurement_id: int) -> list[dict]:
+    """Per lot: the round under evaluation and whether it is final (for the procurement overview)."""
+    from sqlalchemy import select
+
+    from tender.models import Bid
+    from tender.models.supplier import ROUNDS
+    from tender.services import evaluation_status
+
+    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement_id).order_by(Lot.number)).all()
+    rounds: dict[int, set] = {}
+    for lot_id, round_ in db.session.execute(select(Bid.lot_id, Bid.round).where(
+            Bid.lot_id.in_([lot.id for lot in lots])).distinct()):
+        rounds.setdefault(lot_id, set()).add(round_)
+    status = evaluation_status.for_procurement(procurement_id)
+    rows = []
+    for lot in lots:
+        round_ = next((r for r in reversed(ROUNDS) if r in rounds.get(lot.id, set())), ROUNDS[0])
+        final, note = status[(lot.id, round_)]
+        rows.append({"lot": lot, "round": round_, "final": final, "note": note})
+    return rows

@@ -1,0 +1,247 @@
+"""Evaluation pages: the panel, conflict declarations, score sheets, moderation, ranking and export.
+
+Views stay thin: parse, call one service, redirect or render. The services
+decide access for every request (panel membership, declaration, independent
+scoring, sealed prices), so a page that hides a button is never the only
+protection.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tender.domain.roles import Permission, may
+from tender.domain.scoring.model import PRICE_PART
+from tender.models.evaluation import EVALUATOR, MODERATOR
+from tender.services import evaluation, evaluation_export, evaluation_ranking, evaluation_scoring
+from tender.services.errors import NotAuthorised, ServiceError
+from tender.services.evaluation_scoring import ScoreErrors
+from tender.web.auth import client_ip
+from tender.web.evaluation_chart import ranking_svg
+from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, field_id, sections_from,
+                                         sheet_action, sheet_entries)
+
+bp = Blueprint("evaluation", __name__, url_prefix="/procurements/<int:procurement_id>")
+LOT = "/lots/<int:lot_number>/evaluation"
+PART_TITLES = {PRICE_PART: "Price"}
+
+
+@bp.app_context_processor
+def evaluation_helpers():
+    """Lazy helpers for the dashboard and the procurement overview (queries run only when called)."""
+    return {"evaluation_lots_for_user": lambda: evaluation.lots_for(current_user),
+            "evaluation_overview_rows": evaluation_ranking.overview_rows, "field_id": field_id}
+
+
+def _errors(form) -> list[str]:
+    return [e for errs in form.errors.values() for e in errs]
+
+
+@bp.route(LOT)
+@login_required
+def lot_start(procurement_id: int, lot_number: int):
+    """The lot's evaluation, in the round now being evaluated."""
+    lot = evaluation.get_lot(procurement_id, lot_number)
+    return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number,
+                            round_=evaluation.current_round(lot)))
+
+
+@bp.route(LOT + "/<round_>")
+@login_required
+def lot(procurement_id: int, lot_number: int, round_: str):
+    """Each role's page for a lot: the panel and progress, a declaration, bids to score or moderate."""
+    return _render_lot(procurement_id, lot_number, round_)
+
+
+def _render_lot(procurement_id, lot_number, round_, status=200, errors=None):
+    lot_ = evaluation.get_lot(procurement_id, lot_number)
+    evaluation.check_round(round_)
+    common = {"lot": lot_, "procurement": lot_.procurement, "round": round_, "errors": errors or []}
+    if may(current_user.role, Permission.SCORE) or may(current_user.role, Permission.MODERATE):
+        assignment = evaluation.assignment_of(lot_, current_user)
+        if assignment is None or not assignment.active:
+            raise NotAuthorised(evaluation.NOT_ON_PANEL if assignment is None else evaluation.CONFLICTED)
+        if evaluation.declaration_of(lot_, current_user) is None:
+            return render_template("evaluation/declare.html", form=DeclarationForm(), assignment=assignment,
+                                   bidders=evaluation.bidder_names(lot_, round_), **common), status
+        if assignment.role == EVALUATOR:
+            bids = evaluation_scoring.bids_for_evaluator(procurement_id, lot_number, round_, current_user)
+            return render_template("evaluation/lot_evaluator.html", bids=bids, **common), status
+        result = evaluation_ranking.moderator_overview(procurement_id, lot_number, round_, current_user)
+        return render_template("evaluation/lot_moderator.html", result=result, **common), status
+    result = evaluation_ranking.lot_evaluation(procurement_id, lot_number, round_, current_user)
+    people = evaluation.assignable_people() if may(current_user.role, Permission.ASSIGN_EVALUATORS) else []
+    return render_template("evaluation/lot_officer.html", result=result, panel=evaluation.panel(lot_),
+                           people=people, form=AssignForm(), confirm=ConfirmForm(), **common), status
+
+
+@bp.route(LOT + "/<round_>/panel", methods=["POST"])
+@login_required
+def assign(procurement_id: int, lot_number: int, round_: str):
+    """The officer adds an evaluator (for some sections, or all) or a moderator to the lot's panel."""
+    form = AssignForm()
+    if not form.validate():
+        return _render_lot(procurement_id, lot_number, round_, 400, _errors(form))
+    try:
+        added = evaluation.assign(procurement_id, lot_number, form.user_id.data, sections_from(request.form),
+                                  current_user, client_ip())
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
+    flash(f"{added.user.name} is now on the panel as {added.role}. They must declare any conflict of interest "
+          "before they see the bids.", "success")
+    return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
+
+
+@bp.route(LOT + "/<round_>/declaration", methods=["POST"])
+@login_required
+def declare(procurement_id: int, lot_number: int, round_: str):
+    """A panel member declares a conflict of interest, or none, before seeing the bids."""
+    form = DeclarationForm()
+    if not form.validate():
+        return _render_lot(procurement_id, lot_number, round_, 400, _errors(form))
+    try:
+        evaluation.declare(procurement_id, lot_number, current_user, form.has_conflict.data == "yes",
+                           form.details.data, client_ip())
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
+    if form.has_conflict.data == "yes":
+        flash("Your conflict of interest is recorded and the procurement officer can see it. You have been "
+              "withdrawn from this lot.", "success")
+        return redirect(url_for("dashboard.index"))
+    flash("Your declaration is recorded. You can now see the bids.", "success")
+    return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
+
+
+@bp.route(LOT + "/<round_>/bids/<int:bid_id>/score", methods=["GET", "POST"])
+@login_required
+def score_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
+    """An evaluator's score sheet for one bid: save a draft, or submit and lock."""
+    sheet = evaluation_scoring.score_sheet(procurement_id, lot_number, round_, bid_id, current_user)
+    if request.method == "GET":
+        return render_template("evaluation/score_bid.html", sheet=sheet, errors=[], **_own_choices(sheet))
+    action = sheet_action(request.form)
+    entries = sheet_entries(request.form, [q.id for q in sheet.questions])
+    try:
+        if action is None:
+            raise ScoreErrors(["Choose to save a draft or to submit your scores"])
+        saved = evaluation_scoring.save_scores(procurement_id, lot_number, round_, bid_id, current_user, entries,
+                                               action == "submit", client_ip())
+    except ScoreErrors as exc:
+        return render_template("evaluation/score_bid.html", sheet=sheet, errors=exc.errors,
+                               **_posted_choices(entries)), 400
+    if action == "submit":
+        flash(f"Your scores for {sheet.bidder} are submitted and locked.", "success")
+    else:
+        flash(f"Draft saved: {saved} answer{'s' if saved != 1 else ''} for {sheet.bidder}.", "success")
+    return redirect(url_for(".score_bid", procurement_id=procurement_id, lot_number=lot_number, round_=round_,
+                            bid_id=bid_id))
+
+
+@bp.route(LOT + "/<round_>/bids/<int:bid_id>/scores.json")
+@login_required
+def scores_json(procurement_id: int, lot_number: int, round_: str, bid_id: int):
+    """The evaluator's own scores for a bid, and other evaluators' only once their own are submitted."""
+    sheet = evaluation_scoring.score_sheet(procurement_id, lot_number, round_, bid_id, current_user)
+    return jsonify({
+        "bid": sheet.bid_id, "bidder": sheet.bidder, "submitted": sheet.submitted,
+        "own": {qid: {"score": s.pass_fail or (None if s.value is None else str(s.value)),
+                      "rationale": s.rationale, "status": s.status} for qid, s in sheet.own.items()},
+        "others": [{"evaluator": next(iter(rows.values())).person,
+                    "scores": {qid: {"score": _text(r.value), "rationale": r.rationale} for qid, r in rows.items()}}
+                   for rows in sheet.others.values()],
+    })
+
+
+def _text(value) -> str | None:
+    """A score as the radios' values spell it: "pass", "fail" or the plain number ("3", not "3.00")."""
+    if isinstance(value, bool):
+        return "pass" if value else "fail"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return None if value is None else str(value)
+
+
+def _own_choices(sheet) -> dict:
+    own = sheet.own.values()
+    return {"selected": {s.criterion_id: s.pass_fail or _text(s.value) for s in own},
+            "rationales": {s.criterion_id: s.rationale for s in own}, "text": _text}
+
+
+def _moderated_choices(sheet) -> dict:
+    return {"selected": {q: _text(m.value) for q, m in sheet.moderated.items()},
+            "rationales": {q: m.rationale for q, m in sheet.moderated.items()}}
+
+
+def _posted_choices(entries: dict) -> dict:
+    selected = {}
+    for qid, (raw, _) in entries.items():
+        try:
+            selected[qid] = _text(Decimal(raw))
+        except InvalidOperation:
+            selected[qid] = raw
+    return {"selected": selected, "rationales": {qid: r for qid, (_, r) in entries.items()}, "text": _text}
+
+
+@bp.route(LOT + "/<round_>/bids/<int:bid_id>/moderate", methods=["GET", "POST"])
+@login_required
+def moderate_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
+    """The moderator compares evaluators' scores side by side and records consensus scores."""
+    sheet = evaluation_scoring.moderation_sheet(procurement_id, lot_number, round_, bid_id, current_user)
+    if request.method == "GET":
+        return render_template("evaluation/moderate_bid.html", sheet=sheet, errors=[], text=_text,
+                               **_moderated_choices(sheet))
+    entries = sheet_entries(request.form, [q.id for q in sheet.model.questions()])
+    try:
+        saved = evaluation_scoring.moderate(procurement_id, lot_number, round_, bid_id, current_user, entries,
+                                            client_ip())
+    except ScoreErrors as exc:
+        return render_template("evaluation/moderate_bid.html", sheet=sheet, errors=exc.errors,
+                               **_posted_choices(entries)), 400
+    flash(f"{saved} consensus score{'s' if saved != 1 else ''} recorded for {sheet.bid.bidder}.", "success")
+    return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
+
+
+@bp.route(LOT + "/<round_>/prices/open", methods=["POST"])
+@login_required
+def open_prices(procurement_id: int, lot_number: int, round_: str):
+    """The officer opens the price envelope (audited), once quality is final."""
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        evaluation_ranking.open_prices(procurement_id, lot_number, round_, current_user, client_ip())
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
+    flash("Prices opened. The ranking now includes them.", "success")
+    return redirect(url_for(".ranking", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
+
+
+@bp.route(LOT + "/<round_>/ranking")
+@login_required
+def ranking(procurement_id: int, lot_number: int, round_: str):
+    """Quality, price and total per bid, exclusions and flags, the chart, agreement and sensitivity."""
+    result = evaluation_ranking.lot_evaluation(procurement_id, lot_number, round_, current_user)
+    chart = ranking_svg(result.ranking, f"lot {lot_number}") if result.ranking else None
+    titles = {c.id: c.title for c in result.model.criteria} | PART_TITLES
+    return render_template("evaluation/ranking.html", result=result, lot=result.lot,
+                           procurement=result.lot.procurement, round=round_, chart=chart, titles=titles,
+                           confirm=ConfirmForm(), errors=[])
+
+
+@bp.route("/evaluation/<round_>/export.xlsx")
+@login_required
+def export(procurement_id: int, round_: str):
+    """The evaluation matrix of every lot as an Excel workbook (audited)."""
+    filename, content = evaluation_export.export_workbook(procurement_id, round_, current_user, client_ip())
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+__all__ = ["bp", "MODERATOR"]
