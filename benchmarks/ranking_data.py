@@ -29,6 +29,7 @@ def write_model(directory: Path, questions: int = 40) -> Path:
               "    children:"]
     lines += [f"      - {{id: B{i:02d}, title: Question {i}, weight: {weight}}}" for i in range(1, questions + 1)]
     lines += ["price:", "  weight: 30", "  formula: lowest_relative", "final_scores:", "  method: moderation"]
+    Path(directory).mkdir(parents=True, exist_ok=True)
     path = Path(directory) / f"{MODEL_NAME}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

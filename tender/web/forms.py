@@ -18,6 +18,16 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=128)])
 
 
+class CreateUserForm(FlaskForm):
+    """A new account: the service checks the password rules and the role."""
+
+    email = StringField("E-mail address", validators=[DataRequired("Enter an e-mail address"), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
+    role = RadioField("Role", choices=["administrator", "procurement_officer", "evaluator", "moderator", "approver",
+                                       "legal_reviewer"], validators=[InputRequired("Choose a role")])
+    password = PasswordField("Password", validators=[DataRequired("Enter a password"), Length(max=128)])
+
+
 class AdvanceForm(FlaskForm):
     """One transition: the version the officer saw, and a reason where required."""
 

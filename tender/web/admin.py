@@ -1,0 +1,57 @@
+"""Account administration for administrators."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from tender.domain.roles import Permission, Role, may
+from tender.services import users
+from tender.services.errors import ServiceError
+from tender.web.auth import client_ip
+from tender.web.forms import CreateUserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page(form, status=200, errors=None):
+    return render_template("admin/users.html", users=users.list_users(current_user), form=form,
+                           errors=errors or [], roles=list(Role)), status
+
+
+@bp.route("/users")
+@login_required
+def user_list():
+    """Every account and a form to add one."""
+    if not may(current_user.role, Permission.MANAGE_USERS):
+        abort(403)
+    return _page(CreateUserForm())
+
+
+@bp.route("/users", methods=["POST"])
+@login_required
+def create_user():
+    """Create an account."""
+    if not may(current_user.role, Permission.MANAGE_USERS):
+        abort(403)
+    form = CreateUserForm()
+    if not form.validate():
+        return _page(form, 400, [e for errs in form.errors.values() for e in errs])
+    try:
+        user = users.create(current_user, form.email.data, form.name.data, form.role.data, form.password.data,
+                            client_ip())
+    except ServiceError as exc:
+        return _page(form, exc.status, [str(exc)])
+    flash(f"Account created for {user.email}.", "success")
+    return redirect(url_for(".user_list"))
+
+
+@bp.route("/users/<int:user_id>/<any(activate, deactivate):action>", methods=["POST"])
+@login_required
+def set_active(user_id: int, action: str):
+    """Deactivate or reactivate an account."""
+    try:
+        user = users.set_active(current_user, user_id, action == "activate", client_ip())
+    except ServiceError as exc:
+        return render_template("errors/error.html", title="That could not be done", message=str(exc)), exc.status
+    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for(".user_list"))

@@ -1,0 +1,59 @@
+"""Administrators manage accounts; nobody else can; deactivation ends sessions at once."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tender.extensions import db
+from tender.models import AuditEvent, User
+from tests.helpers import PASSWORD, csrf_post, login, make_user
+
+
+def test_an_administrator_creates_an_account_that_can_log_in(app, client):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+    login(client, admin_email)
+    response = csrf_post(client, "/admin/users", {"email": "new.evaluator@kent.example", "name": "New Evaluator",
+                                                 "role": "evaluator", "password": "a long enough passphrase"},
+                         token_from="/admin/users")
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new.evaluator@kent.example"))
+        assert user.role == "evaluator" and user.password_hash.startswith("$argon2id$")
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created").order_by(AuditEvent.seq.desc()))
+        assert event.actor == admin_email
+    other = app.test_client()
+    assert login(other, "new.evaluator@kent.example", "a long enough passphrase").status_code == 302
+
+
+def test_a_short_password_is_refused_with_an_instruction(app, client):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+    login(client, admin_email)
+    response = csrf_post(client, "/admin/users", {"email": "x@kent.example", "name": "X", "role": "evaluator",
+                                                 "password": "short"}, token_from="/admin/users")
+    assert response.status_code == 400 and "at least 12 characters" in response.get_data(as_text=True)
+
+
+def test_deactivating_an_account_ends_its_live_session(app):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+        officer = make_user("procurement_officer")
+        officer_id, officer_email = officer.id, officer.email
+    officer_client, admin_client = app.test_client(), app.test_client()
+    login(officer_client, officer_email)
+    assert officer_client.get("/").status_code == 200
+    login(admin_client, admin_email)
+    assert csrf_post(admin_client, f"/admin/users/{officer_id}/deactivate", {}, token_from="/admin/users").status_code == 302
+    assert officer_client.get("/").status_code == 302  # back to the login page
+    assert login(app.test_client(), officer_email, PASSWORD).status_code == 400
+
+
+def test_only_administrators_reach_user_management(app, client):
+    with app.app_context():
+        officer_email = make_user("procurement_officer").email
+        target = make_user("evaluator").id
+    login(client, officer_email)
+    assert client.get("/admin/users").status_code == 403
+    assert csrf_post(client, f"/admin/users/{target}/deactivate", {}).status_code == 403
+    with app.app_context():
+        assert db.session.get(User, target).active
