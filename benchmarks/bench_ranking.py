@@ -2,8 +2,8 @@
 
     python benchmarks/bench_ranking.py [--database-url URL] [--bidders 50] [--questions 40] [--evaluators 8]
 
-Fills a database (default: a temporary SQLite file; a PostgreSQL URL is
-migrated and used as it is) with one lot of 50 bids x 40 questions x 8
+Fills a fresh database (default: a temporary SQLite file; with a PostgreSQL
+URL, a scratch database is created beside the one named, and dropped after) with one lot of 50 bids x 40 questions x 8
 evaluators (16,000 submitted scores, 2,000 moderated), then in the same run
 times, best of 5:
   * ``evaluation_ranking.lot_evaluation``: loading (a fixed number of
@@ -21,13 +21,15 @@ import platform
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.ranking_data import populate, write_model  # noqa: E402
@@ -36,6 +38,24 @@ REPEATS = 5
 BARE_SQL = text("SELECT score.bid_id, score.criterion_id, AVG(score.value) FROM score "
                 "JOIN bid ON bid.id = score.bid_id WHERE bid.lot_id = :lot AND score.status = 'submitted' "
                 "GROUP BY score.bid_id, score.criterion_id")
+
+
+@contextmanager
+def scratch_database(url: str | None, tmp: Path):
+    """A URL to an empty database: a SQLite file, or a new PostgreSQL database dropped on leaving."""
+    if not url:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"tender_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
@@ -88,8 +108,7 @@ def main(argv=None) -> int:
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--evaluators", type=int, default=8)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database_url, Path(tmp)) as url:
         figures = run(url, args.bidders, args.questions, args.evaluators, Path(tmp) / "rules")
     backend = make_url(url).get_backend_name()
     result = {"benchmark": "ranking", "backend": backend, "bidders": args.bidders, "questions": args.questions,

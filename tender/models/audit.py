@@ -47,8 +47,11 @@ RECORD_COLUMNS = ("seq", "occurred_at", "actor", "actor_role", "action", "object
 
 
 def record_from_columns(row) -> dict:
-    """An event record from anything with the table's column attributes (a model or a Core row)."""
-    record = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    """An event record from a model, or from a row of the RECORD_COLUMNS in that order (faster)."""
+    if isinstance(row, AuditEvent):
+        record = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    else:
+        record = dict(zip(RECORD_COLUMNS, row))
     for name in ("before", "after"):
         if record[name] is not None:
             record[name] = json.loads(record[name])

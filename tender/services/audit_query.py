@@ -64,10 +64,10 @@ def stream(flt: AuditFilter | None = None, batch: int = 5000) -> Iterator[dict]:
     columns = [getattr(AuditEvent, name) for name in RECORD_COLUMNS]
     last = 0
     while True:
-        rows = db.session.execute(flt.apply(select(*columns)).where(AuditEvent.seq > last)
-                                  .order_by(AuditEvent.seq).limit(batch)).all()
+        rows = db.session.connection().execute(flt.apply(select(*columns)).where(AuditEvent.seq > last)
+                                               .order_by(AuditEvent.seq).limit(batch)).all()
         if not rows:
             return
         for row in rows:
             yield record_from_columns(row)
-        last = rows[-1].seq
+        last = rows[-1][0]

@@ -17,6 +17,7 @@ from tender.domain.roles import Permission
 from tender.domain.scoring import (AgreementReport, BidResult, EvaluationInputError, EvaluationModel,
                                    IndividualScore, LotRanking, WeightSensitivity, agreement, final_scores, rank_lot,
                                    weight_sensitivity)
+from tender.domain.scoring.model import METHOD_MEAN
 from tender.extensions import db
 from tender.models import Lot, PriceOpening
 from tender.services import audit
@@ -90,7 +91,12 @@ def _rank(result: LotEvaluation, individual: list[IndividualScore]) -> None:
     moderated = {(b.bidder, m.criterion_id): m.value
                  for b in still_in for m in data.moderated if m.bid_id == b.id}
     names_in = {b.bidder for b in still_in}
-    finals = final_scores(model, [i for i in individual if i.bidder in names_in], moderated)
+    if model.final_score_method == METHOD_MEAN:
+        finals = final_scores(model, [i for i in individual if i.bidder in names_in], moderated)
+    else:  # the consensus scores are final: no need to re-check every individual score
+        finals = {}
+        for (bidder, criterion), value in moderated.items():
+            finals.setdefault(bidder, {})[criterion] = value
     prices = {b.bidder: b.price for b in still_in} if model.price is not None else None
     budget = result.lot.annual_budget
     if model.needs_budget and budget is None:

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
 from tender.domain.scoring.model import PRICE_PART
-from tender.models.evaluation import EVALUATOR, MODERATOR
+from tender.models.evaluation import EVALUATOR
 from tender.services import evaluation, evaluation_export, evaluation_ranking, evaluation_scoring
 from tender.services.errors import NotAuthorised, ServiceError
 from tender.services.evaluation_scoring import ScoreErrors
@@ -244,4 +244,4 @@ def export(procurement_id: int, round_: str):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-__all__ = ["bp", "MODERATOR"]
+__all__ = ["bp"]
