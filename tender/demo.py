@@ -35,12 +35,15 @@ USERS = [
     ("morgan.lee@kent.example", "Morgan Lee", Role.LEGAL),
 ]
 
+# Section 9.6.1's lots. The decision distributes the £6,819,022 a year "based on the
+# needs of the population" without giving figures; these annual budgets are
+# illustrative and add up to that total.
 LOTS = [
-    (1, "Dartford, Gravesham and Swanley Place Based Partnership Area"),
-    (2, "West Kent Place Based Partnership Area"),
-    (3, "Medway and Swale Place Based Partnership Area"),
-    (4, "East Kent Place Based Partnership Area"),
-    (5, "Kent and Medway wide: 24-hour telephone and online support"),
+    (1, "Dartford, Gravesham and Swanley Place Based Partnership Area", Decimal("1430000.00")),
+    (2, "West Kent Place Based Partnership Area", Decimal("1540000.00")),
+    (3, "Medway and Swale Place Based Partnership Area", Decimal("1310000.00")),
+    (4, "East Kent Place Based Partnership Area", Decimal("1860000.00")),
+    (5, "Kent and Medway wide: 24-hour telephone and online support", Decimal("679022.00")),
 ]
 
 # Section 10, tables 1 and 2: initial 3-year values divided by 3.
@@ -110,8 +113,8 @@ def load_demo(password: str) -> tuple[bool, list[str]]:
     for name, amount, lead in FUNDERS:
         db.session.add(Funder(procurement_id=procurement.id, name=name, annual_amount=amount, is_lead=lead))
     lots = []
-    for number, title in LOTS:
-        lot = Lot(procurement_id=procurement.id, number=number, title=title,
+    for number, title, budget in LOTS:
+        lot = Lot(procurement_id=procurement.id, number=number, title=title, annual_budget=budget,
                   evaluation_model="community_services_quality_price_social_value")
         db.session.add(lot)
         lots.append(lot)

@@ -44,6 +44,9 @@ def record_justification(procurement_id: int, text: str, user, ip=None) -> None:
     """Record why fewer candidates than the minimum were shortlisted (reg. 65(2))."""
     authorise(user, Permission.RECORD_SHORTLIST)
     procurement = get_procurement(procurement_id)
+    if procurement.state not in SHORTLIST_STAGES:
+        raise InvalidRequest("The shortlist justification can only be recorded after selection questionnaire "
+                             "responses close and before the invitation to tender is issued.")
     text = (text or "").strip()
     if not text:
         raise InvalidRequest("Enter why fewer candidates than the minimum are shortlisted.")

@@ -300,10 +300,6 @@ def test_keyboard_and_screen_reader_basics(page, new_context):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "App bug, templates/auth/login.html: the login <form> has no action, so after the skip link it posts to "
-    "/login#main-content; on the error page Chromium then moves focus to the fragment target, taking it away "
-    "from the error summary GOV.UK Frontend focused. Fix: action=\"{{ url_for('auth.login') }}\"."))
 def test_after_the_skip_link_a_wrong_password_still_moves_focus_to_the_error_summary(page):
     keyboard_log_in(page, LUKE, "not-the-password", via_skip_link=True)
     expect_wrong_password_summary(page)

@@ -388,10 +388,6 @@ def test_recording_a_shortlist_decision_raises_no_deprecation_warning(app, clien
     assert csrf_post(client, action, {"decision": "shortlisted", "reason": "Meets the criteria."}).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tender/services/shortlist.py: record_justification has no stage check (record_decision refuses outside "
-    "SHORTLIST_STAGES), so a direct POST rewrites the reg. 65(2) justification after the invitation to tender "
-    "is issued, although the page hides the form then; expected 400 and nothing changed"))
 def test_the_shortlist_justification_cannot_be_rewritten_after_the_invitation_to_tender(app, client, officer):
     pid, _ = new_procurement(app, "itt_issued")
     with app.app_context():
