@@ -49,7 +49,12 @@ def to_svg(rows: list[TimelineRow], today: date) -> str:
             f'today as a dashed line. The table below gives the same dates.</desc>')
     if not dates:
         return head + '<text x="10" y="30" font-family="Arial, sans-serif" font-size="14">No milestone dates are planned yet.</text></svg>'
-    start, end = min(dates + [today]), max(dates + [today])
+    start, end = min(dates), max(dates)
+    # Today joins the axis only when it is near the timetable; a timetable years
+    # in the past would otherwise be squeezed into a corner.
+    margin = max((end - start).days // 4, 31)
+    if start.toordinal() - margin <= today.toordinal() <= end.toordinal() + margin:
+        start, end = min(start, today), max(end, today)
     span = max((end - start).days, 1)
 
     def x(day: date) -> float:
@@ -77,8 +82,14 @@ def to_svg(rows: list[TimelineRow], today: date) -> str:
             cx = x(row.actual)
             parts.append(f'<polygon points="{cx:.1f},{y - 7:.1f} {cx + 7:.1f},{y:.1f} {cx:.1f},{y + 7:.1f} {cx - 7:.1f},{y:.1f}" fill="#00703c">'
                          f'<title>{escape(row.title)}: met {row.actual:%d %B %Y}</title></polygon>')
-    tx = x(today)
-    parts.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{height - 20}" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="5,4"/>'
-                 f'<text x="{tx:.1f}" y="{height - 6}" font-family="Arial, sans-serif" font-size="11" text-anchor="middle">Today</text>')
+    if start <= today <= end:
+        tx = x(today)
+        parts.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{height - 20}" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="5,4"/>'
+                     f'<text x="{tx:.1f}" y="{height - 6}" font-family="Arial, sans-serif" font-size="11" text-anchor="middle">Today</text>')
+    else:
+        side = "after" if today > end else "before"
+        anchor, tx = ("end", LABEL_W + CHART_W) if side == "after" else ("start", LABEL_W)
+        parts.append(f'<text x="{tx:.1f}" y="{height - 6}" font-family="Arial, sans-serif" font-size="11" '
+                     f'text-anchor="{anchor}">Today ({today:%d %B %Y}) is {side} this timetable</text>')
     parts.append("</svg>")
     return "".join(parts)
