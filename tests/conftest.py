@@ -8,8 +8,6 @@ Tests marked ``postgres`` run only then.
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 
 import pytest
 
@@ -67,3 +65,16 @@ def ctx(app):
     """An application context for service-level tests."""
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback (aiosmtpd) that records what arrives."""
+    from tests.reminders_support import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -21,19 +21,9 @@ from tender.extensions import db
 from tender.models import ReminderSent
 from tender.services import audit_query, reminders
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
-from tests.reminders_support import SMTPServer, cli_env, tender_command
+from tests.reminders_support import cli_env, tender_command
 
 AS_OF = date(2022, 7, 5)
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def load_many_reminders() -> set[str]:

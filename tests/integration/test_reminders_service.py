@@ -43,16 +43,6 @@ JULY_KEYS = {
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def demo(ctx):
     created, _ = load_demo("demo-password-2022")
     assert created

@@ -7,17 +7,7 @@ from sqlalchemy import func, select
 from tender.demo import load_demo
 from tender.extensions import db
 from tender.models import AuditEvent, ReminderSent
-from tests.reminders_support import SMTPServer, cli_env, run_tender
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.reminders_support import cli_env, run_tender
 
 
 @pytest.fixture
