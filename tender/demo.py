@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from tender.domain.roles import Role
 from tender.extensions import db
-from tender.models import Bid, Funder, Lot, Milestone, Procurement, SQResponse, Supplier, User
-from tender.services import accounts, audit
-from tender.services.procedures import registry
+from tender.models import Milestone, Procurement, User
+from tender.services import accounts, audit, setup, setup_responses
 
 REFERENCE = "KCC-22/00033"
 
@@ -96,51 +95,47 @@ def load_demo(password: str) -> tuple[bool, list[str]]:
     for email, name, role in USERS:
         users[email] = db.session.scalar(select(User).where(User.email == email)) or \
             accounts.create_user(email, name, role, password, actor)
-    definition = registry().definitions["competitive_procedure_with_negotiation"]
-    procurement = Procurement(
-        reference=REFERENCE,
-        title="Community Mental Health and Wellbeing Service (Live Well Kent and Medway)",
-        description="Joint recommission of the community mental health and wellbeing service by Kent County "
-                    "Council with Kent and Medway CCG and Medway Council, through a competitive procedure "
-                    "with negotiation, in five lots.",
-        procedure=definition.name, procedure_version=definition.version, regime="pcr2015_light_touch",
-        state=definition.initial, estimated_value=Decimal("34095110.00"), initial_term_years=3,
-        extension_years="2", electronic_submission=True, award_on_initial_reserved=True,
-        lead_officer_id=users["luke.edwards@kent.example"].id, created_at=_at(date(2022, 3, 31)),
-    )
-    db.session.add(procurement)
-    db.session.flush()
-    for name, amount, lead in FUNDERS:
-        db.session.add(Funder(procurement_id=procurement.id, name=name, annual_amount=amount, is_lead=lead))
-    lots = []
-    for number, title, budget in LOTS:
-        lot = Lot(procurement_id=procurement.id, number=number, title=title, annual_budget=budget,
-                  evaluation_model="community_services_quality_price_social_value")
-        db.session.add(lot)
-        lots.append(lot)
-    for position, m in enumerate(definition.milestones):
-        owner = users[OWNERS.get(m.key, "luke.edwards@kent.example")]
-        db.session.add(Milestone(procurement_id=procurement.id, key=m.key, title=m.title, position=position,
-                                 planned_date=TIMETABLE.get(m.key), owner_id=owner.id))
-    suppliers = {}
-    for name in SUPPLIERS:
-        supplier = db.session.scalar(select(Supplier).where(Supplier.name == name)) or Supplier(name=name)
-        db.session.add(supplier)
-        suppliers[name] = supplier
-    db.session.flush()
-    for offset, name in enumerate(SUPPLIERS):
-        db.session.add(SQResponse(procurement_id=procurement.id, supplier_id=suppliers[name].id,
-                                  received_at=_at(date(2022, 5, 3 + offset))))
-    for lot in lots:
-        for bidder, price in zip(BIDDERS, PRICES[lot.number]):
-            db.session.add(Bid(lot_id=lot.id, supplier_id=suppliers[bidder].id, round="initial",
-                               received_at=_at(date(2022, 7, 8)), price=Decimal(price)))
-    audit.record(actor, "procurement.created", "procurement", procurement.id, procurement_ref=REFERENCE,
-                 after={"title": procurement.title, "procedure": procurement.procedure, "regime": procurement.regime,
-                        "lots": len(LOTS), "funders": [f[0] for f in FUNDERS]})
-    db.session.commit()
+    _load_procurement(actor, users)
     return True, [f"Loaded the demo procurement {REFERENCE}: {len(LOTS)} lots, {len(SUPPLIERS)} candidates."] + \
         _logins(password)
+
+
+def _load_procurement(actor: audit.Actor, users: dict[str, User]) -> None:
+    """Set the procurement up through the same services officers use, as an import by the system.
+
+    Each step is its own use case with its own audit event. The responses and
+    tenders are imported while the procurement is still in draft (as if from
+    the e-tendering portal), hence ``import_mode``; their deadlines still apply.
+    """
+    lead = users["luke.edwards@kent.example"]
+    procurement = setup.create_procurement(
+        actor, REFERENCE, "Community Mental Health and Wellbeing Service (Live Well Kent and Medway)",
+        "Joint recommission of the community mental health and wellbeing service by Kent County "
+        "Council with Kent and Medway CCG and Medway Council, through a competitive procedure "
+        "with negotiation, in five lots.",
+        "competitive_procedure_with_negotiation", "pcr2015_light_touch", Decimal("34095110.00"), 3, [2],
+        electronic_submission=True, qualifying_pin=False, urgency=False, award_on_initial_reserved=True,
+        lead_officer_id=lead.id, import_mode=True, created_at=_at(date(2022, 3, 31)))
+    procurement_id = procurement.id
+    for name, amount, is_lead in FUNDERS:
+        setup.add_funder(actor, procurement_id, name, amount, Decimal("0"), is_lead=is_lead, import_mode=True)
+    for number, title, budget in LOTS:
+        setup.add_lot(actor, procurement_id, number, title, budget, "community_services_quality_price_social_value",
+                      import_mode=True)
+    milestones = db.session.scalars(select(Milestone).where(Milestone.procurement_id == procurement_id)
+                                    .order_by(Milestone.position)).all()
+    for milestone_id, key in [(m.id, m.key) for m in milestones]:
+        owner = users[OWNERS.get(key, lead.email)]
+        setup.plan_milestone(actor, procurement_id, milestone_id, TIMETABLE[key], owner.id, import_mode=True)
+    supplier_ids = {}
+    for offset, name in enumerate(SUPPLIERS):
+        response = setup_responses.register_sq_response(actor, procurement_id, name, _at(date(2022, 5, 3 + offset)),
+                                                        import_mode=True)
+        supplier_ids[name] = response.supplier_id
+    for number, prices in PRICES.items():
+        for bidder, price in zip(BIDDERS, prices):
+            setup_responses.record_bid(actor, procurement_id, number, supplier_ids[bidder], "initial",
+                                       _at(date(2022, 7, 8)), Decimal(price), import_mode=True)
 
 
 def _logins(password: str) -> list[str]:

@@ -54,6 +54,7 @@ class Permission(str, Enum):
     OPEN_PRICES = "open_prices"
     VIEW_RANKING = "view_ranking"
     EXPORT_EVALUATION = "export_evaluation"
+    SET_UP_PROCUREMENT = "set_up_procurement"
 
 
 _ALL_VIEWERS = {Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL, Role.ADMINISTRATOR}
@@ -73,6 +74,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.OPEN_PRICES: frozenset({Role.OFFICER}),
     Permission.VIEW_RANKING: frozenset({Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL}),
     Permission.EXPORT_EVALUATION: frozenset({Role.OFFICER, Role.LEGAL}),
+    Permission.SET_UP_PROCUREMENT: frozenset({Role.OFFICER}),
 }
 
 

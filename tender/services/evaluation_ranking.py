@@ -55,7 +55,8 @@ class LotEvaluation:
 
     @property
     def may_open_prices(self) -> bool:
-        return self.has_price and self.status.final and not self.data.prices_opened
+        early = self.has_price and self.model.price.opening == "any_time"
+        return self.has_price and (self.status.final or early) and not self.data.prices_opened
 
 
 def individual_scores(data: RoundData, bid_ids: set[int] | None = None) -> list[IndividualScore]:
@@ -147,7 +148,7 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
     if data.prices_opened:
         raise InvalidRequest("The prices of this lot have already been opened.")
     status = completeness(model, data)
-    if not status.final:
+    if not status.final and model.price.opening != "any_time":
         raise InvalidRequest(f"Prices can be opened only once the quality evaluation is final: {status.note}.")
     opening = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=user.id, at=now())
     db.session.add(opening)

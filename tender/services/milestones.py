@@ -25,6 +25,36 @@ def _milestone(procurement_id: int, milestone_id: int) -> Milestone:
     return milestone
 
 
+def check_statutory_periods(procurement, milestone: Milestone, planned: date, today: date, *,
+                            skip_unplanned: bool = False) -> tuple[str, ...]:
+    """Check ``planned`` for ``milestone`` against every statutory period it starts or ends.
+
+    Raises InvalidRequest, naming the date and the rule, for a period the regime
+    enforces; returns the messages of periods that are only warnings (the light
+    touch regime). With ``skip_unplanned`` a period whose other end has no date
+    yet is left for later, which is what planning a fresh timetable one
+    milestone at a time needs; re-planning checks every period.
+    """
+    definition = registry().definitions[procurement.procedure]
+    context = build_context(procurement, today)
+    facts = dict(context.milestones)
+    facts[milestone.key] = MilestoneFacts(milestone.key, milestone.title, planned, milestone.actual_date)
+    context = replace(context, milestones=facts)
+    warnings = []
+    for period in definition.periods:
+        if milestone.key not in (period.start, period.end):
+            continue
+        other = facts.get(period.end if milestone.key == period.start else period.start)
+        if skip_unplanned and (other is None or other.planned is None):
+            continue
+        outcome = period_meets_minimum(definition, context, period.name)
+        if outcome.blocks:
+            raise InvalidRequest(f"{format_uk_date(planned)} cannot be used. {outcome.message}")
+        if not outcome.passed:
+            warnings.append(outcome.message)
+    return tuple(warnings)
+
+
 def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None) -> Milestone:
     """Record that a milestone happened, on ``actual`` (not in the future)."""
     authorise(user, Permission.MANAGE_MILESTONES)
@@ -51,16 +81,7 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
         raise InvalidRequest("Enter the reason for re-planning this milestone.")
     if milestone.status == MET:
         raise InvalidRequest("This milestone has been met; it cannot be re-planned.")
-    definition = registry().definitions[procurement.procedure]
-    context = build_context(procurement, today)
-    facts = dict(context.milestones)
-    facts[milestone.key] = MilestoneFacts(milestone.key, milestone.title, planned, milestone.actual_date)
-    context = replace(context, milestones=facts)
-    for period in definition.periods:
-        if milestone.key in (period.start, period.end):
-            outcome = period_meets_minimum(definition, context, period.name)
-            if outcome.blocks:
-                raise InvalidRequest(f"{format_uk_date(planned)} cannot be used. {outcome.message}")
+    check_statutory_periods(procurement, milestone, planned, today)
     before = {"planned_date": milestone.planned_date}
     milestone.planned_date, milestone.replan_reason = planned, reason
     audit.record(audit.Actor.of(user, ip), "milestone.replanned", "milestone", milestone.id,

@@ -12,7 +12,7 @@ from tender.models import AuditEvent, Procurement, Score
 from tender.services import evaluation, evaluation_ranking, evaluation_scoring, evaluation_status
 from tender.services.errors import InvalidRequest, NotAuthorised
 from tender.services.guard_context import build_context
-from tests.evaluation_support import build_panel, sheet, user
+from tests.evaluation_support import DEMO_MODEL, build_panel, sheet, user
 
 ROUND = "initial"
 
@@ -249,3 +249,21 @@ def test_agreement_shows_the_evaluator_who_scores_apart(ctx):
             evaluation_scoring.save_scores(panel.procurement_id, 1, ROUND, bid_id, person, sheet(base + shift), True)
     report = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, user(panel.officer)).agreement
     assert max(report.by_evaluator.values(), key=lambda v: v.change).evaluator == str(third.id)
+
+
+def test_a_model_that_says_any_time_lets_the_officer_open_prices_before_moderation(ctx, tmp_path):
+    from tender.resources import data_dir
+
+    source = data_dir("scoring_rules") / f"{DEMO_MODEL}.yaml"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / f"{DEMO_MODEL}.yaml").write_text(
+        source.read_text().replace("  formula: lowest_relative", "  opening: any_time\n  formula: lowest_relative", 1))
+    ctx.config["TENDER_SCORING_RULES_DIR"] = str(rules)
+    panel = build_panel()
+    officer = user(panel.officer)
+    early = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, officer)
+    assert not early.status.final and early.may_open_prices
+    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
+    event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+    assert event.action == "evaluation.prices_opened"

@@ -175,3 +175,18 @@ def test_the_scoring_domain_imports_no_web_or_database_library():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [n for n in names if n.split(".")[0].lower() in {"flask", "sqlalchemy", "wtforms", "flask_wtf"}]
+
+
+def test_the_price_envelope_opens_after_quality_unless_the_model_says_any_time(tmp_path):
+    from tender.domain.scoring import load_model
+    from tender.domain.yaml_source import DefinitionError
+
+    base = (ROOT / "scoring_rules" / "community_services_quality_price_social_value.yaml").read_text()
+    assert load_model(ROOT / "scoring_rules" / "community_services_quality_price_social_value.yaml").price.opening == "after_quality"
+    early = tmp_path / "early.yaml"
+    early.write_text(base.replace("  formula: lowest_relative", "  opening: any_time\n  formula: lowest_relative", 1))
+    assert load_model(early).price.opening == "any_time"
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(base.replace("  formula: lowest_relative", "  opening: whenever\n  formula: lowest_relative", 1))
+    with pytest.raises(DefinitionError, match="price.opening"):
+        load_model(wrong)

@@ -31,7 +31,9 @@ TOP_KEYS = {"title", "version", "description", "scales", "criteria", "price", "f
 CRITERION_KEYS = {"id", "title", "weight", "children", "scale", "minimum", "pass_fail", "group", "guidance"}
 PRICE_KEYS = {
     "weight", "formula", "full_marks_below_budget_percent", "affordability_ceiling_percent", "abnormally_low",
+    "opening",
 }
+PRICE_OPENINGS = ("after_quality", "any_time")
 PRICE_FORMULAS = ("lowest_relative", "budget_relative")
 ABNORMALLY_LOW_RULES = ("below_mean_of_others", "below_budget")
 TIE_BREAKS = ("highest_quality", "highest_social_value", "lowest_price")
@@ -281,7 +283,8 @@ def _read_price(r: _Reader, data: dict) -> PriceRule:
             rule=r.choice(body, "rule", "price.abnormally_low.rule", ABNORMALLY_LOW_RULES),
             percent=r.number(body, "percent", "price.abnormally_low.percent", low=0, high=HUNDRED, strict_low=True),
         )
-    return PriceRule(weight, formula, full_marks, ceiling, low_rule)
+    opening = r.choice(raw, "opening", "price.opening", PRICE_OPENINGS) if "opening" in raw else "after_quality"
+    return PriceRule(weight, formula, full_marks, ceiling, low_rule, opening)
 
 
 def _check_top_level_weights(r: _Reader, data: dict, criteria, price: PriceRule | None):

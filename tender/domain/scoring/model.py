@@ -116,6 +116,9 @@ class PriceRule:
     full_marks_below_budget_percent: Decimal | None = None
     affordability_ceiling_percent: Decimal | None = None
     abnormally_low: AbnormallyLowRule | None = None
+    # Two envelopes: prices stay sealed until quality is final ("after_quality"),
+    # unless the model declares they may be opened at any time ("any_time").
+    opening: str = "after_quality"
 
     @property
     def needs_budget(self) -> bool:
