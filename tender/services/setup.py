@@ -82,7 +82,7 @@ def money(value, what: str, *, required: bool = True) -> Decimal | None:
     except InvalidOperation:
         raise InvalidRequest(f"Enter the {what} as an amount in pounds, like 1250000.00.") from None
     if not amount.is_finite() or amount <= 0:
-        raise InvalidRequest(f"Enter a {what} greater than £0.")
+        raise InvalidRequest(f"Enter an amount greater than £0 for the {what}.")
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidRequest(f"Enter the {what} in pounds and pence, with no more than 2 decimal places.")
     return amount

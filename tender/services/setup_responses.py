@@ -131,7 +131,7 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
     _refuse_if_late(procurement, window.deadline, received_at, "tender")
     if db.session.scalar(select(Bid.id).where(Bid.lot_id == lot.id, Bid.supplier_id == supplier.id,
                                               Bid.round == round)):
-        raise InvalidRequest(f"Lot {lot.number} already has a {round} tender from {supplier.name}.")
+        raise InvalidRequest(f"Lot {lot.number} already has a tender from {supplier.name} in the {round} round.")
     bid = Bid(lot_id=lot.id, supplier_id=supplier.id, round=round, received_at=received_at, price=amount)
     db.session.add(bid)
     db.session.flush()

@@ -99,7 +99,8 @@ def _render_page(procurement_id: int, status: int = 200, errors: list[str] | Non
              "sq_form": SQResponseForm(**blank), "bid_form": BidForm(**blank), **forms}
     return render_template(
         "setup/page.html", procurement=procurement, definition=definition, responses=responses, bidders=bidders,
-        bids=bids, users=users, rounds=setup_rules.tender_rounds(definition), sq_window=setup_rules.sq_window(definition),
+        bids=bids, users=users, rounds=setup_rules.tender_rounds(definition),
+        sq_window=setup_rules.sq_window(definition),
         evaluation_models=setup.evaluation_models(), lots_open=procurement.state in setup_rules.lot_stages(definition),
         tenders_open=any(procurement.state in w.stages for w in setup_rules.tender_rounds(definition).values()),
         uk_time=_uk_time,

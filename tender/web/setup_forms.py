@@ -47,7 +47,8 @@ class NewProcurementForm(FlaskForm):
         DataRequired("Enter the initial contract term in years"),
         Regexp(WHOLE, message="Enter the initial contract term as a whole number of years, like 3")])
     extension_years = StringField("Extension options (years, optional)", validators=[
-        Optional(), Regexp(YEARS, message="Enter the extension options as whole years separated by commas, like 2 or 1, 1")])
+        Optional(),
+        Regexp(YEARS, message="Enter the extension options as whole years separated by commas, like 2 or 1, 1")])
     electronic_submission = BooleanField("Tenders are submitted electronically")
     qualifying_pin = BooleanField("A qualifying prior information notice was published")
     urgency = BooleanField("A state of urgency is duly substantiated")
@@ -59,8 +60,8 @@ class NewProcurementForm(FlaskForm):
 class LotForm(FlaskForm):
     """A lot: its number, title, annual budget and evaluation model."""
 
-    number = StringField("Lot number", validators=[DataRequired("Enter the lot number"),
-                                                   Regexp(WHOLE, message="Enter the lot number as a whole number, like 1")])
+    number = StringField("Lot number", validators=[
+        DataRequired("Enter the lot number"), Regexp(WHOLE, message="Enter the lot number as a whole number, like 1")])
     title = StringField("Lot title", validators=[DataRequired("Enter the lot title"), Length(max=300)])
     annual_budget = StringField("Annual budget (£, optional)", validators=[
         Optional(), Regexp(MONEY, message="Enter the annual budget in pounds, like 250000.00")])
@@ -108,5 +109,6 @@ class BidForm(FlaskForm):
     received_at = DateTimeLocalField("Received (UK time)", validators=[
         InputRequired("Enter the date and time the tender was received")],
         invalid_value_message="Enter when the tender was received as a date and time, like 8 July 2022 11:00")
-    price = StringField("Price (£)", validators=[DataRequired("Enter the tender price"),
-                                                 Regexp(MONEY, message="Enter the tender price in pounds, like 1395000.00")])
+    price = StringField("Price (£)", validators=[
+        DataRequired("Enter the tender price"),
+        Regexp(MONEY, message="Enter the tender price in pounds, like 1395000.00")])
