@@ -58,6 +58,7 @@ from tender.models import Milestone, Procurement, ReminderSent, User
 from tender.models.milestone import MET
 from tender.models.reminder import CLAIMED, FAILED, SENT
 from tender.services import audit
+from tender.services.errors import InvalidRequest
 
 __all__ = [
     "ACTOR",
@@ -479,6 +480,20 @@ def reset_calendar_token(user: User, actor: audit.Actor) -> str:
                  after={"email": user.email}, reason="Calendar subscription link reset")
     db.session.commit()
     return user.calendar_token
+
+
+MAX_NOTICE_DAYS = 30
+
+
+def set_notice_period(user: User, working_days: int, actor: audit.Actor) -> None:
+    """How many working days ahead ``user`` wants reminders (1 to 30); audited."""
+    if not 1 <= working_days <= MAX_NOTICE_DAYS:
+        raise InvalidRequest(f"Enter a number of working days from 1 to {MAX_NOTICE_DAYS}.")
+    before = user.reminder_notice_days
+    user.reminder_notice_days = working_days
+    audit.record(actor, "user.notice_period_set", "user", user.id, before={"notice_working_days": before},
+                 after={"notice_working_days": working_days})
+    db.session.commit()
 
 
 def find_calendar_user(token: str) -> User | None:

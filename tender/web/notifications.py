@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
 
 from tender.domain.calendar_feed import build_calendar
 from tender.services import audit, clock, reminders
+from tender.services.errors import ServiceError
 from tender.web.auth import client_ip
 
 bp = Blueprint("notifications", __name__)
@@ -29,6 +32,14 @@ UK = ZoneInfo("Europe/London")
 
 class ResetCalendarForm(FlaskForm):
     """No fields: the CSRF token is the form."""
+
+
+class NoticePeriodForm(FlaskForm):
+    """How many working days before a milestone the person wants to be reminded."""
+
+    working_days = IntegerField("Working days before a milestone", validators=[
+        InputRequired("Enter a number of working days"),
+        NumberRange(min=1, max=30, message="Enter a number of working days from 1 to 30")])
 
 
 @bp.app_context_processor
@@ -53,7 +64,7 @@ def _feed_url(token: str) -> str:
 
 @bp.route("/notifications")
 @login_required
-def index():
+def index(status: int = 200, errors: list[str] | None = None):
     """The person's overdue and due-soon milestones, and their calendar subscription link."""
     today = clock.today()
     digest = reminders.notifications_for(current_user, today)
@@ -65,7 +76,8 @@ def index():
         due_soon=[i for i in items if i.kind == "due_soon"],
         escalations=[i for i in items if i.kind == "escalation"],
         feed_url=_feed_url(token) if token else None, form=ResetCalendarForm(),
-    )
+        notice_form=NoticePeriodForm(working_days=current_user.reminder_notice_days), errors=errors or [],
+    ), status
 
 
 @bp.route("/notifications/calendar-link", methods=["POST"])
@@ -78,6 +90,21 @@ def reset_calendar_link():
     reminders.reset_calendar_token(current_user, audit.Actor.of(current_user, client_ip()))
     flash("Your calendar link has been reset. Subscribe again with the new link; the old one no longer works.",
           "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/notice-period", methods=["POST"])
+@login_required
+def set_notice_period():
+    """Change how far ahead this person is reminded."""
+    form = NoticePeriodForm()
+    if not form.validate():
+        return index(400, [e for errs in form.errors.values() for e in errs])
+    try:
+        reminders.set_notice_period(current_user, form.working_days.data, audit.Actor.of(current_user, client_ip()))
+    except ServiceError as exc:
+        return index(exc.status, [str(exc)])
+    flash(f"You will be reminded {form.working_days.data} working days before each of your milestones.", "success")
     return redirect(url_for("notifications.index"))
 
 

@@ -113,3 +113,24 @@ def test_reset_without_a_csrf_token_changes_nothing(client, app, people):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.get(User, user_id).calendar_token == old_token
+
+
+def test_a_person_sets_how_many_working_days_ahead_they_are_reminded(app, client):
+    from sqlalchemy import select
+
+    from tender.extensions import db
+    from tender.models import AuditEvent, User
+    from tests.helpers import csrf_post, login, make_user
+
+    with app.app_context():
+        email = make_user("procurement_officer").email
+    login(client, email)
+    refused = csrf_post(client, "/notifications/notice-period", {"working_days": "0"}, token_from="/notifications")
+    assert refused.status_code == 400 and "from 1 to 30" in refused.get_data(as_text=True)
+    saved = csrf_post(client, "/notifications/notice-period", {"working_days": "10"}, token_from="/notifications")
+    assert saved.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.reminder_notice_days == 10
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+        assert event.action == "user.notice_period_set" and event.to_record()["after"] == {"notice_working_days": 10}
