@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from tender.demo import load_demo
 from tender.extensions import db
-from tender.models import AuditEvent, Procurement, SQResponse, User
+from tender.models import AuditEvent, Bid, Lot, Procurement, SQResponse, User
 from tender.services import audit, audit_export, audit_query, shortlist, workflow
 from tests.helpers import csrf_post, login, make_user
 
@@ -40,8 +40,28 @@ def run_demo_procurement_to_tender_evaluation() -> Procurement:
     return p
 
 
+def evaluate_demo_lot_one(p: Procurement) -> None:
+    """Two evaluators and a moderator score lot 1's initial tenders; the officer opens prices."""
+    from tender.services import evaluation, evaluation_ranking, evaluation_scoring
+    from tests.evaluation_support import sheet, user
+
+    officer = user("luke.edwards@kent.example")
+    panel = [user("sam.evans@kent.example"), user("jo.patel@kent.example"), user("chris.taylor@kent.example")]
+    for person in panel:
+        evaluation.assign(p.id, 1, person.id, None, officer)
+        evaluation.declare(p.id, 1, person, False, "")
+    lot = db.session.scalar(select(Lot).where(Lot.procurement_id == p.id, Lot.number == 1))
+    bids = db.session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.round == "initial").order_by(Bid.id)).all()
+    for bid, value in zip(bids, (3, 2, 4)):
+        for evaluator in panel[:2]:
+            evaluation_scoring.save_scores(p.id, 1, "initial", bid.id, evaluator, sheet(value), True)
+        evaluation_scoring.moderate(p.id, 1, "initial", bid.id, panel[2], sheet(value, "The panel agreed."))
+    evaluation_ranking.open_prices(p.id, 1, "initial", officer)
+
+
 def test_the_bundle_holds_every_step_and_checks_out_with_sha256sum(ctx, tmp_path):
     p = run_demo_procurement_to_tender_evaluation()
+    evaluate_demo_lot_one(p)
     result = audit_export.export("bundle", tmp_path / "evidence.zip",
                                  audit_query.AuditFilter(procurement=p.reference), audit.Actor.system("test"))
     assert result.chain_ok
@@ -54,6 +74,10 @@ def test_the_bundle_holds_every_step_and_checks_out_with_sha256sum(ctx, tmp_path
     stages = [e["after"]["stage"] for e in events if e["action"] == "procurement.stage_changed"]
     assert stages == ["sq_published", "sq_closed", "sq_evaluation", "itt_issued", "initial_tender_evaluation"]
     assert sum(e["action"] == "shortlist.decided" for e in events) == 4
+    actions = {e["action"] for e in events}
+    assert {"lot.created", "sq_response.received", "bid.received", "evaluation.panel_assigned",
+            "evaluation.no_conflict_declared", "evaluation.scores_submitted", "evaluation.score_moderated",
+            "evaluation.ranking_final", "evaluation.prices_opened"} <= actions, actions
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["chain_head_hash"] == result.head_hash
     assert manifest["procurement"] == "KCC-22/00033"
