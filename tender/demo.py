@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tender.domain.roles import Role
 from tender.extensions import db
 from tender.models import Milestone, Procurement, User
-from tender.services import accounts, audit, setup, setup_responses
+from tender.services import accounts, audit, setup, setup_responses, unit_of_work
 
 REFERENCE = "KCC-22/00033"
 
@@ -91,11 +91,12 @@ def load_demo(password: str) -> tuple[bool, list[str]]:
     if db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE)):
         return False, [f"The demo procurement {REFERENCE} is already loaded."] + _logins(password)
     actor = audit.Actor.system("tender demo")
-    users = {}
-    for email, name, role in USERS:
-        users[email] = db.session.scalar(select(User).where(User.email == email)) or \
-            accounts.create_user(email, name, role, password, actor)
-    _load_procurement(actor, users)
+    with unit_of_work.one_transaction():  # the whole demo lands, or nothing does
+        users = {}
+        for email, name, role in USERS:
+            users[email] = db.session.scalar(select(User).where(User.email == email)) or \
+                accounts.create_user(email, name, role, password, actor)
+        _load_procurement(actor, users)
     return True, [f"Loaded the demo procurement {REFERENCE}: {len(LOTS)} lots, {len(SUPPLIERS)} candidates."] + \
         _logins(password)
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
 from tender.models import LoginAttempt, User, UserSession
-from tender.services import audit
+from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest, NotAuthorised
 
 MIN_PASSWORD_LENGTH = 12
@@ -65,7 +65,7 @@ def create_user(email: str, name: str, role: Role | str, password: str, actor: a
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", "user", user.id, after={"email": email, "name": user.name, "role": role.value})
-    db.session.commit()
+    unit_of_work.commit()
     return user
 
 

@@ -29,7 +29,7 @@ from tender.domain.roles import Permission, Role
 from tender.extensions import db
 from tender.models import Funder, Lot, Milestone, Procurement, User
 from tender.models.milestone import MET
-from tender.services import audit, clock, evaluation
+from tender.services import audit, clock, evaluation, unit_of_work
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
 from tender.services.milestones import check_statutory_periods
@@ -151,7 +151,7 @@ def create_procurement(user, reference, title, description, procedure, regime, e
                         "extension_years": extensions, "conditions": sorted(procurement.conditions),
                         "award_on_initial_reserved": procurement.award_on_initial_reserved,
                         "lead_officer": lead.email})
-    db.session.commit()
+    unit_of_work.commit()
     return procurement
 
 
@@ -205,7 +205,7 @@ def add_lot(user, procurement_id: int, number, title, annual_budget, evaluation_
     audit.record(actor, "lot.created", "lot", lot.id, procurement_ref=procurement.reference, lot=number,
                  after={"number": number, "title": title, "annual_budget": budget,
                         "evaluation_model": evaluation_model})
-    db.session.commit()
+    unit_of_work.commit()
     return lot
 
 
@@ -237,7 +237,7 @@ def add_funder(user, procurement_id: int, name, annual_amount, annual_uplift_per
     audit.record(actor, "funder.added", "funder", funder.id, procurement_ref=procurement.reference,
                  after={"name": name, "annual_amount": amount, "annual_uplift_percent": uplift,
                         "is_lead": funder.is_lead})
-    db.session.commit()
+    unit_of_work.commit()
     return funder
 
 
@@ -297,5 +297,5 @@ def plan_milestone(user, procurement_id: int, milestone_id: int, planned_date, o
     audit.record(actor, "milestone.planned", "milestone", milestone.id, procurement_ref=procurement.reference,
                  before=before, after={"key": milestone.key, "planned_date": planned_date, "owner": owner.email,
                                        "warnings": list(warnings)})
-    db.session.commit()
+    unit_of_work.commit()
     return PlannedMilestone(milestone.id, milestone.key, planned_date, warnings)

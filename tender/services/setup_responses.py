@@ -19,7 +19,7 @@ from tender.domain.periods import format_uk_date
 from tender.extensions import db
 from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
 from tender.models.supplier import SHORTLISTED
-from tender.services import audit
+from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest
 from tender.services.setup import acting, definition_of, money, text, use_case
 from tender.services.workflow import get_procurement
@@ -92,7 +92,7 @@ def register_sq_response(user, procurement_id: int, supplier_name, received_at, 
     audit.record(actor, "sq_response.received", "sq_response", response.id, procurement_ref=procurement.reference,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "new_supplier": created,
                         "received_at": received_at})
-    db.session.commit()
+    unit_of_work.commit()
     return response
 
 
@@ -138,5 +138,5 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
     audit.record(actor, "bid.received", "bid", bid.id, procurement_ref=procurement.reference, lot=lot.number,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "round": round,
                         "received_at": received_at, "price": amount})
-    db.session.commit()
+    unit_of_work.commit()
     return bid
