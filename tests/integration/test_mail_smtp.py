@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from datetime import date
 
 import pytest
@@ -23,16 +22,10 @@ from tender.mail import (
     send_message,
     send_messages,
 )
+from tests.reminders_support import free_port
 
 BASE = "https://tender.kent.gov.uk"
 REFUSED = "nobody@kent.gov.uk"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (aiosmtpd's Controller cannot use port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RecordingHandler:

@@ -11,25 +11,12 @@ from tender.domain.workflow_definition import (
     load_definition,
     load_definitions,
 )
+from tender.domain.guards import KNOWN_GUARDS  # the real registry the app uses
 from tender.domain.yaml_source import DefinitionError
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yaml"))
 
-# Mirrors the guard registry (tender.domain.guards); the app passes the real one.
-KNOWN_GUARDS: dict[str, frozenset[str]] = {
-    "timetable_complete": frozenset(),
-    "period_meets_minimum": frozenset({"period"}),
-    "deadline_passed": frozenset({"milestone"}),
-    "shortlist_decided": frozenset(),
-    "shortlist_minimum": frozenset(),
-    "bids_received": frozenset({"round"}),
-    "evaluation_complete": frozenset({"round"}),
-    "award_on_initial_reserved": frozenset(),
-    "award_approved": frozenset(),
-    "standstill_over": frozenset(),
-    "assessment_summaries_sent": frozenset(),
-}
 
 
 def _reachable(defn: ProcedureDefinition) -> set[str]:

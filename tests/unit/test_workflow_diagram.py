@@ -7,26 +7,13 @@ from pathlib import Path
 import pytest
 
 from tender.domain.workflow_definition import load_definition, load_definitions
+from tender.domain.guards import KNOWN_GUARDS  # the real registry the app uses
 from tender.domain.workflow_diagram import to_dot, to_mermaid, to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yaml"))
 
-# Mirrors the guard registry (tender.domain.guards); the app passes the real one.
-KNOWN_GUARDS: dict[str, frozenset[str]] = {
-    "timetable_complete": frozenset(),
-    "period_meets_minimum": frozenset({"period"}),
-    "deadline_passed": frozenset({"milestone"}),
-    "shortlist_decided": frozenset(),
-    "shortlist_minimum": frozenset(),
-    "bids_received": frozenset({"round"}),
-    "evaluation_complete": frozenset({"round"}),
-    "award_on_initial_reserved": frozenset(),
-    "award_approved": frozenset(),
-    "standstill_over": frozenset(),
-    "assessment_summaries_sent": frozenset(),
-}
 
 TINY = """\
 name: tiny
