@@ -28,6 +28,10 @@ class Milestone(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=SCHEDULED, index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None, index=True)
     replan_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Optimistic lock: two officers changing the same milestone cannot both win.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     procurement: Mapped["Procurement"] = relationship(back_populates="milestones")  # noqa: F821
     owner: Mapped["User | None"] = relationship()  # noqa: F821

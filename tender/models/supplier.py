@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.extensions import db
@@ -38,6 +38,10 @@ class SQResponse(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Optimistic lock: two officers deciding on the same candidate cannot both win.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     supplier: Mapped[Supplier] = relationship()
 

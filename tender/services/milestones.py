@@ -11,6 +11,7 @@ from tender.extensions import db
 from tender.models import Milestone
 from tender.models.milestone import MET
 from tender.services import audit
+from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.guard_context import build_context
@@ -55,11 +56,18 @@ def check_statutory_periods(procurement, milestone: Milestone, planned: date, to
     return tuple(warnings)
 
 
-def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None) -> Milestone:
+MOVED = ("Someone else changed this milestone while you were looking at it. "
+         "The page now shows it as it is: check it before you try again.")
+
+
+@guarded(MOVED)
+def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
+             expected_version: int | None = None) -> Milestone:
     """Record that a milestone happened, on ``actual`` (not in the future)."""
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
+    check_version(milestone, expected_version, MOVED)
     if actual > today:
         raise InvalidRequest("The date it was met cannot be in the future.")
     before = {"status": milestone.status, "actual_date": milestone.actual_date}
@@ -71,11 +79,14 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
     return milestone
 
 
-def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None) -> Milestone:
+@guarded(MOVED)
+def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None, *,
+           expected_version: int | None = None) -> Milestone:
     """Move a milestone's planned date, refusing one that breaks a statutory minimum period."""
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
+    check_version(milestone, expected_version, MOVED)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest("Enter the reason for re-planning this milestone.")

@@ -8,6 +8,7 @@ from tender.extensions import db
 from tender.models import SQResponse
 from tender.models.supplier import REJECTED, SHORTLISTED
 from tender.services import audit
+from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.workflow import get_procurement
@@ -15,13 +16,20 @@ from tender.services.workflow import get_procurement
 SHORTLIST_STAGES = {"sq_closed", "sq_evaluation"}
 
 
-def record_decision(procurement_id: int, response_id: int, decision: str, reason: str, user, ip=None) -> SQResponse:
+DECIDED_MEANWHILE = ("Someone else recorded a decision on this candidate while you were looking at it. "
+                     "The page now shows it: check it before you try again.")
+
+
+@guarded(DECIDED_MEANWHILE)
+def record_decision(procurement_id: int, response_id: int, decision: str, reason: str, user, ip=None, *,
+                    expected_version: int | None = None) -> SQResponse:
     """Shortlist or reject one candidate; the reason is kept for the procurement report (reg. 84)."""
     authorise(user, Permission.RECORD_SHORTLIST)
     procurement = get_procurement(procurement_id)
     response = db.session.get(SQResponse, response_id)
     if response is None or response.procurement_id != procurement.id:
         raise NotFound("That candidate did not respond to this procurement.")
+    check_version(response, expected_version, DECIDED_MEANWHILE)
     if decision not in (SHORTLISTED, REJECTED):
         raise InvalidRequest("Choose whether to shortlist or reject the candidate.")
     reason = (reason or "").strip()

@@ -39,6 +39,8 @@ class AdvanceForm(FlaskForm):
 class ShortlistDecisionForm(FlaskForm):
     """Shortlist or reject one candidate, with reasons."""
 
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
     decision = RadioField("Decision", choices=["shortlisted", "rejected"],
                           validators=[InputRequired("Choose whether to shortlist or reject the candidate")])
     reason = TextAreaField("Reasons", validators=[DataRequired("Enter the reasons for the decision"),
@@ -55,11 +57,15 @@ class JustificationForm(FlaskForm):
 class MilestoneMetForm(FlaskForm):
     """The date a milestone was met."""
 
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
     actual_date = DateField("Date met", validators=[InputRequired("Enter the date the milestone was met")])
 
 
 class MilestoneReplanForm(FlaskForm):
     """A new planned date and the reason."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
     planned_date = DateField("New planned date", validators=[InputRequired("Enter the new planned date")])
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for re-planning"), Length(max=4000)])

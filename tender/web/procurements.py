@@ -119,7 +119,7 @@ def decide(procurement_id: int, response_id: int):
         return _render_shortlist(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
         shortlist.record_decision(procurement_id, response_id, form.decision.data, form.reason.data,
-                                  current_user, client_ip())
+                                  current_user, client_ip(), expected_version=form.version.data)
     except ServiceError as exc:
         return _render_shortlist(procurement_id, exc.status, [str(exc)])
     flash("Decision recorded.", "success")
@@ -149,7 +149,8 @@ def milestone_met(procurement_id: int, milestone_id: int):
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
-        milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(), client_ip())
+        milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(),
+                            client_ip(), expected_version=form.version.data)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone marked as met.", "success")
@@ -165,7 +166,7 @@ def milestone_replan(procurement_id: int, milestone_id: int):
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
         milestones.replan(procurement_id, milestone_id, form.planned_date.data, form.reason.data,
-                          current_user, clock.today(), client_ip())
+                          current_user, clock.today(), client_ip(), expected_version=form.version.data)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")

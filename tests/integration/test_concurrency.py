@@ -92,3 +92,34 @@ def test_concurrent_audit_writers_append_in_turn_without_forking_the_chain(app):
         result = verify_chain(audit_query.stream())
         assert result.ok, result.problem
         assert result.head_hash == audit.head()[1]
+
+
+def test_two_officers_re_planning_one_milestone_at_once_give_exactly_one_change(app):
+    from tender.models import Milestone
+    from tender.services import milestones
+
+    with app.app_context():
+        first, second = make_user("procurement_officer"), make_user("procurement_officer")
+        p = make_procurement(timetable=CPN_TIMETABLE)
+        m = db.session.scalar(select(Milestone).where(Milestone.procurement_id == p.id,
+                                                      Milestone.key == "negotiation_started"))
+        ids, pid, mid, version = (first.id, second.id), p.id, m.id, m.version
+        db.session.remove()
+
+    def replan(user_id, day):
+        def job():
+            user = db.session.get(User, user_id)
+            return milestones.replan(pid, mid, day, "Evaluation running late", user, date(2022, 6, 1),
+                                     expected_version=version)
+        return job
+
+    results = _in_threads(app, [replan(ids[0], date(2022, 8, 29)), replan(ids[1], date(2022, 8, 30))])
+    done = [r for r in results if isinstance(r, Milestone)]
+    refused = [r for r in results if isinstance(r, ConcurrentChange)]
+    assert len(done) == 1 and len(refused) == 1, results
+    assert "Someone else changed this milestone" in str(refused[0])
+    with app.app_context():
+        stored = db.session.get(Milestone, mid)
+        assert stored.version == version + 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "milestone.replanned")) == 1

@@ -117,3 +117,28 @@ def test_a_failure_half_way_leaves_nothing_changed(ctx, monkeypatch):
     milestone = db.session.scalar(select(Milestone).where(Milestone.procurement_id == p.id, Milestone.key == "sq_published"))
     assert milestone.status == "scheduled" and milestone.actual_date is None
     assert audit_count() == before
+
+
+def test_a_milestone_or_decision_changed_since_the_page_was_loaded_is_refused(ctx):
+    from tender.models import SQResponse
+    from tender.services import milestones, shortlist
+
+    officer = make_user("procurement_officer")
+    p = make_procurement(timetable=CPN_TIMETABLE, candidates=1)
+    m = db.session.scalar(select(Milestone).where(Milestone.procurement_id == p.id, Milestone.key == "service_live"))
+    seen = m.version
+    milestones.replan(p.id, m.id, date(2023, 4, 4), "Bank holiday", officer, TODAY, expected_version=seen)
+    with pytest.raises(ConcurrentChange, match="Someone else changed this milestone"):
+        milestones.mark_met(p.id, m.id, TODAY, officer, TODAY, expected_version=seen)
+    db.session.expire_all()
+    assert db.session.get(Milestone, m.id).status == "scheduled"
+
+    p.state = "sq_evaluation"
+    db.session.commit()
+    response = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == p.id))
+    seen = response.version
+    shortlist.record_decision(p.id, response.id, "shortlisted", "Met every criterion", officer, expected_version=seen)
+    with pytest.raises(ConcurrentChange, match="Someone else recorded a decision"):
+        shortlist.record_decision(p.id, response.id, "rejected", "Changed my mind", officer, expected_version=seen)
+    db.session.expire_all()
+    assert db.session.get(SQResponse, response.id).decision == "shortlisted"
