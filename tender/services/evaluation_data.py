@@ -102,7 +102,8 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
     for row in bid_rows:
         data[(row.lot_id, row.round)].bids.append(BidRow(row.id, row.lot_id, row.round, row.name, row.price))
         where_bid[row.id] = (row.lot_id, row.round)
-    for row in db.session.execute(
+    # Core rows straight from the connection: thousands of scores skip the ORM's row processing.
+    for row in db.session.connection().execute(
             select(Score.bid_id, Score.evaluator_id, User.name, Score.criterion_id, Score.value, Score.pass_fail,
                    Score.rationale).join(Bid, Bid.id == Score.bid_id).join(User, User.id == Score.evaluator_id)
             .where(*in_scope, Score.status == SUBMITTED)):

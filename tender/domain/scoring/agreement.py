@@ -56,7 +56,8 @@ def krippendorff_alpha_interval(units: Mapping[Hashable, Mapping[Hashable, Decim
     """
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        pairable = [[Decimal(v) for v in unit.values()] for unit in units.values() if len(unit) >= 2]
+        pairable = [[v if type(v) is Decimal else Decimal(v) for v in unit.values()]
+                    for unit in units.values() if len(unit) >= 2]
         pooled = [v for unit in pairable for v in unit]
         n = len(pooled)
         expected = _squared_differences(pooled)
