@@ -35,7 +35,9 @@ def create_user():
         abort(403)
     form = CreateUserForm()
     if not form.validate():
-        return _page(form, 400, [e for errs in form.errors.values() for e in errs])
+        anchors = {"role": "role-administrator"}  # the first radio of the group
+        return _page(form, 400, [(e, anchors.get(name, getattr(form, name).id))
+                                 for name, errs in form.errors.items() for e in errs])
     try:
         user = users.create(current_user, form.email.data, form.name.data, form.role.data, form.password.data,
                             client_ip())

@@ -57,3 +57,14 @@ def test_only_administrators_reach_user_management(app, client):
     assert csrf_post(client, f"/admin/users/{target}/deactivate", {}).status_code == 403
     with app.app_context():
         assert db.session.get(User, target).active
+
+
+def test_the_error_summary_links_to_each_field_at_fault(app, client):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+    login(client, admin_email)
+    page = csrf_post(client, "/admin/users", {"email": "", "name": "", "password": ""},
+                     token_from="/admin/users").get_data(as_text=True)
+    for anchor in ("#email", "#name", "#password", "#role-administrator"):
+        assert f'href="{anchor}"' in page
+    assert 'id="role-administrator"' in page and 'id="email"' in page
