@@ -152,8 +152,9 @@ def audit_export(fmt, output, procurement, since, until):
 
 def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
+    from tender.cli_ocds import ocds_group
     from tender.cli_reminders import reminders_group
-    for command in (workflow_group, users_group, demo_command, audit_group, reminders_group):
+    for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group):
         app.cli.add_command(command)
     try:
         from tender.cli_evaluate import evaluate_command, rules_check_command
