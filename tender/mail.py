@@ -31,6 +31,7 @@ from pathlib import Path
 
 import jinja2
 
+from tender.domain.periods import format_uk_date
 from tender.domain.reminders import Digest
 
 __all__ = [
@@ -45,12 +46,6 @@ __all__ = [
     "send_message",
     "long_date",
 ]
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
 
 class MailConfigError(ValueError):
     """The mail settings in the environment cannot be used.
@@ -201,7 +196,7 @@ def templates_dir() -> Path:
 
 def long_date(value: date) -> str:
     """'4 April 2022': the GOV.UK style, and independent of the process locale."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return format_uk_date(value)
 
 
 @lru_cache(maxsize=1)
