@@ -164,7 +164,14 @@ def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue
 def plan(as_of: date, *, user_id: int | None = None) -> list[Digest]:
     """The digests due on ``as_of`` before anything is excluded as already sent."""
     return rules.plan_reminders(collect_due(as_of, user_id=user_id), as_of, is_working_day,
-                                escalate_after_working_days=ESCALATE_AFTER_WORKING_DAYS)
+                                escalate_after_working_days=escalate_after())
+
+
+def escalate_after() -> int:
+    """Working days overdue before the lead officer hears: TENDER_ESCALATE_AFTER_WORKING_DAYS, default 3."""
+    from flask import current_app
+
+    return int(current_app.config.get("ESCALATE_AFTER_WORKING_DAYS") or ESCALATE_AFTER_WORKING_DAYS)
 
 
 def notifications_for(user: User, as_of: date) -> Digest:

@@ -269,3 +269,11 @@ def test_met_milestones_inactive_owners_and_unowned_milestones_are_not_reminded(
     db.session.commit()
 
     assert reminders.plan(date(2022, 5, 3)) == []
+
+
+def test_the_escalation_delay_is_a_setting(demo, smtp, ctx):
+    # Chris's SQ evaluation (10 May) is 7 working days overdue on 19 May 2022 (11-13, 16-19 May).
+    ctx.config["ESCALATE_AFTER_WORKING_DAYS"] = 8
+    assert "escalation:3:2022-05-10:" + LUKE not in {i.key for d in reminders.plan(date(2022, 5, 19)) for i in d.items}
+    ctx.config["ESCALATE_AFTER_WORKING_DAYS"] = 7
+    assert "escalation:3:2022-05-10:" + LUKE in {i.key for d in reminders.plan(date(2022, 5, 19)) for i in d.items}
