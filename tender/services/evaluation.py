@@ -14,14 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tender.domain.roles import Permission, Role
 from tender.domain.scoring import EvaluationModel, load_models
 from tender.extensions import db
-from tender.models import Bid, ConflictDeclaration, EvaluatorAssignment, Lot, Procurement, User
-from tender.models.evaluation import EVALUATOR, MODERATOR
+from tender.models import (Bid, ConflictDeclaration, EvaluatorAssignment, Lot, ModeratedScore, Procurement, Score,
+                           User)
+from tender.models.evaluation import EVALUATOR, MODERATOR, SUBMITTED
 from tender.models.supplier import ROUNDS
 from tender.resources import data_dir
 from tender.services import audit
@@ -154,7 +155,12 @@ def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[st
     sections = _check_sections(model, list(sections or [])) if role == EVALUATOR else []
     existing = assignment_of(lot, person)
     if existing is not None:
-        why = "declared a conflict of interest for" if not existing.active else "is already on the panel of"
+        if existing.active:
+            why = "is already on the panel of"
+        elif (declaration := declaration_of(lot, person)) is not None and declaration.has_conflict:
+            why = "declared a conflict of interest for"
+        else:
+            why = "was withdrawn from the panel of"
         raise InvalidRequest(f"{person.name} {why} lot {lot.number}.")
     assignment = EvaluatorAssignment(lot_id=lot.id, user_id=person.id, role=role,
                                      sections=",".join(sections) or None, assigned_by_id=officer.id,
@@ -167,6 +173,45 @@ def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[st
     except IntegrityError:
         db.session.rollback()
         raise ConcurrentChange(f"{person.name} was put on the panel by someone else at the same time.") from None
+    db.session.commit()
+    return assignment
+
+
+def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, officer,
+             ip: str | None = None) -> EvaluatorAssignment:
+    """Take someone off a lot's panel (illness, leaving) before they have scored; audited with the reason.
+
+    Once a person has submitted or moderated scores on the lot, those scores
+    are part of the evaluation record, so withdrawal is refused rather than
+    silently changing what the panel decided.
+    """
+    authorise(officer, Permission.ASSIGN_EVALUATORS)
+    lot = get_lot(procurement_id, lot_number)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest("Enter the reason for taking this person off the panel. It is kept in the audit trail.")
+    person = db.session.get(User, user_id)
+    assignment = assignment_of(lot, person) if person is not None else None
+    if assignment is None or not assignment.active:
+        raise InvalidRequest("That person is not an active member of this lot's panel.")
+    lot_bids = select(Bid.id).where(Bid.lot_id == lot.id)
+    scored = db.session.scalar(select(func.count()).select_from(Score).where(
+        Score.evaluator_id == person.id, Score.status == SUBMITTED, Score.bid_id.in_(lot_bids)))
+    moderated = db.session.scalar(select(func.count()).select_from(ModeratedScore).where(
+        ModeratedScore.moderator_id == person.id, ModeratedScore.bid_id.in_(lot_bids)))
+    if scored or moderated:
+        raise InvalidRequest(f"{person.name} has already submitted or moderated scores for lot {lot.number}, "
+                             "so they stay on the record and cannot be taken off the panel.")
+    changed = db.session.execute(update(EvaluatorAssignment).where(
+        EvaluatorAssignment.id == assignment.id, EvaluatorAssignment.withdrawn_at.is_(None))
+        .values(withdrawn_at=now())).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise ConcurrentChange(f"{person.name} was taken off the panel by someone else at the same time.")
+    audit.record(audit.Actor.of(officer, ip), "evaluation.panel_withdrawn", "evaluator_assignment", assignment.id,
+                 procurement_ref=lot.procurement.reference, lot=lot.number,
+                 before={"person": person.email, "role": assignment.role, "active": True},
+                 after={"active": False}, reason=reason)
     db.session.commit()
     return assignment
 

@@ -20,8 +20,8 @@ from tender.services.errors import NotAuthorised, ServiceError
 from tender.services.evaluation_scoring import ScoreErrors
 from tender.web.auth import client_ip
 from tender.web.evaluation_chart import ranking_svg
-from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, field_id, sections_from,
-                                         sheet_action, sheet_entries)
+from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,
+                                         sections_from, sheet_action, sheet_entries)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/procurements/<int:procurement_id>")
 LOT = "/lots/<int:lot_number>/evaluation"
@@ -93,6 +93,24 @@ def assign(procurement_id: int, lot_number: int, round_: str):
         return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
     flash(f"{added.user.name} is now on the panel as {added.role}. They must declare any conflict of interest "
           "before they see the bids.", "success")
+    return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
+
+
+@bp.route(LOT + "/<round_>/panel/withdraw", methods=["POST"])
+@login_required
+def withdraw(procurement_id: int, lot_number: int, round_: str):
+    """The officer takes someone off the lot's panel before they have scored, giving the reason."""
+    form = WithdrawForm()
+    if not form.validate():
+        return _render_lot(procurement_id, lot_number, round_, 400, _errors(form))
+    try:
+        removed = evaluation.withdraw(procurement_id, lot_number, form.user_id.data, form.reason.data,
+                                      current_user, client_ip())
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
+    flash(f"{removed.user.name} is no longer on the panel of lot {lot_number}.", "success")
     return redirect(url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 ACTIONS = ("draft", "submit")
 
@@ -18,6 +18,14 @@ class AssignForm(FlaskForm):
     """Add one evaluator or moderator to a lot's panel (sections are read with ``sections_from``)."""
 
     user_id = IntegerField("Person", validators=[InputRequired("Choose a person to add to the panel")])
+
+
+class WithdrawForm(FlaskForm):
+    """Take one person off a lot's panel, with the reason."""
+
+    user_id = IntegerField("Person", validators=[InputRequired("Choose the person to take off the panel")])
+    reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for taking this person off the panel"),
+                                                 Length(max=2000)])
 
 
 class DeclarationForm(FlaskForm):

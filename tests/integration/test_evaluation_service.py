@@ -267,3 +267,40 @@ def test_a_model_that_says_any_time_lets_the_officer_open_prices_before_moderati
     evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
     assert event.action == "evaluation.prices_opened"
+
+
+def test_an_officer_takes_an_evaluator_off_the_panel_before_they_score_and_the_round_no_longer_waits_for_them(ctx):
+    from tender.services import evaluation
+    from tender.services.errors import InvalidRequest as Refused
+
+    panel = build_panel(evaluators=3)
+    officer = user(panel.officer)
+    leaving = user(panel.evaluators[2])
+    with pytest.raises(Refused, match="Enter the reason"):
+        evaluation.withdraw(panel.procurement_id, 1, leaving.id, " ", officer)
+    seq = last_seq()
+    evaluation.withdraw(panel.procurement_id, 1, leaving.id, "Long-term sick leave", officer)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq > seq))
+    assert event.action == "evaluation.panel_withdrawn" and event.reason == "Long-term sick leave"
+    with pytest.raises(NotAuthorised):
+        evaluation_scoring.score_sheet(panel.procurement_id, 1, ROUND, panel.bid_ids[0], leaving)
+    # The other two score and the moderator agrees: the round is final without the third evaluator.
+    for email in panel.evaluators[:2]:
+        for bid_id, value in zip(panel.bid_ids, (3, 2)):
+            evaluation_scoring.save_scores(panel.procurement_id, 1, ROUND, bid_id, user(email), sheet(value), True)
+    moderate_all(panel)
+    assert evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, officer).status.final
+    with pytest.raises(Refused, match="was withdrawn from the panel"):
+        evaluation.assign(panel.procurement_id, 1, leaving.id, None, officer)
+
+
+def test_someone_who_has_submitted_scores_cannot_be_taken_off_the_panel(ctx):
+    from tender.services import evaluation
+    from tender.services.errors import InvalidRequest as Refused
+
+    panel = build_panel()
+    score_all(panel)
+    with pytest.raises(Refused, match="already submitted or moderated scores"):
+        evaluation.withdraw(panel.procurement_id, 1, user(panel.evaluators[0]).id, "Changed teams", user(panel.officer))
+    with pytest.raises(NotAuthorised):
+        evaluation.withdraw(panel.procurement_id, 1, user(panel.evaluators[1]).id, "No", user(panel.moderator))

@@ -219,3 +219,22 @@ def test_a_moderator_sees_scores_side_by_side_with_spreads_marked(app, panel):
     page = client_for(app, panel.moderator).get(score_url(panel, tail="moderate")).get_data(as_text=True)
     assert page.count("app-spread") == 1 and "Apart by 3" in page and "Thin plan" in page
     assert all(f'name="score-{q}"' in page for q in QUESTIONS)
+
+
+def test_only_officers_take_people_off_a_panel_and_the_person_loses_access(app, panel):
+    with app.app_context():
+        leaving_id = user(panel.evaluators[1]).id
+    declare_none(app, panel, panel.evaluators[1])
+    leaving = client_for(app, panel.evaluators[1])
+    assert leaving.get(score_url(panel)).status_code == 200
+    moderator = client_for(app, panel.moderator)
+    refused = csrf_post(moderator, lot_url(panel, "/panel/withdraw"), {"user_id": leaving_id, "reason": "No"})
+    assert refused.status_code == 403
+    officer = client_for(app, panel.officer)
+    no_reason = csrf_post(officer, lot_url(panel, "/panel/withdraw"), {"user_id": leaving_id, "reason": ""})
+    assert no_reason.status_code == 400 and "Enter the reason" in no_reason.get_data(as_text=True)
+    done = csrf_post(officer, lot_url(panel, "/panel/withdraw"), {"user_id": leaving_id, "reason": "Moved to another team"})
+    assert done.status_code == 302
+    assert leaving.get(score_url(panel)).status_code == 403
+    page = officer.get(lot_url(panel)).get_data(as_text=True)
+    assert "Withdrawn" in page
