@@ -5,7 +5,7 @@
 Fills a fresh database (default: a temporary SQLite file; or a PostgreSQL URL,
 in which a scratch database is created) with a valid hash chain of N events,
 then in the same run:
-  * Tender's streaming CSV export (``tender.services.audit_export``), in a child
+  * Tender's streaming CSV export (``tender.services.audit.export``), in a child
     process so its peak memory (max RSS) is its own;
   * the raw dump of the same rows: ``COPY audit_event TO STDOUT (FORMAT csv)``
     on PostgreSQL, the ``sqlite3`` shell's CSV mode on SQLite;
@@ -77,7 +77,7 @@ def fill(url: str, count: int) -> None:
 def export_child(url: str, output: str) -> None:
     """Run in a child process: one CSV export, then print its time and peak memory as JSON."""
     from tender.audit_export import write_csv
-    from tender.services import audit_query
+    from tender.services.audit import query as audit_query
 
     app = _app(url)
     with app.app_context():
@@ -111,7 +111,7 @@ def raw_dump(url: str, output: str) -> float:
 
 def verify_speed(url: str) -> tuple[float, int, bool]:
     from tender.domain.audit_chain import verify_chain
-    from tender.services import audit_query
+    from tender.services.audit import query as audit_query
 
     app = _app(url)
     with app.app_context():

@@ -75,7 +75,7 @@ def run(url: str, bidders: int, questions: int, evaluators: int, rules_dir: Path
     from tender import create_app
     from tender.extensions import db
     from tender.models import User
-    from tender.services import evaluation_ranking
+    from tender.services.evaluation import ranking as evaluation_ranking
 
     write_model(rules_dir, questions)
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "TENDER_ENV": "testing",

@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from tender.services.procedures import registry
+    from tender.services.procurement.procedures import registry
 
     registry()  # load and validate every workflow now: a broken file stops start-up, not a request
 

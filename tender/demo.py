@@ -18,7 +18,9 @@ from sqlalchemy import select
 from tender.domain.roles import Role
 from tender.extensions import db
 from tender.models import Milestone, Procurement, User
-from tender.services import accounts, audit, setup, setup_responses, unit_of_work
+from tender.services import accounts, audit, unit_of_work
+from tender.services.procurement import setup
+from tender.services.procurement import responses as setup_responses
 
 REFERENCE = "KCC-22/00033"
 

@@ -32,7 +32,7 @@ class Panel:
 def build_panel(bids: int = 2, evaluators: int = 2, prices=("100000", "80000"), budget="150000",
                 declare: bool = True, model: str = DEMO_MODEL) -> Panel:
     """A CPN procurement with one lot of ``bids`` initial bids, two evaluators and a moderator on its panel."""
-    from tender.services import evaluation
+    from tender.services.evaluation import panel as evaluation
 
     procurement = make_procurement(lots=1, bids_per_lot=bids)
     lot = db.session.scalar(select(Lot).where(Lot.procurement_id == procurement.id))

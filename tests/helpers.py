@@ -103,7 +103,7 @@ def make_procurement(procedure: str = "competitive_procedure_with_negotiation", 
     """Create a procurement at its initial stage with every milestone of its procedure."""
     from tender.extensions import db
     from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
-    from tender.services.procedures import registry
+    from tender.services.procurement.procedures import registry
 
     definition = registry().definitions[procedure]
     procurement = Procurement(

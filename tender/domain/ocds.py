@@ -4,7 +4,7 @@ UK public bodies publish procurement data as OCDS (Find a Tender, Contracts
 Finder), so Tender can hand its data to any OCDS tool. This module is pure: it
 takes plain dataclasses describing a procurement and ``now``, and returns the
 release as a dict ready for ``json.dumps``. The service
-(``tender.services.ocds_export``) reads the database and wraps releases in a
+(``tender.services.publishing.ocds``) reads the database and wraps releases in a
 package.
 
 Mapping decisions, each checked against the 1.1.5 schema and codelists:

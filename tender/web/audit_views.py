@@ -8,7 +8,9 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
-from tender.services import audit, audit_export, audit_query, clock
+from tender.services import audit, clock
+from tender.services.audit import export as audit_export
+from tender.services.audit import query as audit_query
 from tender.services.errors import ServiceError
 from tender.web.auth import client_ip
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm

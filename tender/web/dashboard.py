@@ -5,7 +5,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
-from tender.services import clock, views
+from tender.services import clock
+from tender.services.procurement import views
 
 bp = Blueprint("dashboard", __name__)
 

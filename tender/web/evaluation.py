@@ -15,9 +15,12 @@ from flask_login import current_user, login_required
 from tender.domain.roles import Permission, may
 from tender.domain.scoring.model import PRICE_PART
 from tender.models.evaluation import EVALUATOR
-from tender.services import evaluation, evaluation_export, evaluation_ranking, evaluation_scoring
+from tender.services.evaluation import panel as evaluation
+from tender.services.evaluation import export as evaluation_export
+from tender.services.evaluation import ranking as evaluation_ranking
+from tender.services.evaluation import scoring as evaluation_scoring
 from tender.services.errors import NotAuthorised, ServiceError
-from tender.services.evaluation_scoring import ScoreErrors
+from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
 from tender.web.evaluation_chart import ranking_svg
 from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,

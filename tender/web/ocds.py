@@ -7,7 +7,9 @@ import re
 from flask import Blueprint, Response
 from flask_login import current_user, login_required
 
-from tender.services import audit, ocds_export
+from tender.services import audit
+
+from tender.services.publishing import ocds as ocds_export
 from tender.web.auth import client_ip
 
 bp = Blueprint("ocds", __name__, url_prefix="/procurements")

@@ -13,9 +13,14 @@ from tender.domain import timeline
 from tender.domain.roles import Permission, may
 from tender.extensions import db
 from tender.models import AwardApproval, SQResponse
-from tender.services import awards, clock, milestones, shortlist, views, workflow
+from tender.services import clock
+from tender.services.award import approval as awards
+from tender.services.procurement import milestones
+from tender.services.procurement import shortlist
+from tender.services.procurement import views
+from tender.services.procurement import workflow
 from tender.services.errors import Blocked, ServiceError
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
 from tender.web.forms import (AdvanceForm, ApproveAwardForm, JustificationForm, MilestoneMetForm,
                               MilestoneReplanForm, ShortlistDecisionForm)

@@ -17,9 +17,11 @@ from tender.domain import setup_rules
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
 from tender.models import Bid, Lot, SQResponse, Supplier, User
-from tender.services import setup, setup_responses, workflow
+from tender.services.procurement import setup
+from tender.services.procurement import responses as setup_responses
+from tender.services.procurement import workflow
 from tender.services.errors import ServiceError
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
 from tender.web.setup_forms import (BidForm, FunderForm, LotForm, NewProcurementForm, PlanMilestoneForm,
                                     SQResponseForm, whole, years)

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from tender.services.setup import REGIME_LABELS
+from tender.services.procurement.setup import REGIME_LABELS
 
 MONEY = r"^\s*£?\s*[0-9][0-9,]*(\.[0-9]{1,2})?\s*$"
 WHOLE = r"^\s*[0-9]+\s*$"

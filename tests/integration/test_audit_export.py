@@ -14,7 +14,11 @@ from sqlalchemy import select, text
 from tender.demo import load_demo
 from tender.extensions import db
 from tender.models import AuditEvent, Bid, Lot, Procurement, SQResponse, User
-from tender.services import audit, audit_export, audit_query, shortlist, workflow
+from tender.services import audit
+from tender.services.audit import export as audit_export
+from tender.services.audit import query as audit_query
+from tender.services.procurement import shortlist
+from tender.services.procurement import workflow
 from tests.helpers import csrf_post, login, make_user
 
 TENDER = str(Path(sys.executable).parent / "tender")
@@ -42,7 +46,9 @@ def run_demo_procurement_to_tender_evaluation() -> Procurement:
 
 def evaluate_demo_lot_one(p: Procurement) -> None:
     """Two evaluators and a moderator score lot 1's initial tenders; the officer opens prices."""
-    from tender.services import evaluation, evaluation_ranking, evaluation_scoring
+    from tender.services.evaluation import panel as evaluation
+    from tender.services.evaluation import ranking as evaluation_ranking
+    from tender.services.evaluation import scoring as evaluation_scoring
     from tests.evaluation_support import sheet, user
 
     officer = user("luke.edwards@kent.example")

@@ -7,7 +7,8 @@ from sqlalchemy.exc import DatabaseError
 
 from tender.domain.audit_chain import verify_chain
 from tender.extensions import db
-from tender.services import audit, audit_query
+from tender.services import audit
+from tender.services.audit import query as audit_query
 
 
 def _three_events():

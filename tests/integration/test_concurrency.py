@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from tender.domain.audit_chain import verify_chain
 from tender.extensions import db
 from tender.models import AuditEvent, Procurement, User
-from tender.services import audit, audit_query, workflow
+from tender.services import audit
+from tender.services.audit import query as audit_query
+from tender.services.procurement import workflow
 from tender.services.errors import ConcurrentChange
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
 
@@ -96,7 +98,7 @@ def test_concurrent_audit_writers_append_in_turn_without_forking_the_chain(app):
 
 def test_two_officers_re_planning_one_milestone_at_once_give_exactly_one_change(app):
     from tender.models import Milestone
-    from tender.services import milestones
+    from tender.services.procurement import milestones
 
     with app.app_context():
         first, second = make_user("procurement_officer"), make_user("procurement_officer")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from tender import demo
 from tender.extensions import db
 from tender.models import AuditEvent, Bid, Procurement, User
-from tender.services import setup_responses
+from tender.services.procurement import responses as setup_responses
 
 
 def counts() -> tuple[int, int, int, int]:

@@ -44,7 +44,8 @@ def counted():
 
 def rank_and_count(bidders: int) -> tuple[int, int]:
     """(queries to rank, queries for the evaluation status) of a fresh lot with ``bidders`` bids."""
-    from tender.services import evaluation_ranking, evaluation_status
+    from tender.services.evaluation import ranking as evaluation_ranking
+    from tender.services.evaluation import status as evaluation_status
 
     ids = populate(bidders, QUESTIONS, EVALUATORS)
     officer = db.session.get(User, ids["officer_id"])

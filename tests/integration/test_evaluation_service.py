@@ -9,9 +9,12 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent, Procurement, Score
-from tender.services import evaluation, evaluation_ranking, evaluation_scoring, evaluation_status
+from tender.services.evaluation import panel as evaluation
+from tender.services.evaluation import ranking as evaluation_ranking
+from tender.services.evaluation import scoring as evaluation_scoring
+from tender.services.evaluation import status as evaluation_status
 from tender.services.errors import InvalidRequest, NotAuthorised
-from tender.services.guard_context import build_context
+from tender.services.procurement.guard_context import build_context
 from tests.evaluation_support import DEMO_MODEL, build_panel, sheet, user
 
 ROUND = "initial"
@@ -270,7 +273,7 @@ def test_a_model_that_says_any_time_lets_the_officer_open_prices_before_moderati
 
 
 def test_an_officer_takes_an_evaluator_off_the_panel_before_they_score_and_the_round_no_longer_waits_for_them(ctx):
-    from tender.services import evaluation
+    from tender.services.evaluation import panel as evaluation
     from tender.services.errors import InvalidRequest as Refused
 
     panel = build_panel(evaluators=3)
@@ -295,7 +298,7 @@ def test_an_officer_takes_an_evaluator_off_the_panel_before_they_score_and_the_r
 
 
 def test_someone_who_has_submitted_scores_cannot_be_taken_off_the_panel(ctx):
-    from tender.services import evaluation
+    from tender.services.evaluation import panel as evaluation
     from tender.services.errors import InvalidRequest as Refused
 
     panel = build_panel()

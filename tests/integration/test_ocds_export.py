@@ -11,7 +11,8 @@ from tender.demo import LOTS, REFERENCE, TIMETABLE, load_demo
 from tender.domain.ocds import LOTS_EXTENSION
 from tender.extensions import db
 from tender.models import AuditEvent, Milestone, Procurement, User
-from tender.services import audit, ocds_export
+from tender.services import audit
+from tender.services.publishing import ocds as ocds_export
 from tender.services.errors import NotAuthorised, NotFound
 from tests.helpers import make_procurement, make_user
 from tests.ocds_support import check_package, require_ocds_dir

@@ -19,7 +19,8 @@ from tender.demo import load_demo
 from tender.domain.audit_chain import verify_chain
 from tender.extensions import db
 from tender.models import ReminderSent
-from tender.services import audit_query, reminders
+from tender.services import reminders
+from tender.services.audit import query as audit_query
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
 from tests.reminders_support import cli_env, tender_command
 

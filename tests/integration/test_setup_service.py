@@ -14,9 +14,12 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent, Bid, Funder, Lot, Milestone, Procurement, SQResponse, Supplier
-from tender.services import audit, setup, setup_responses, workflow
+from tender.services import audit
+from tender.services.procurement import setup
+from tender.services.procurement import responses as setup_responses
+from tender.services.procurement import workflow
 from tender.services.errors import InvalidRequest, NotAuthorised
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
 
 CPN = "competitive_procedure_with_negotiation"

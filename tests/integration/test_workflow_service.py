@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent, Milestone, Procurement
-from tender.services import audit, workflow
+from tender.services import audit
+from tender.services.procurement import workflow
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotAuthorised
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
 
@@ -121,7 +122,8 @@ def test_a_failure_half_way_leaves_nothing_changed(ctx, monkeypatch):
 
 def test_a_milestone_or_decision_changed_since_the_page_was_loaded_is_refused(ctx):
     from tender.models import SQResponse
-    from tender.services import milestones, shortlist
+    from tender.services.procurement import milestones
+    from tender.services.procurement import shortlist
 
     officer = make_user("procurement_officer")
     p = make_procurement(timetable=CPN_TIMETABLE, candidates=1)

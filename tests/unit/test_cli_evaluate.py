@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tender.cli_evaluate import evaluate_command, rules_check_command
+from tender.cli.evaluate import evaluate_command, rules_check_command
 from tender.domain.scoring.loader import load_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def write_prices(tmp_path: Path, text: str) -> Path:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tender.cli_evaluate", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "tender.cli.evaluate", *args], cwd=ROOT,
                           capture_output=True, text=True, check=False)
 
 

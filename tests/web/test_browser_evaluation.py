@@ -52,7 +52,8 @@ def to_initial_tender_evaluation(database_url: str) -> int:
     from tender import create_app
     from tender.extensions import db
     from tender.models import Procurement, SQResponse, User
-    from tender.services import shortlist, workflow
+    from tender.services.procurement import shortlist
+    from tender.services.procurement import workflow
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent, ModeratedScore, Score
-from tender.services import evaluation_scoring
+from tender.services.evaluation import scoring as evaluation_scoring
 from tests.evaluation_support import QUESTIONS, build_panel, sheet, user
 from tests.helpers import csrf_post, login
 
@@ -47,7 +47,7 @@ def form_of(entries: dict, action: str = "submit") -> dict:
 
 
 def declare_none(app, panel, *emails):
-    from tender.services import evaluation
+    from tender.services.evaluation import panel as evaluation
 
     with app.app_context():
         for email in emails:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import AuditEvent, Milestone, Procurement
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 from tests.helpers import CPN_TIMETABLE, csrf_post, login, make_procurement, make_user
 
 TODAY = date(2022, 6, 1)

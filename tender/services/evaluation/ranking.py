@@ -23,8 +23,8 @@ from tender.models import Lot, PriceOpening
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import ConcurrentChange, InvalidRequest
-from tender.services.evaluation import check_round, get_lot, model_for, now
-from tender.services.evaluation_data import Completeness, RoundData, completeness, load_rounds
+from tender.services.evaluation.panel import check_round, get_lot, model_for, now
+from tender.services.evaluation.data import Completeness, RoundData, completeness, load_rounds
 
 ZERO = Decimal(0)
 
@@ -166,7 +166,7 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
 def moderator_overview(procurement_id: int, lot_number: int, round_: str, user) -> LotEvaluation:
     """A moderator's view of a lot they moderate: progress per bid and the panel's agreement."""
     from tender.models.evaluation import MODERATOR
-    from tender.services.evaluation import require_panel_access
+    from tender.services.evaluation.panel import require_panel_access
 
     lot = get_lot(procurement_id, lot_number)
     check_round(round_)
@@ -182,7 +182,7 @@ def overview_rows(procurement_id: int) -> list[dict]:
 
     from tender.models import Bid
     from tender.models.supplier import ROUNDS
-    from tender.services import evaluation_status
+    from tender.services.evaluation import status as evaluation_status
 
     lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement_id).order_by(Lot.number)).all()
     rounds: dict[int, set] = {}

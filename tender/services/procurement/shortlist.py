@@ -11,7 +11,7 @@ from tender.services import audit
 from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
-from tender.services.workflow import get_procurement
+from tender.services.procurement.workflow import get_procurement
 
 SHORTLIST_STAGES = {"sq_closed", "sq_evaluation"}
 

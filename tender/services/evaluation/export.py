@@ -20,10 +20,10 @@ from tender.extensions import db
 from tender.models import Lot
 from tender.services import audit
 from tender.services.accounts import authorise
-from tender.services.evaluation import check_round, evaluation_models
-from tender.services.evaluation_data import load_rounds
-from tender.services.evaluation_ranking import LotEvaluation, evaluate_round
-from tender.services.workflow import get_procurement
+from tender.services.evaluation.panel import check_round, evaluation_models
+from tender.services.evaluation.data import load_rounds
+from tender.services.evaluation.ranking import LotEvaluation, evaluate_round
+from tender.services.procurement.workflow import get_procurement
 
 BOLD = Font(bold=True)
 

@@ -11,7 +11,7 @@ from tender.models import AwardApproval
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest
-from tender.services.workflow import get_procurement
+from tender.services.procurement.workflow import get_procurement
 
 
 def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=None) -> AwardApproval:

@@ -62,7 +62,7 @@ def workflow_check(files):
 def workflow_graph(name, fmt, current):
     """Print the diagram of the procedure NAME (Mermaid, Graphviz DOT or SVG)."""
     from tender.domain import workflow_diagram
-    from tender.services.procedures import registry
+    from tender.services.procurement.procedures import registry
 
     definitions = registry().definitions
     if name not in definitions:
@@ -118,7 +118,7 @@ def audit_group():
 def audit_verify():
     """Walk the hash chain; report the first broken link by sequence number."""
     from tender.domain.audit_chain import verify_chain
-    from tender.services import audit_query
+    from tender.services.audit import query as audit_query
 
     result = verify_chain(audit_query.stream())
     if result.ok:
@@ -137,7 +137,9 @@ def audit_verify():
 @with_appcontext
 def audit_export(fmt, output, procurement, since, until):
     """Export the audit trail (streamed; the export itself is audited)."""
-    from tender.services import audit, audit_export as service, audit_query
+    from tender.services import audit
+    from tender.services.audit import export as service
+    from tender.services.audit import query as audit_query
     from tender.services.errors import ServiceError
 
     flt = audit_query.AuditFilter(procurement=procurement, since=since.date() if since else None,
@@ -152,12 +154,12 @@ def audit_export(fmt, output, procurement, since, until):
 
 def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
-    from tender.cli_ocds import ocds_group
-    from tender.cli_reminders import reminders_group
+    from tender.cli.ocds import ocds_group
+    from tender.cli.reminders import reminders_group
     for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group):
         app.cli.add_command(command)
     try:
-        from tender.cli_evaluate import evaluate_command, rules_check_command
+        from tender.cli.evaluate import evaluate_command, rules_check_command
     except ImportError:  # pragma: no cover - evaluation module absent
         return
     app.cli.add_command(evaluate_command, "evaluate")

@@ -21,8 +21,8 @@ from tender.models.milestone import MET
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
-from tender.services.guard_context import build_context
-from tender.services.procedures import registry
+from tender.services.procurement.guard_context import build_context
+from tender.services.procurement.procedures import registry
 
 CONCURRENT_MESSAGE = ("Someone else moved this procurement while you were looking at it. "
                       "The page now shows its current stage: check it before you try again.")

@@ -23,8 +23,8 @@ from tender.models import Lot, ModeratedScore, Score, User
 from tender.models.evaluation import DRAFT, EVALUATOR, MODERATOR, SUBMITTED
 from tender.services import audit
 from tender.services.errors import ConcurrentChange, InvalidRequest
-from tender.services.evaluation import check_round, get_bid, get_lot, model_for, now, require_panel_access
-from tender.services.evaluation_data import (BidRow, RoundData, ScoreRow, completeness, evaluators_of, load_rounds,
+from tender.services.evaluation.panel import check_round, get_bid, get_lot, model_for, now, require_panel_access
+from tender.services.evaluation.data import (BidRow, RoundData, ScoreRow, completeness, evaluators_of, load_rounds,
                                              questions_for, stored_value)
 
 LOCKED = "You have already submitted your scores for this bid, so they are locked and cannot be changed."

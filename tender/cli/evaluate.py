@@ -5,7 +5,7 @@ An evaluation must be reproducible by someone who does not trust the web app
 files here. Bad input is refused with exit status 2 and nothing on stdout, so a
 script never mistakes half an answer for a ranking.
 
-Run as ``python -m tender.cli_evaluate evaluate ...`` or through the main
+Run as ``python -m tender.cli.evaluate evaluate ...`` or through the main
 ``tender`` command, which registers ``evaluate_command`` and
 ``rules_check_command``.
 """

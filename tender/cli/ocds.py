@@ -31,7 +31,8 @@ def ocds_group():
 @with_appcontext
 def export_command(reference, output, publisher, ocid_prefix):
     """Write a release package (pretty JSON, UTF-8); the export is audited."""
-    from tender.services import audit, ocds_export
+    from tender.services import audit
+    from tender.services.publishing import ocds as ocds_export
     from tender.services.errors import ServiceError
 
     try:

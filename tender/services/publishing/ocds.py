@@ -23,7 +23,7 @@ from tender.models.supplier import ROUNDS
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound, ServiceError
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 
 DEFAULT_PUBLISHER = "Tender"
 
@@ -123,9 +123,9 @@ def load_inputs(procurements: list[Procurement]) -> dict[int, ocds.ProcurementIn
 
 def _winners(lots: list[Lot], supplier_ids: dict[str, int]) -> dict[int, tuple[ocds.WinnerInput, ...]]:
     """Lot id -> its winner on the latest round with bids, if the ranking is final and has one winner."""
-    from tender.services.evaluation import model_for
-    from tender.services.evaluation_data import load_rounds
-    from tender.services.evaluation_ranking import evaluate_round
+    from tender.services.evaluation.panel import model_for
+    from tender.services.evaluation.data import load_rounds
+    from tender.services.evaluation.ranking import evaluate_round
 
     data = load_rounds([lot.id for lot in lots], ROUNDS)
     result = {}

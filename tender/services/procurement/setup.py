@@ -3,7 +3,7 @@
 Each function is one use case: it authorises the officer, checks the request
 makes sense, makes the change, writes its audit event and commits, so a
 refusal leaves nothing changed. Responses and tenders are in
-``tender.services.setup_responses``.
+``tender.services.procurement.responses``.
 
 **Import mode.** Records that arrive from elsewhere (the demo loader, an import
 from an e-tendering portal) may describe things that happened before the
@@ -29,12 +29,13 @@ from tender.domain.roles import Permission, Role
 from tender.extensions import db
 from tender.models import Funder, Lot, Milestone, Procurement, User
 from tender.models.milestone import MET
-from tender.services import audit, clock, evaluation, unit_of_work
+from tender.services import audit, clock, unit_of_work
+from tender.services.evaluation import panel as evaluation
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
-from tender.services.milestones import check_statutory_periods
-from tender.services.procedures import registry
-from tender.services.workflow import get_procurement
+from tender.services.procurement.milestones import check_statutory_periods
+from tender.services.procurement.procedures import registry
+from tender.services.procurement.workflow import get_procurement
 
 REGIME_LABELS = {
     "pcr2015": "Public Contracts Regulations 2015",

@@ -14,9 +14,9 @@ from tender.services import audit
 from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
-from tender.services.guard_context import build_context
-from tender.services.procedures import registry
-from tender.services.workflow import get_procurement
+from tender.services.procurement.guard_context import build_context
+from tender.services.procurement.procedures import registry
+from tender.services.procurement.workflow import get_procurement
 
 
 def _milestone(procurement_id: int, milestone_id: int) -> Milestone:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import Procurement
-from tender.services import audit, audit_query
+from tender.services import audit
+from tender.services.audit import query as audit_query
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tender.domain.guards import GuardContext, LotFacts, MilestoneFacts
 from tender.extensions import db
 from tender.models import AwardApproval, Bid, Lot, Milestone, Procurement, SQResponse, User
-from tender.services import evaluation_status
+from tender.services.evaluation import status as evaluation_status
 
 
 def build_context(procurement: Procurement, today: date) -> GuardContext:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from tender.extensions import db
 from tender.models import Lot
 from tender.models.supplier import ROUNDS
-from tender.services.evaluation import evaluation_models
-from tender.services.evaluation_data import completeness, load_rounds
+from tender.services.evaluation.panel import evaluation_models
+from tender.services.evaluation.data import completeness, load_rounds
 
 NO_MODEL = "no evaluation model is chosen for it"
 

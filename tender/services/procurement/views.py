@@ -15,7 +15,7 @@ from tender.domain.contract_value import FunderShare, contract_values
 from tender.extensions import db
 from tender.models import Milestone, Procurement
 from tender.models.milestone import MET
-from tender.services.procedures import registry
+from tender.services.procurement.procedures import registry
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ that day, UK time), naming the deadline, because a late response or tender
 cannot lawfully be considered. Which stages accept them, which milestone is
 the deadline and which rounds a procedure has are read from its workflow file
 (``tender.domain.setup_rules``). ``import_mode`` is explained in
-``tender.services.setup``.
+``tender.services.procurement.setup``.
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
 from tender.models.supplier import SHORTLISTED
 from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest
-from tender.services.setup import acting, definition_of, money, text, use_case
-from tender.services.workflow import get_procurement
+from tender.services.procurement.setup import acting, definition_of, money, text, use_case
+from tender.services.procurement.workflow import get_procurement
 
 UK = ZoneInfo("Europe/London")
 

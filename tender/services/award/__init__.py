@@ -1,0 +1,1 @@
+"""The award: the recorded recommendation, its approval, and what follows from it."""

@@ -1,0 +1,1 @@
+"""Evaluation of bids: panels and conflicts, scoring and moderation, ranking, status, the workbook."""

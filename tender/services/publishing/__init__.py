@@ -1,0 +1,1 @@
+"""What Tender publishes: OCDS releases and notices."""
