@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.extensions import db
@@ -43,6 +43,10 @@ class EvaluatorAssignment(db.Model):
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Optimistic lock: of two simultaneous edits one wins, the other is told someone else changed it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
 
@@ -90,6 +94,10 @@ class Score(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Optimistic lock: of two simultaneous edits one wins, the other is told someone else changed it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ModeratedScore(db.Model):
@@ -109,10 +117,21 @@ class ModeratedScore(db.Model):
     rationale: Mapped[str] = mapped_column(Text)
     moderator_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Optimistic lock: of two simultaneous edits one wins, the other is told someone else changed it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PriceOpening(db.Model):
-    """The second envelope: prices of a lot's round, opened once by an officer."""
+    """The second envelope: prices of a lot's round, opened once by an officer.
+
+    Opening freezes the round's individual and consensus scores (``frozen``):
+    the price is now known, so no score may move. A procurement officer may
+    reopen the scores, with a reason, before the award is approved; that voids
+    the lot's recommendation, and the scores freeze again when the officer
+    confirms them final. Prices, once revealed, stay revealed.
+    """
 
     __tablename__ = "price_opening"
     __table_args__ = (UniqueConstraint("lot_id", "round"),)
@@ -122,3 +141,11 @@ class PriceOpening(db.Model):
     round: Mapped[str] = mapped_column(String(20))
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    frozen: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    reopen_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Optimistic lock: of two simultaneous edits one wins, the other is told someone else changed it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

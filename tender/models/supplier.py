@@ -58,6 +58,10 @@ class Bid(db.Model):
     round: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     price: Mapped[Decimal | None] = mapped_column(Numeric(16, 2), default=None)
+    # Sealed price: SHA-256 of salt and price, published in the receipt's audit event; the salt is
+    # revealed with the price when the envelope is opened (tender.domain.sealed_price).
+    price_salt: Mapped[str | None] = mapped_column(String(64), default=None)
+    price_commitment: Mapped[str | None] = mapped_column(String(64), default=None)
     summary: Mapped[str] = mapped_column(Text, default="")
 
     supplier: Mapped[Supplier] = relationship()
