@@ -19,9 +19,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
-    from tender.web import admin, audit_views, auth, dashboard, evaluation, notifications, ocds, procurements, setup
+    from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, notifications, ocds, procurements,
+                            setup)
 
-    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds):
+    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
@@ -65,5 +66,7 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
-        return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may,
+        from tender.web.setup import _uk_time
+
+        return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may, "uk_time": _uk_time,
                 "Permission": Permission, "Role": Role, "today": date.today()}

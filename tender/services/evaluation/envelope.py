@@ -62,6 +62,10 @@ def refuse_if_frozen(lot: Lot, round_: str) -> None:
     _lock_lot(lot, exclusive=False)
     if is_frozen(lot.id, round_):
         raise ScoresFrozen(FROZEN.format(lot=lot.number, round=round_))
+    if db.session.scalar(select(AwardRecommendation.id).where(AwardRecommendation.lot_id == lot.id,
+                                                              AwardRecommendation.voided_at.is_(None))):
+        raise ScoresFrozen(f"Lot {lot.number}'s award recommendation is recorded, so its scores cannot be changed. "
+                           "A procurement officer can reopen them, giving the reason, until the award is approved.")
 
 
 def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str | None = None) -> PriceOpening:
@@ -108,7 +112,7 @@ def _approved(lot: Lot) -> bool:
 
 
 def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reason: str,
-                  expected_version: int | None = None, ip: str | None = None) -> PriceOpening:
+                  expected_version: int | None = None, ip: str | None = None) -> PriceOpening | None:
     """Unfreeze a lot's scores after its prices were opened; voids its recommendation. Audited with the reason."""
     authorise(user, Permission.REOPEN_SCORES)
     lot = get_lot(procurement_id, lot_number)
@@ -118,14 +122,19 @@ def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reaso
         raise InvalidRequest("Enter the reason for reopening the scores. It is kept in the audit trail and the "
                              "procurement report.")
     opening = opening_of(lot.id, round_)
-    if opening is None or not opening.frozen:
+    frozen_by_opening = opening is not None and opening.frozen
+    recommended = db.session.scalar(select(AwardRecommendation.id).where(
+        AwardRecommendation.lot_id == lot.id, AwardRecommendation.voided_at.is_(None)))
+    if not frozen_by_opening and recommended is None:
         raise InvalidRequest(f"The scores of lot {lot.number} are not frozen, so there is nothing to reopen.")
     if _approved(lot):
         raise InvalidRequest("The award decision has been approved, so the scores can no longer be reopened.")
-    if expected_version is not None and opening.version != expected_version:
+    if expected_version is not None and opening is not None and opening.version != expected_version:
         raise ConcurrentChange("Someone else changed the state of these scores. Reload the page and check.")
     moment = now()
-    opening.frozen, opening.reopened_at, opening.reopened_by_id, opening.reopen_reason = False, moment, user.id, reason
+    if opening is not None:
+        opening.frozen, opening.reopened_at, opening.reopened_by_id = False, moment, user.id
+        opening.reopen_reason = reason
     voided = void_recommendation(lot, user, f"Scores reopened: {reason}", moment)
     try:
         audit.record(audit.Actor.of(user, ip), "evaluation.scores_reopened", "lot", lot.id,
