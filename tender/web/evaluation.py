@@ -255,7 +255,7 @@ def ranking(procurement_id: int, lot_number: int, round_: str):
     titles = {c.id: c.title for c in result.model.criteria} | PART_TITLES
     return render_template("evaluation/ranking.html", result=result, lot=result.lot,
                            procurement=result.lot.procurement, round=round_, chart=chart, titles=titles,
-                           confirm=ConfirmForm(), errors=[])
+                           confirm=ConfirmForm(), errors=[], freeze=envelope.freeze_state(result.lot, round_))
 
 
 @bp.route("/evaluation/<round_>/export.xlsx")

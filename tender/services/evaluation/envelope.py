@@ -106,6 +106,13 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
     return opening
 
 
+def freeze_state(lot: Lot, round_: str) -> dict:
+    """What the ranking page shows of the freeze: the opening (with its version), the recommendation, the approval."""
+    return {"opening": opening_of(lot.id, round_), "approved": _approved(lot),
+            "recommendation": db.session.scalar(select(AwardRecommendation).where(
+                AwardRecommendation.lot_id == lot.id, AwardRecommendation.voided_at.is_(None)))}
+
+
 def _approved(lot: Lot) -> bool:
     return db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == lot.procurement_id)) \
         is not None
