@@ -26,7 +26,7 @@ def index():
         abort(403)
     form = AuditFilterForm(request.args)
     valid = form.validate()
-    flt = _filter(form) if valid else audit_query.AuditFilter()
+    flt = _filter(form) if valid else audit_query.AuditFilter(hidden_lots=_conflicted_lots())
     number = request.args.get("page", 1, type=int)
     events, total = audit_query.page(flt, number)
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
