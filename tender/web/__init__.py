@@ -6,6 +6,7 @@ from datetime import date
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission, Role, may
@@ -53,6 +54,17 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         return render_template("errors/error.html", title="That could not be done", message=str(error)), error.status
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """SQLite refuses a second writer that read before the first committed: a lost race, not a fault."""
+        from tender.extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        return render_template("errors/error.html", title="Someone else changed this at the same moment",
+                               message="Nothing was changed. Reload the page to see the latest, then try again."), 409
 
     @app.errorhandler(403)
     def forbidden(error):
