@@ -255,7 +255,14 @@ def working_days_between(
     ``stop_after`` stops counting once the count exceeds it: for a milestone a
     year away we only need to know that it is "more than 5", not the exact
     number, and each ``is_working_day`` call may consult a holiday table.
+    When ``is_working_day`` also has a ``count(start, end)`` method (as
+    ``tender.domain.calendars.WorkingDays`` has), that arithmetic is used
+    instead of walking the days one by one.
     """
+    fast_count = getattr(is_working_day, "count", None)
+    if fast_count is not None:
+        count = fast_count(start, end)
+        return count if stop_after is None else min(count, stop_after + 1)
     count = 0
     day = start + timedelta(days=1)
     while day <= end:

@@ -43,14 +43,13 @@ import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from tender.domain import reminders as rules
-from tender.domain.periods import is_working_day as _is_working_day
+from tender.domain.calendars import WorkingDays
 from tender.domain.reminders import Digest, MilestoneDue
 from tender.extensions import db
 from tender.mail import MailConfigError, MailSettings, build_digest_message, send_messages
@@ -84,10 +83,8 @@ KEYS_HEADER = "X-Tender-Reminder-Keys"
 _BATCH = 200
 
 
-@lru_cache(maxsize=8192)
-def is_working_day(day: date) -> bool:
-    """England and Wales working days (PCR 2015 counting), memoised for the scan."""
-    return _is_working_day(day, "calendar")
+#: England and Wales working days (PCR 2015 counting): callable on a day, and counts by arithmetic.
+is_working_day = WorkingDays("england-and-wales")
 
 
 def runner_id() -> str:
@@ -105,12 +102,7 @@ def _now() -> datetime:
 
 def _horizon(as_of: date, working_days: int) -> date:
     """The date ``working_days`` working days after ``as_of`` (inclusive bound for due-soon)."""
-    day, count = as_of, 0
-    while count < working_days:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return day
+    return is_working_day.add(as_of, working_days)
 
 
 def _due_query(horizon: date, user_id: int | None = None):
