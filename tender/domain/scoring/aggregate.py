@@ -43,14 +43,17 @@ class SpreadFlag:
 def check_individual_scores(model: EvaluationModel, individual: Iterable[IndividualScore]) -> None:
     """Refuse scores for unknown questions, off the scale's points, or given twice."""
     seen = set()
+    # question id -> (question, its points as a set): looked up once per question, not once per score.
+    questions = {q.id: (q, frozenset(q.scale.values) if q.scale is not None else frozenset())
+                 for q in model.questions()}
     for item in individual:
-        if not model.has_criterion(item.criterion) or not model.criterion(item.criterion).is_question:
+        if item.criterion not in questions:
             raise EvaluationInputError(f"{item.criterion} is not a question of this model")
-        question = model.criterion(item.criterion)
+        question, points = questions[item.criterion]
         if question.pass_fail != isinstance(item.score, bool):
             kind = "pass or fail" if question.pass_fail else "a number"
             raise EvaluationInputError(f"{item.evaluator}, {item.bidder}, {item.criterion}: the score must be {kind}")
-        if not question.pass_fail and item.score not in question.scale.values:
+        if not question.pass_fail and item.score not in points:
             points = ", ".join(str(v) for v in question.scale.values)
             raise EvaluationInputError(
                 f"{item.evaluator}, {item.bidder}, {item.criterion}: {item.score} is not a point on the scale ({points})"
