@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from tender.domain.scoring.model import METHOD_MEAN
 from tender.extensions import db
@@ -30,8 +31,31 @@ NO_MODEL = "no evaluation model is chosen for it"
 WHAT_MODERATED = "a moderated score"
 
 
+_CACHE = "tender.evaluation_status"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    """Any write, commit or rollback makes a remembered status stale."""
+    session.info.pop(_CACHE, None)
+
+
 def for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
-    """Map (lot id, round) to (final?, why not) for every lot of the procurement."""
+    """Map (lot id, round) to (final?, why not) for every lot of the procurement.
+
+    Remembered in the session until it writes, commits or rolls back: the
+    procurement page asks twice (the transitions' guards and the evaluation
+    table), and the answer cannot change in between.
+    """
+    cache = db.session.info.setdefault(_CACHE, {})
+    if procurement_id not in cache:
+        cache[procurement_id] = _for_procurement(procurement_id)
+    return dict(cache[procurement_id])
+
+
+def _for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
     lots = db.session.execute(select(Lot.id, Lot.evaluation_model).where(Lot.procurement_id == procurement_id)).all()
     models = evaluation_models()
     model_of = {lot.id: models.get(lot.evaluation_model or "") for lot in lots}
