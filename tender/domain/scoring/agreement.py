@@ -100,30 +100,43 @@ def agreement(model: EvaluationModel, individual: Iterable[IndividualScore]) -> 
             panel[(i.bidder, i.criterion)][i.evaluator] = points[i.criterion][i.score]
     whole = _Sums()
     by_question: dict[str, _Sums] = defaultdict(_Sums)
-    without: dict = defaultdict(_Sums)  # evaluator -> change to ``whole`` when they are left out
-    deviation: dict = defaultdict(lambda: [0, defaultdict(int)])  # evaluator -> [units, {m: sum(m*v - S)}]
+    # (evaluator, m) -> [units, sum S, sum Q, sum S^2, sum v, sum v^2, sum S*v] over the units of m values
+    # the evaluator scored; leaving them out of those units is worked out from these sums afterwards.
+    scored_by: dict[tuple, list[int]] = {}
     for (_, criterion), coders in panel.items():
         values = coders.values()
         m, total, squares = len(coders), sum(values), sum(v * v for v in values)
         whole.add(m, total, squares)
         by_question[criterion].add(m, total, squares)
         for evaluator, v in coders.items():
-            change = without[evaluator]
-            change.add(m, total, squares, sign=-1)
-            change.add(m - 1, total - v, squares - v * v)
-            if m >= 2:
-                deviation[evaluator][0] += 1
-                deviation[evaluator][1][m] += m * v - total
+            sums = scored_by.get((evaluator, m))
+            if sums is None:
+                sums = scored_by[(evaluator, m)] = [0, 0, 0, 0, 0, 0, 0]
+            sums[0] += 1
+            sums[1] += total
+            sums[2] += squares
+            sums[3] += total * total
+            sums[4] += v
+            sums[5] += v * v
+            sums[6] += total * v
     overall = whole.alpha()
     by_criterion = {q.id: by_question[q.id].alpha() for q in model.questions() if q.id in by_question}
+    changes: dict = defaultdict(_Sums)  # evaluator -> change to ``whole`` when they are left out
+    deviations: dict = defaultdict(lambda: [0, Fraction(0)])  # evaluator -> [units, sum of (m*v - S) / (m - 1)]
+    for (evaluator, m), (units, s, q, s2, v, v2, sv) in scored_by.items():
+        change = changes[evaluator]
+        change.add_many(m, units, s, q, m * q - s2, sign=-1)
+        # without v: m - 1 values, sum S - v, squares Q - v^2; (m-1)(Q - v^2) - (S - v)^2 summed over the units
+        change.add_many(m - 1, units, s - v, q - v2, (m - 1) * (q - v2) - (s2 - 2 * sv + v2))
+        if m >= 2:
+            deviations[evaluator][0] += units
+            deviations[evaluator][1] += Fraction(m * v - s, m - 1)
     by_evaluator = {}
-    for evaluator in sorted(without):
-        alpha_without = whole.plus(without[evaluator]).alpha()
+    for evaluator in sorted(changes):
+        alpha_without = whole.plus(changes[evaluator]).alpha()
         change = None if alpha_without is None or overall is None else alpha_without - overall
-        units, sums = deviation[evaluator]
-        mean = None
-        if units:
-            mean = _decimal(sum((Fraction(d, m - 1) for m, d in sums.items()), Fraction(0)) / (units * scale))
+        units, deviation = deviations[evaluator] if evaluator in deviations else (0, Fraction(0))
+        mean = _decimal(deviation / (units * scale)) if units else None
         by_evaluator[evaluator] = EvaluatorAgreement(evaluator, alpha_without, change, mean)
     return AgreementReport(overall=overall, by_criterion=by_criterion, by_evaluator=by_evaluator)
 
@@ -161,6 +174,15 @@ class _Sums:
         self.total += sign * total
         self.squares += sign * squares
         self.within[m] += sign * (m * squares - total * total)
+
+    def add_many(self, m: int, units: int, total: int, squares: int, within: int, sign: int = 1) -> None:
+        """Add ``units`` units of ``m`` values each, given their summed statistics."""
+        if m < 2:
+            return
+        self.n += sign * m * units
+        self.total += sign * total
+        self.squares += sign * squares
+        self.within[m] += sign * within
 
     def plus(self, other: "_Sums") -> "_Sums":
         result = _Sums()
