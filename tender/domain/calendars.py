@@ -251,6 +251,11 @@ def add_working_days(start: date, days: int, calendar: CalendarName,
     return day
 
 
+@lru_cache(maxsize=65536)
+def _count_cached(start: date, end: date, calendar: CalendarName, extra_holidays: frozenset[date]) -> int:
+    return count_working_days(start, end, calendar, extra_holidays)
+
+
 @dataclass(frozen=True)
 class WorkingDays:
     """One calendar's working days as a callable ``is_working_day(day)``, with fast counting.
@@ -266,8 +271,8 @@ class WorkingDays:
         return is_working_day(day, self.calendar, self.extra_holidays)
 
     def count(self, start: date, end: date) -> int:
-        """Working days ``d`` with ``start < d <= end``."""
-        return count_working_days(start, end, self.calendar, self.extra_holidays)
+        """Working days ``d`` with ``start < d <= end`` (remembered: a scan asks about the same dates many times)."""
+        return _count_cached(start, end, self.calendar, self.extra_holidays)
 
     def add(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start``."""

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Literal
 
@@ -79,6 +80,7 @@ ReminderKind = Literal["due_soon", "overdue", "escalation"]
 _KIND_ORDER = {"escalation": 0, "overdue": 1, "due_soon": 2}
 
 
+@lru_cache(maxsize=8192)
 def _normalise_email(address: str) -> str:
     """Lower-case and strip an address so that one person gets one digest.
 
