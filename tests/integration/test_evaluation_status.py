@@ -44,11 +44,13 @@ def moderate(moderator_id: int, bid_id: int, question_ids, fail: set[str] = froz
 
 
 def test_counts_agree_with_the_rows_as_moderation_goes_on(ctx):
+    """Lots on two moderated models, one on the mean method, one with none."""
     moderator = make_user("moderator")
-    procurement = make_procurement(lots=3, bids_per_lot=4)
+    procurement = make_procurement(lots=4, bids_per_lot=4)
     lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
     lots[0].evaluation_model = COMMUNITY
     lots[1].evaluation_model = "selection_questionnaire"  # the mean method: read row by row
+    lots[3].evaluation_model = "large_procurement_40_questions"  # a second moderated model: counted per question
     db.session.commit()
     questions = [q.id for q in evaluation_models()[COMMUNITY].questions()]
     bids = db.session.scalars(select(Bid.id).where(Bid.lot_id == lots[0].id).order_by(Bid.id)).all()
@@ -69,6 +71,24 @@ def test_counts_agree_with_the_rows_as_moderation_goes_on(ctx):
     status = check()
     assert status[(lots[0].id, "initial")] == (True, "")
     assert status[(lots[2].id, "initial")] == (False, evaluation_status.NO_MODEL)
+    assert status[(lots[3].id, "initial")] == (False, "160 of 160 answers still need a moderated score")
     assert status[(lots[0].id, "final")] == (False, "no final tenders are recorded")
     db.session.execute(delete(ModeratedScore).where(ModeratedScore.bid_id == bids[3], ModeratedScore.criterion_id == "C2"))
     assert check()[(lots[0].id, "initial")] == (False, "1 of 30 answers still need a moderated score")
+
+
+def test_one_model_is_counted_per_lot_and_round(ctx):
+    moderator = make_user("moderator")
+    procurement = make_procurement(lots=2, bids_per_lot=3)
+    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
+    for lot in lots:
+        lot.evaluation_model = COMMUNITY
+    db.session.commit()
+    questions = [q.id for q in evaluation_models()[COMMUNITY].questions()]
+    bids = db.session.scalars(select(Bid.id).where(Bid.lot_id == lots[1].id).order_by(Bid.id)).all()
+    moderate(moderator.id, bids[0], questions)
+    moderate(moderator.id, bids[1], questions[:3], fail={"C2"})
+    db.session.commit()
+    status = evaluation_status.for_procurement(procurement.id)
+    assert status == from_rows(procurement.id)
+    assert status[(lots[1].id, "initial")] == (False, "10 of 20 answers still need a moderated score")

@@ -90,22 +90,33 @@ def _moderated_status(models: dict) -> dict[tuple[int, str], tuple[bool, str]]:
         if criterion_id in pass_fail[lot_id]:
             excluded[(lot_id, round_)].add(bid_id)
     out = [bid_id for ids in excluded.values() for bid_id in ids]
-    moderated: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for lot_id, round_, criterion_id, n in db.session.execute(
-            select(Bid.lot_id, Bid.round, ModeratedScore.criterion_id, func.count())
-            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope, ModeratedScore.bid_id.not_in(out))
-            .group_by(Bid.lot_id, Bid.round, ModeratedScore.criterion_id)):
-        moderated[(lot_id, round_)][criterion_id] = n
+    question_sets = {frozenset(q.id for q in model.questions()) for model in models.values()}
+    moderated: dict[tuple[int, str], int] = defaultdict(int)
+    still_in = (*in_scope, ModeratedScore.bid_id.not_in(out))
+    if len(question_sets) == 1:  # the usual case: one model, so count the moderated answers per lot and round
+        for lot_id, round_, n in db.session.execute(
+                select(Bid.lot_id, Bid.round, func.count()).select_from(ModeratedScore)
+                .join(Bid, Bid.id == ModeratedScore.bid_id)
+                .where(*still_in, ModeratedScore.criterion_id.in_(sorted(next(iter(question_sets)))))
+                .group_by(Bid.lot_id, Bid.round)):
+            moderated[(lot_id, round_)] = n
+    else:  # lots on different models: count per question, then keep each lot's own questions
+        for lot_id, round_, criterion_id, n in db.session.execute(
+                select(Bid.lot_id, Bid.round, ModeratedScore.criterion_id, func.count())
+                .join(Bid, Bid.id == ModeratedScore.bid_id).where(*still_in)
+                .group_by(Bid.lot_id, Bid.round, ModeratedScore.criterion_id)):
+            if models[lot_id].has_criterion(criterion_id) and models[lot_id].criterion(criterion_id).is_question:
+                moderated[(lot_id, round_)] += n
     status = {}
     for lot_id, model in models.items():
-        questions = [q.id for q in model.questions()]
+        questions = model.questions()
         for round_ in ROUNDS:
             key = (lot_id, round_)
             if not bids.get(key):
                 status[key] = (False, f"no {round_} tenders are recorded")
                 continue
             total = (bids[key] - len(excluded.get(key, ()))) * len(questions)
-            done = sum(moderated.get(key, {}).get(q, 0) for q in questions)
+            done = moderated.get(key, 0)
             missing = total - done
             status[key] = (True, "") if not missing else (
                 False, f"{missing} of {total} answers still need {WHAT_MODERATED}")
