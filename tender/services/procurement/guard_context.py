@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tender.domain.guards import GuardContext, LotFacts, MilestoneFacts
 from tender.extensions import db
-from tender.models import AwardApproval, Bid, Lot, Milestone, Procurement, SQResponse, Supplier, User
+from tender.models import AwardApproval, Bid, Lot, Procurement, SQResponse, Supplier, User
 from tender.services.evaluation import status as evaluation_status
 
 
@@ -26,7 +26,7 @@ def build_context(procurement: Procurement, today: date) -> GuardContext:
     """
     milestones = {
         m.key: MilestoneFacts(m.key, m.title, m.planned_date, m.actual_date)
-        for m in db.session.scalars(select(Milestone).where(Milestone.procurement_id == procurement.id))
+        for m in procurement.milestones  # the relationship: the procurement page shows them too, from one query
     }
     responses = db.session.execute(
         select(Supplier.name, SQResponse.decision, SQResponse.decision_reason)
@@ -35,7 +35,7 @@ def build_context(procurement: Procurement, today: date) -> GuardContext:
     ).all()
     undecided = tuple(r.name for r in responses if not r.decision)
     no_reason = tuple(r.name for r in responses if r.decision and not (r.decision_reason or "").strip())
-    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
+    lots = procurement.lots  # ordered by number; loaded once for the guards and the page
     bid_counts: dict[tuple[int, str], int] = {
         (lot_id, rnd): n for lot_id, rnd, n in db.session.execute(
             select(Bid.lot_id, Bid.round, func.count()).join(Lot).where(Lot.procurement_id == procurement.id)
