@@ -98,12 +98,15 @@ def users_create(email, name, role, password):
 @click.command("demo")
 @click.option("--password", envvar="TENDER_DEMO_PASSWORD", default="demo-password-2022",
               show_default=True, help="Password for every demo account.")
+@click.option("--large", is_flag=True, help="Load the large procurement instead: 5 lots x 50 bidders x 40 questions "
+              "x 8 evaluators, scored and moderated (the benchmarks' data).")
 @with_appcontext
-def demo_command(password):
+def demo_command(password, large):
     """Load the Live Well Kent recommission (decision 22/00033) with demo users."""
     from tender.demo import load_demo
+    from tender.demo_large import load_large
 
-    created, lines = load_demo(password)
+    created, lines = load_large(password) if large else load_demo(password)
     for line in lines:
         click.echo(line)
 

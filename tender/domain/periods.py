@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from tender.domain import calendars
 from tender.domain.calendars import holiday_name, is_bank_holiday
 
 __all__ = [
@@ -161,14 +162,7 @@ def add_working_days(start: date, days: int, counting: Counting, extra_holidays:
     working day. Negative ``days`` counts backwards: -1 is the last working day
     before ``start`` (useful for "5 working days before the deadline").
     """
-    day, calendar, extras = _as_date(start), _calendar(counting), _extras(extra_holidays)
-    step = _ONE_DAY if days >= 0 else -_ONE_DAY
-    remaining = abs(days)
-    while remaining:
-        day += step
-        if _working(day, calendar, extras):
-            remaining -= 1
-    return day
+    return calendars.add_working_days(_as_date(start), days, _calendar(counting), _extras(extra_holidays))
 
 
 def working_days_between(start: date, end: date, counting: Counting, extra_holidays: Iterable[date] = ()) -> int:
@@ -187,17 +181,9 @@ def working_days_between(start: date, end: date, counting: Counting, extra_holid
     """
     start, end = _as_date(start), _as_date(end)
     calendar, extras = _calendar(counting), _extras(extra_holidays)
-    if end < start:
-        first, last, sign = end, start - _ONE_DAY, -1  # [end, start)
-    else:
-        first, last, sign = start + _ONE_DAY, end, 1  # (start, end]
-    count = 0
-    day = first
-    while day <= last:
-        if _working(day, calendar, extras):
-            count += 1
-        day += _ONE_DAY
-    return sign * count
+    if end < start:  # minus the working days in [end, start)
+        return -calendars.working_days_in(end, start - _ONE_DAY, calendar, extras)
+    return calendars.count_working_days(start, end, calendar, extras)  # (start, end]
 
 
 # --- minimum periods -----------------------------------------------------------

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Literal
 
@@ -79,6 +80,7 @@ ReminderKind = Literal["due_soon", "overdue", "escalation"]
 _KIND_ORDER = {"escalation": 0, "overdue": 1, "due_soon": 2}
 
 
+@lru_cache(maxsize=8192)
 def _normalise_email(address: str) -> str:
     """Lower-case and strip an address so that one person gets one digest.
 
@@ -255,7 +257,14 @@ def working_days_between(
     ``stop_after`` stops counting once the count exceeds it: for a milestone a
     year away we only need to know that it is "more than 5", not the exact
     number, and each ``is_working_day`` call may consult a holiday table.
+    When ``is_working_day`` also has a ``count(start, end)`` method (as
+    ``tender.domain.calendars.WorkingDays`` has), that arithmetic is used
+    instead of walking the days one by one.
     """
+    fast_count = getattr(is_working_day, "count", None)
+    if fast_count is not None:
+        count = fast_count(start, end)
+        return count if stop_after is None else min(count, stop_after + 1)
     count = 0
     day = start + timedelta(days=1)
     while day <= end:

@@ -43,14 +43,13 @@ import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from tender.domain import reminders as rules
-from tender.domain.periods import is_working_day as _is_working_day
+from tender.domain.calendars import WorkingDays
 from tender.domain.reminders import Digest, MilestoneDue
 from tender.extensions import db
 from tender.mail import MailConfigError, MailSettings, build_digest_message, send_messages
@@ -84,10 +83,8 @@ KEYS_HEADER = "X-Tender-Reminder-Keys"
 _BATCH = 200
 
 
-@lru_cache(maxsize=8192)
-def is_working_day(day: date) -> bool:
-    """England and Wales working days (PCR 2015 counting), memoised for the scan."""
-    return _is_working_day(day, "calendar")
+#: England and Wales working days (PCR 2015 counting): callable on a day, and counts by arithmetic.
+is_working_day = WorkingDays("england-and-wales")
 
 
 def runner_id() -> str:
@@ -105,12 +102,7 @@ def _now() -> datetime:
 
 def _horizon(as_of: date, working_days: int) -> date:
     """The date ``working_days`` working days after ``as_of`` (inclusive bound for due-soon)."""
-    day, count = as_of, 0
-    while count < working_days:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return day
+    return is_working_day.add(as_of, working_days)
 
 
 def _due_query(horizon: date, user_id: int | None = None):
@@ -185,6 +177,40 @@ def notifications_for(user: User, as_of: date) -> Digest:
         if digest.recipient_email == email:
             return digest
     return Digest(recipient_email=email, recipient_name=user.name)
+
+
+def notification_count(user: User, as_of: date) -> int:
+    """How many items ``notifications_for(user, as_of)`` would list, in two small queries.
+
+    For the page header, which every page shows: instead of planning the
+    reminders (reading every milestone the person owns or oversees and
+    counting working days for each), the working-day rules become date bounds
+    the database compares ``planned_date`` with. A milestone is in the
+    person's own digest when it is planned before the (notice + 1)th working
+    day after ``as_of``; it is escalated to them as lead officer when it is
+    planned before the ``escalate_after``th working day back from ``as_of``
+    (counting ``as_of`` itself) and its owner has another address (accounts
+    refuse a second account with the same address in any spelling). The
+    query count is the same however many milestones there are (a test checks).
+    """
+    if not user.active:
+        return 0
+    email = user.email.strip().lower()
+    notice = DEFAULT_NOTICE_DAYS if user.reminder_notice_days is None else user.reminder_notice_days
+    owner = aliased(User, name="owner")
+    unmet = (Milestone.status != MET, Milestone.planned_date.is_not(None))
+    own = db.session.scalar(
+        select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
+        .where(*unmet, Milestone.owner_id == user.id,
+               Milestone.planned_date < is_working_day.add(as_of, notice + 1)))
+    escalate = escalate_after()
+    overdue_enough = as_of if escalate == 0 else is_working_day.add(as_of + timedelta(days=1), -escalate)
+    led = (*unmet, Procurement.lead_officer_id == user.id, Milestone.owner_id != user.id)
+    escalated = db.session.scalar(
+        select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
+        .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
+        .where(*led, func.lower(func.trim(owner.email)) != email, Milestone.planned_date < overdue_enough))
+    return own + escalated
 
 
 def owned_milestones(user: User) -> list[MilestoneDue]:

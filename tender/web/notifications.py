@@ -2,7 +2,8 @@
 
 ``/notifications`` shows the logged-in person what the reminder e-mails tell
 them, as of today, every time (not only what has not been mailed yet). The
-header's "Notifications (n)" count comes from the same plan.
+header's "Notifications (n)" count comes from the same rules, as date bounds
+in two small queries (``reminders.notification_count``).
 
 ``/calendar/<token>.ics`` needs no login, because calendar clients cannot log
 in: the long random token in the URL is the credential. It is compared in
@@ -50,7 +51,7 @@ def notification_count():
         if not current_user.is_authenticated:
             return 0
         try:
-            return len(reminders.notifications_for(current_user, clock.today()).items)
+            return reminders.notification_count(current_user, clock.today())
         except Exception:  # noqa: BLE001 - a count must never break every page
             current_app.logger.exception("could not count notifications")
             return 0

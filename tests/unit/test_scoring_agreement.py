@@ -1,9 +1,11 @@
 """Krippendorff's alpha (interval) for the panel, per question and per evaluator."""
 from __future__ import annotations
 
+import random
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,3 +85,49 @@ def test_agreement_shows_which_evaluator_scores_apart_from_the_panel():
     # cat's deviation from the others' mean, as a fraction of the 0-4 scale, averages to 0 here
     # (as generous on low scores as severe on high ones)
     assert report.by_evaluator["cat"].mean_deviation == 0
+
+
+def naive_report(model, rows):
+    """The report as the definition says it, unit by unit with Decimal (the reference)."""
+    scored = [i for i in rows if not isinstance(i.score, bool)]
+    panel, raw = {}, {}
+    for i in scored:
+        panel.setdefault((i.bidder, i.criterion), {})[i.evaluator] = i.score / model.criterion(i.criterion).scale.maximum
+        raw.setdefault(i.criterion, {}).setdefault(i.bidder, {})[i.evaluator] = i.score
+    by_evaluator = {}
+    for e in sorted({i.evaluator for i in scored}):
+        without = {u: {c: v for c, v in coders.items() if c != e} for u, coders in panel.items()}
+        deviations = [coders[e] - sum(without[u].values()) / len(without[u])
+                      for u, coders in panel.items() if e in coders and without[u]]
+        by_evaluator[e] = (krippendorff_alpha_interval(without),
+                           sum(deviations) / len(deviations) if deviations else None)
+    return (krippendorff_alpha_interval(panel), {q: krippendorff_alpha_interval(u) for q, u in raw.items()},
+            by_evaluator)
+
+
+def close(a, b):
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < D("1e-20"))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_agreement_from_sums_matches_the_definition_with_missing_scores(seed):
+    rng = random.Random(seed)
+    scored_questions = [q for q in DEMO.questions() if not q.pass_fail]
+    rows = []
+    for bidder in "ABCDEFG"[:rng.randrange(1, 8)]:
+        base = rng.randrange(0, 5)
+        for question in rng.sample(scored_questions, rng.randrange(1, len(scored_questions) + 1)):
+            for evaluator in ("ann", "bob", "cat", "dan", "eve"):
+                if rng.random() < 0.7:
+                    points = question.scale.values
+                    rows.append(IndividualScore(evaluator, bidder, question.id,
+                                                points[min(len(points) - 1, max(0, base + rng.choice((-1, 0, 1))))]))
+    report = agreement(DEMO, rows)
+    overall, by_criterion, by_evaluator = naive_report(DEMO, rows)
+    assert close(report.overall, overall)
+    assert set(report.by_criterion) == set(by_criterion)
+    assert all(close(report.by_criterion[q], by_criterion[q]) for q in by_criterion)
+    assert set(report.by_evaluator) == set(by_evaluator)
+    for e, (alpha_without, mean_deviation) in by_evaluator.items():
+        assert close(report.by_evaluator[e].alpha_without, alpha_without)
+        assert close(report.by_evaluator[e].mean_deviation, mean_deviation)

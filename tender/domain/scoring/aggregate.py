@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from tender.domain.scoring.model import METHOD_MEAN, EvaluationInputError, EvaluationModel
 
 
-@dataclass(frozen=True)
-class IndividualScore:
-    """One evaluator's score for one bidder on one question (True/False for pass/fail)."""
+class IndividualScore(NamedTuple):
+    """One evaluator's score for one bidder on one question (True/False for pass/fail).
+
+    A named tuple rather than a frozen dataclass: a ranking builds tens of
+    thousands of them, and a tuple is built three times faster.
+    """
 
     evaluator: str
     bidder: str
@@ -43,14 +46,17 @@ class SpreadFlag:
 def check_individual_scores(model: EvaluationModel, individual: Iterable[IndividualScore]) -> None:
     """Refuse scores for unknown questions, off the scale's points, or given twice."""
     seen = set()
+    # question id -> (question, its points as a set): looked up once per question, not once per score.
+    questions = {q.id: (q, frozenset(q.scale.values) if q.scale is not None else frozenset())
+                 for q in model.questions()}
     for item in individual:
-        if not model.has_criterion(item.criterion) or not model.criterion(item.criterion).is_question:
+        if item.criterion not in questions:
             raise EvaluationInputError(f"{item.criterion} is not a question of this model")
-        question = model.criterion(item.criterion)
+        question, points = questions[item.criterion]
         if question.pass_fail != isinstance(item.score, bool):
             kind = "pass or fail" if question.pass_fail else "a number"
             raise EvaluationInputError(f"{item.evaluator}, {item.bidder}, {item.criterion}: the score must be {kind}")
-        if not question.pass_fail and item.score not in question.scale.values:
+        if not question.pass_fail and item.score not in points:
             points = ", ".join(str(v) for v in question.scale.values)
             raise EvaluationInputError(
                 f"{item.evaluator}, {item.bidder}, {item.criterion}: {item.score} is not a point on the scale ({points})"

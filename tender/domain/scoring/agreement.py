@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from fractions import Fraction
+from math import lcm
 from typing import Hashable, Iterable, Mapping
 
 from tender.domain.scoring.aggregate import IndividualScore, check_individual_scores
@@ -78,46 +80,127 @@ def agreement(model: EvaluationModel, individual: Iterable[IndividualScore]) -> 
     """Alpha per question (on raw scores), for the panel and per evaluator (on scores / scale maximum).
 
     Pass/fail questions are left out: the interval metric needs numbers.
+
+    Alpha needs only each unit's count, sum and sum of squares, so one pass
+    over the scores gathers them, and leaving an evaluator out subtracts their
+    scores from the units they scored instead of rebuilding the panel. Scores
+    become exact integers first (each point as a fraction of its scale's
+    maximum, times a common denominator; alpha does not change when every
+    score is multiplied by one number, so the per-question alphas are the same
+    as on raw scores), and the sums are kept as integers and fractions, so the
+    result equals :func:`krippendorff_alpha_interval` on the same units to its
+    40 digits (a test checks).
     """
     individual = tuple(individual)
     check_individual_scores(model, individual)
-    scored = [i for i in individual if not isinstance(i.score, bool)]
-    by_criterion = {}
-    for question in model.questions():
-        units = _units((i for i in scored if i.criterion == question.id), lambda i: i.bidder, lambda i: i.score)
-        if units:
-            by_criterion[question.id] = krippendorff_alpha_interval(units)
+    points, scale = _integer_points(model)
+    panel: dict = defaultdict(dict)
+    for i in individual:
+        if not isinstance(i.score, bool):
+            panel[(i.bidder, i.criterion)][i.evaluator] = points[i.criterion][i.score]
+    whole = _Sums()
+    by_question: dict[str, _Sums] = defaultdict(_Sums)
+    # (evaluator, m) -> [units, sum S, sum Q, sum S^2, sum v, sum v^2, sum S*v] over the units of m values
+    # the evaluator scored; leaving them out of those units is worked out from these sums afterwards.
+    scored_by: dict[tuple, list[int]] = {}
+    for (_, criterion), coders in panel.items():
+        values = coders.values()
+        m, total, squares = len(coders), sum(values), sum(v * v for v in values)
+        whole.add(m, total, squares)
+        by_question[criterion].add(m, total, squares)
+        for evaluator, v in coders.items():
+            sums = scored_by.get((evaluator, m))
+            if sums is None:
+                sums = scored_by[(evaluator, m)] = [0, 0, 0, 0, 0, 0, 0]
+            sums[0] += 1
+            sums[1] += total
+            sums[2] += squares
+            sums[3] += total * total
+            sums[4] += v
+            sums[5] += v * v
+            sums[6] += total * v
+    overall = whole.alpha()
+    by_criterion = {q.id: by_question[q.id].alpha() for q in model.questions() if q.id in by_question}
+    changes: dict = defaultdict(_Sums)  # evaluator -> change to ``whole`` when they are left out
+    deviations: dict = defaultdict(lambda: [0, Fraction(0)])  # evaluator -> [units, sum of (m*v - S) / (m - 1)]
+    for (evaluator, m), (units, s, q, s2, v, v2, sv) in scored_by.items():
+        change = changes[evaluator]
+        change.add_many(m, units, s, q, m * q - s2, sign=-1)
+        # without v: m - 1 values, sum S - v, squares Q - v^2; (m-1)(Q - v^2) - (S - v)^2 summed over the units
+        change.add_many(m - 1, units, s - v, q - v2, (m - 1) * (q - v2) - (s2 - 2 * sv + v2))
+        if m >= 2:
+            deviations[evaluator][0] += units
+            deviations[evaluator][1] += Fraction(m * v - s, m - 1)
+    by_evaluator = {}
+    for evaluator in sorted(changes):
+        alpha_without = whole.plus(changes[evaluator]).alpha()
+        change = None if alpha_without is None or overall is None else alpha_without - overall
+        units, deviation = deviations[evaluator] if evaluator in deviations else (0, Fraction(0))
+        mean = _decimal(deviation / (units * scale)) if units else None
+        by_evaluator[evaluator] = EvaluatorAgreement(evaluator, alpha_without, change, mean)
+    return AgreementReport(overall=overall, by_criterion=by_criterion, by_evaluator=by_evaluator)
+
+
+def _integer_points(model: EvaluationModel) -> tuple[dict[str, dict[Decimal, int]], int]:
+    """question -> {scale point: integer}, and the integer that stands for a whole scale.
+
+    Each point is its fraction of the scale's maximum times one common denominator.
+    """
+    fractions = {q.id: {v: Fraction(v) / Fraction(q.scale.maximum) for v in q.scale.values}
+                 for q in model.questions() if not q.pass_fail and q.scale is not None and q.scale.maximum}
+    common = 1
+    for points in fractions.values():
+        for f in points.values():
+            common = lcm(common, f.denominator)
+    return {q: {v: int(f * common) for v, f in points.items()} for q, points in fractions.items()}, common
+
+
+class _Sums:
+    """The sufficient statistics of alpha over a set of units, as exact integers.
+
+    ``n``, ``total``, ``squares``: count, sum and sum of squares of the pairable
+    values (units with two or more); ``within[m]``: the sum over pairable units
+    of m values of m * sum(v^2) - sum(v)^2.
+    """
+
+    def __init__(self) -> None:
+        self.n = self.total = self.squares = 0
+        self.within: dict[int, int] = defaultdict(int)
+
+    def add(self, m: int, total: int, squares: int, sign: int = 1) -> None:
+        if m < 2:
+            return
+        self.n += sign * m
+        self.total += sign * total
+        self.squares += sign * squares
+        self.within[m] += sign * (m * squares - total * total)
+
+    def add_many(self, m: int, units: int, total: int, squares: int, within: int, sign: int = 1) -> None:
+        """Add ``units`` units of ``m`` values each, given their summed statistics."""
+        if m < 2:
+            return
+        self.n += sign * m * units
+        self.total += sign * total
+        self.squares += sign * squares
+        self.within[m] += sign * within
+
+    def plus(self, other: "_Sums") -> "_Sums":
+        result = _Sums()
+        result.n, result.total, result.squares = self.n + other.n, self.total + other.total, self.squares + other.squares
+        for m in set(self.within) | set(other.within):
+            result.within[m] = self.within.get(m, 0) + other.within.get(m, 0)
+        return result
+
+    def alpha(self) -> Decimal | None:
+        """1 - (n - 1) * D_o / D_e, exactly, or None where alpha is undefined."""
+        expected = 2 * (self.n * self.squares - self.total * self.total)
+        if self.n < 2 or expected == 0:
+            return None
+        observed = sum((Fraction(2 * w, m - 1) for m, w in self.within.items()), Fraction(0))
+        return _decimal(1 - (self.n - 1) * observed / expected)
+
+
+def _decimal(value: Fraction) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        normalised = [(i, i.score / model.criterion(i.criterion).scale.maximum) for i in scored]
-    panel = _units(normalised, lambda p: (p[0].bidder, p[0].criterion), lambda p: p[1])
-    overall = krippendorff_alpha_interval(panel)
-    evaluators = sorted({i.evaluator for i in scored})
-    return AgreementReport(
-        overall=overall,
-        by_criterion=by_criterion,
-        by_evaluator={e: _evaluator_agreement(e, panel, overall) for e in evaluators},
-    )
-
-
-def _units(items, unit_of, value_of) -> dict:
-    units: dict = defaultdict(dict)
-    for item in items:
-        evaluator = item[0].evaluator if isinstance(item, tuple) else item.evaluator
-        units[unit_of(item)][evaluator] = value_of(item)
-    return dict(units)
-
-
-def _evaluator_agreement(evaluator, panel, overall) -> EvaluatorAgreement:
-    without = {unit: {e: v for e, v in coders.items() if e != evaluator} for unit, coders in panel.items()}
-    alpha_without = krippendorff_alpha_interval(without)
-    change = None if alpha_without is None or overall is None else alpha_without - overall
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        deviations = [
-            coders[evaluator] - sum(others.values(), Decimal(0)) / len(others)
-            for unit, coders in panel.items()
-            if evaluator in coders and (others := without[unit])
-        ]
-        mean = sum(deviations, Decimal(0)) / len(deviations) if deviations else None
-    return EvaluatorAgreement(evaluator, alpha_without, change, mean)
+        return Decimal(value.numerator) / Decimal(value.denominator)

@@ -46,6 +46,10 @@ class Scale:
     name: str
     points: tuple[tuple[Decimal, str], ...]
     spread: Decimal | None = None
+    _values: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_values", tuple(value for value, _ in self.points))
 
     @property
     def minimum(self) -> Decimal:
@@ -57,7 +61,7 @@ class Scale:
 
     @property
     def values(self) -> tuple[Decimal, ...]:
-        return tuple(value for value, _ in self.points)
+        return self._values
 
     def descriptor(self, score: Decimal) -> str | None:
         """The descriptor of ``score`` if it is one of the points."""
@@ -155,6 +159,7 @@ class EvaluationModel:
     tie_break: tuple[TieBreak, ...] = ()
     description: str = ""
     _index: dict = field(default=None, init=False, repr=False, compare=False, hash=False)
+    _questions: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         index = {}
@@ -164,6 +169,8 @@ class EvaluationModel:
             index[criterion.id] = criterion
             stack.extend(criterion.children)
         object.__setattr__(self, "_index", index)
+        # Asked for per bid and per score by the scoring functions: worked out once.
+        object.__setattr__(self, "_questions", tuple(q for c in self.criteria for q in c.questions()))
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion (section or question) with this id; KeyError if none."""
@@ -174,7 +181,7 @@ class EvaluationModel:
 
     def questions(self) -> tuple[Criterion, ...]:
         """Every question (the things that get a score), in file order."""
-        return tuple(q for c in self.criteria for q in c.questions())
+        return self._questions
 
     @property
     def top_level_weights(self) -> dict[str, Decimal]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -32,9 +33,11 @@ class BidRow:
     price: Decimal | None
 
 
-@dataclass(frozen=True)
-class ScoreRow:
-    """A submitted (or moderated) score: ``value`` is a Decimal, or True/False for pass/fail."""
+class ScoreRow(NamedTuple):
+    """A submitted (or moderated) score: ``value`` is a Decimal, or True/False for pass/fail.
+
+    A named tuple: a large lot has tens of thousands, and a tuple is built three times faster.
+    """
 
     bid_id: int
     person_id: int
@@ -109,13 +112,13 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
         data[(row.lot_id, row.round)].bids.append(BidRow(row.id, row.lot_id, row.round, row.name, price))
         where_bid[row.id] = (row.lot_id, row.round)
     # Core rows straight from the connection: thousands of scores skip the ORM's row processing.
-    for row in db.session.connection().execute(
+    scores_of = {bid_id: data[key].scores for bid_id, key in where_bid.items()}
+    for bid_id, person_id, name, criterion_id, value, pass_fail, rationale in db.session.connection().execute(
             select(Score.bid_id, Score.evaluator_id, User.name, Score.criterion_id, Score.value, Score.pass_fail,
                    Score.rationale).join(Bid, Bid.id == Score.bid_id).join(User, User.id == Score.evaluator_id)
-            .where(*in_scope, Score.status == SUBMITTED)):
-        data[where_bid[row.bid_id]].scores.append(ScoreRow(
-            row.bid_id, row.evaluator_id, row.name, row.criterion_id, stored_value(row.value, row.pass_fail),
-            row.rationale))
+            .where(*in_scope, Score.status == SUBMITTED)).all():
+        scores_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
+                                          (pass_fail == "pass") if pass_fail else value, rationale))
     for row in db.session.execute(
             select(ModeratedScore.bid_id, ModeratedScore.moderator_id, User.name, ModeratedScore.criterion_id,
                    ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale, ModeratedScore.version)

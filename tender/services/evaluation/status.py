@@ -3,34 +3,121 @@
 A round's ranking is final when every bid still in has a final score for
 every question: a moderated score under moderation, or every assigned
 evaluator's submitted score under the mean method (see
-``evaluation_data.completeness``, which the ranking page uses too). Six
-queries, whatever the number of lots and bids.
+``evaluation_data.completeness``, which the ranking page uses too).
+
+Under moderation the answer comes from counts, not score rows: bids per
+round, the few moderated fails on pass/fail questions (a bid failing one is
+out), and moderated scores per question of the bids still in. Four queries,
+whatever the number of lots, bids, questions, evaluators or scores; a test
+checks the counts give the same answer as ``completeness`` over the rows.
+Lots under the mean method need each evaluator's scores, so they are read
+and checked with ``completeness`` (five more queries, only when there are such lots).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
 
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from tender.domain.scoring.model import METHOD_MEAN
 from tender.extensions import db
-from tender.models import Lot
+from tender.models import Bid, Lot, ModeratedScore
 from tender.models.supplier import ROUNDS
-from tender.services.evaluation.panel import evaluation_models
 from tender.services.evaluation.data import completeness, load_rounds
+from tender.services.evaluation.panel import evaluation_models
 
 NO_MODEL = "no evaluation model is chosen for it"
+WHAT_MODERATED = "a moderated score"
+
+
+_CACHE = "tender.evaluation_status"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    """Any write, commit or rollback makes a remembered status stale."""
+    session.info.pop(_CACHE, None)
 
 
 def for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
-    """Map (lot id, round) to (final?, why not) for every lot of the procurement."""
+    """Map (lot id, round) to (final?, why not) for every lot of the procurement.
+
+    Remembered in the session until it writes, commits or rolls back: the
+    procurement page asks twice (the transitions' guards and the evaluation
+    table), and the answer cannot change in between.
+    """
+    cache = db.session.info.setdefault(_CACHE, {})
+    if procurement_id not in cache:
+        cache[procurement_id] = _for_procurement(procurement_id)
+    return dict(cache[procurement_id])
+
+
+def _for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
     lots = db.session.execute(select(Lot.id, Lot.evaluation_model).where(Lot.procurement_id == procurement_id)).all()
-    data = load_rounds([lot.id for lot in lots], ROUNDS)
     models = evaluation_models()
+    model_of = {lot.id: models.get(lot.evaluation_model or "") for lot in lots}
+    status = {(lot_id, r): (False, NO_MODEL) for lot_id, model in model_of.items() if model is None for r in ROUNDS}
+    mean_lots = [lot_id for lot_id, model in model_of.items() if model is not None
+                 and model.final_score_method == METHOD_MEAN]
+    if mean_lots:
+        data = load_rounds(mean_lots, ROUNDS)
+        for lot_id in mean_lots:
+            for round_ in ROUNDS:
+                result = completeness(model_of[lot_id], data[(lot_id, round_)])
+                status[(lot_id, round_)] = (result.final, result.note)
+    moderated_lots = {lot_id: model for lot_id, model in model_of.items()
+                      if model is not None and model.final_score_method != METHOD_MEAN}
+    status.update(_moderated_status(moderated_lots))
+    return status
+
+
+def _moderated_status(models: dict) -> dict[tuple[int, str], tuple[bool, str]]:
+    """(final?, why not) for lots whose final scores are moderated, from counts."""
+    if not models:
+        return {}
+    lot_ids = list(models)
+    in_scope = (Bid.lot_id.in_(lot_ids), Bid.round.in_(ROUNDS))
+    bids = {(lot_id, r): n for lot_id, r, n in db.session.execute(
+        select(Bid.lot_id, Bid.round, func.count()).where(*in_scope).group_by(Bid.lot_id, Bid.round))}
+    pass_fail = {lot_id: {q.id for q in model.questions() if q.pass_fail} for lot_id, model in models.items()}
+    excluded: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for lot_id, round_, bid_id, criterion_id in db.session.execute(
+            select(Bid.lot_id, Bid.round, ModeratedScore.bid_id, ModeratedScore.criterion_id)
+            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope, ModeratedScore.pass_fail == "fail")):
+        if criterion_id in pass_fail[lot_id]:
+            excluded[(lot_id, round_)].add(bid_id)
+    out = [bid_id for ids in excluded.values() for bid_id in ids]
+    question_sets = {frozenset(q.id for q in model.questions()) for model in models.values()}
+    moderated: dict[tuple[int, str], int] = defaultdict(int)
+    still_in = (*in_scope, ModeratedScore.bid_id.not_in(out))
+    if len(question_sets) == 1:  # the usual case: one model, so count the moderated answers per lot and round
+        for lot_id, round_, n in db.session.execute(
+                select(Bid.lot_id, Bid.round, func.count()).select_from(ModeratedScore)
+                .join(Bid, Bid.id == ModeratedScore.bid_id)
+                .where(*still_in, ModeratedScore.criterion_id.in_(sorted(next(iter(question_sets)))))
+                .group_by(Bid.lot_id, Bid.round)):
+            moderated[(lot_id, round_)] = n
+    else:  # lots on different models: count per question, then keep each lot's own questions
+        for lot_id, round_, criterion_id, n in db.session.execute(
+                select(Bid.lot_id, Bid.round, ModeratedScore.criterion_id, func.count())
+                .join(Bid, Bid.id == ModeratedScore.bid_id).where(*still_in)
+                .group_by(Bid.lot_id, Bid.round, ModeratedScore.criterion_id)):
+            if models[lot_id].has_criterion(criterion_id) and models[lot_id].criterion(criterion_id).is_question:
+                moderated[(lot_id, round_)] += n
     status = {}
-    for lot in lots:
-        model = models.get(lot.evaluation_model or "")
+    for lot_id, model in models.items():
+        questions = model.questions()
         for round_ in ROUNDS:
-            if model is None:
-                status[(lot.id, round_)] = (False, NO_MODEL)
+            key = (lot_id, round_)
+            if not bids.get(key):
+                status[key] = (False, f"no {round_} tenders are recorded")
                 continue
-            result = completeness(model, data[(lot.id, round_)])
-            status[(lot.id, round_)] = (result.final, result.note)
+            total = (bids[key] - len(excluded.get(key, ()))) * len(questions)
+            done = moderated.get(key, 0)
+            missing = total - done
+            status[key] = (True, "") if not missing else (
+                False, f"{missing} of {total} answers still need {WHAT_MODERATED}")
     return status

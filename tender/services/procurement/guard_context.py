@@ -1,44 +1,53 @@
 """Build the GuardContext snapshot of a procurement from the database.
 
 Guards are pure functions; this is the one place that gathers what they read,
-with a fixed number of queries whatever the size of the procurement.
+with a fixed number of queries whatever the size of the procurement, and the
+evaluation status only if a guard reads it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from sqlalchemy import func, select
 
 from tender.domain.guards import GuardContext, LotFacts, MilestoneFacts
 from tender.extensions import db
-from tender.models import AwardApproval, Bid, Lot, Milestone, Procurement, SQResponse, User
+from tender.models import AwardApproval, Bid, Lot, Procurement, SQResponse, Supplier, User
 from tender.services.evaluation import status as evaluation_status
 
 
 def build_context(procurement: Procurement, today: date) -> GuardContext:
-    """Everything the guards of ``procurement``'s procedure may look at, as of ``today``."""
+    """Everything the guards of ``procurement``'s procedure may look at, as of ``today``.
+
+    The evaluation status (the one fact whose cost grows with the scores) is
+    read only when a guard looks at it: a transition without an
+    ``evaluation_complete`` guard never reads a score.
+    """
     milestones = {
         m.key: MilestoneFacts(m.key, m.title, m.planned_date, m.actual_date)
-        for m in db.session.scalars(select(Milestone).where(Milestone.procurement_id == procurement.id))
+        for m in procurement.milestones  # the relationship: the procurement page shows them too, from one query
     }
     responses = db.session.execute(
-        select(SQResponse).where(SQResponse.procurement_id == procurement.id)
-    ).scalars().all()
-    undecided = tuple(r.supplier.name for r in responses if not r.decision)
-    no_reason = tuple(r.supplier.name for r in responses if r.decision and not (r.decision_reason or "").strip())
-    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
+        select(Supplier.name, SQResponse.decision, SQResponse.decision_reason)
+        .join(Supplier, Supplier.id == SQResponse.supplier_id)
+        .where(SQResponse.procurement_id == procurement.id).order_by(SQResponse.id)
+    ).all()
+    undecided = tuple(r.name for r in responses if not r.decision)
+    no_reason = tuple(r.name for r in responses if r.decision and not (r.decision_reason or "").strip())
+    lots = procurement.lots  # ordered by number; loaded once for the guards and the page
     bid_counts: dict[tuple[int, str], int] = {
         (lot_id, rnd): n for lot_id, rnd, n in db.session.execute(
             select(Bid.lot_id, Bid.round, func.count()).join(Lot).where(Lot.procurement_id == procurement.id)
             .group_by(Bid.lot_id, Bid.round))
     }
-    status = evaluation_status.for_procurement(procurement.id)
+    status = _EvaluationStatus(procurement.id)
     lot_facts = tuple(
         LotFacts(
             lot.number, lot.title,
             bids={rnd: n for (lot_id, rnd), n in bid_counts.items() if lot_id == lot.id},
-            evaluation_final={rnd: final for (lot_id, rnd), (final, _) in status.items() if lot_id == lot.id},
-            evaluation_note={rnd: note for (lot_id, rnd), (_, note) in status.items() if lot_id == lot.id},
+            evaluation_final=_LotRounds(status, lot.id, 0),
+            evaluation_note=_LotRounds(status, lot.id, 1),
         )
         for lot in lots
     )
@@ -62,3 +71,36 @@ def build_context(procurement: Procurement, today: date) -> GuardContext:
         award_notices_sent_on=procurement.award_notices_sent_on,
         assessment_summaries_sent_on=procurement.assessment_summaries_sent_on,
     )
+
+
+class _EvaluationStatus:
+    """``evaluation_status.for_procurement``, read on first use and then kept."""
+
+    def __init__(self, procurement_id: int):
+        self.procurement_id = procurement_id
+        self._status: dict[tuple[int, str], tuple[bool, str]] | None = None
+
+    def get(self) -> dict[tuple[int, str], tuple[bool, str]]:
+        if self._status is None:
+            self._status = evaluation_status.for_procurement(self.procurement_id)
+        return self._status
+
+
+class _LotRounds(Mapping):
+    """round -> final? (``part`` 0) or why not (``part`` 1) for one lot, read lazily."""
+
+    def __init__(self, status: _EvaluationStatus, lot_id: int, part: int):
+        self._status, self._lot_id, self._part = status, lot_id, part
+
+    def _rounds(self) -> dict[str, bool | str]:
+        return {rnd: value[self._part] for (lot_id, rnd), value in self._status.get().items()
+                if lot_id == self._lot_id}
+
+    def __getitem__(self, round_: str):
+        return self._rounds()[round_]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rounds())
+
+    def __len__(self) -> int:
+        return len(self._rounds())

@@ -87,8 +87,11 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
             after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings)},
             reason=reason,
         )
+        db.session.flush()
+        # Read before the commit expires it: afterwards it would cost a SELECT.
+        procurement_id, version = procurement.id, procurement.version
         db.session.commit()
-        return StageChange(procurement.id, from_stage, to_stage, procurement.version, warnings)
+        return StageChange(procurement_id, from_stage, to_stage, version, warnings)
     except StaleDataError:
         db.session.rollback()
         raise ConcurrentChange(CONCURRENT_MESSAGE) from None

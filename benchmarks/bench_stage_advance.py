@@ -1,0 +1,156 @@
+"""One stage advance through Tender's service against the SQL writes it performs, on small and large procurements.
+
+    python benchmarks/bench_stage_advance.py [--database-url URL] [--repeat 30]
+
+Fills a fresh database (default: a temporary SQLite file; with a PostgreSQL
+URL, a scratch database beside the one named, dropped afterwards) with two
+procurements at the tender evaluation stage of an open procedure, every score
+moderated: a small one (1 lot x 5 bidders x 40 questions x 2 evaluators, 400
+scores) and the large one of ``tender demo --large`` (5 x 50 x 40 x 8, 80,000
+scores). For two transitions on each (the same open procedure, the state set
+before each run):
+
+  * "Close tenders" (guards: deadline passed, tenders received): reads no scores;
+  * "Complete tender evaluation" (guard: evaluation complete): reads the
+    evaluation status;
+
+it times, best of ``--repeat``, ``workflow.advance`` (authorise, version
+check, guard context, guards, transition, milestone, audit event) with its
+final commit replaced by a rollback, against replaying the INSERTs and
+UPDATEs that call sent (captured with their parameters) followed by a
+rollback. The difference is what the service costs beyond its writes: the goal
+(issue 10, P3) is <= 0.2 ms, the same on both procurements. Results go to
+``benchmarks/results/``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from benchmarks.bench_ranking import scratch_database  # noqa: E402
+from benchmarks.ranking_data import populate  # noqa: E402
+
+TODAY = date(2022, 9, 1)
+TRANSITIONS = {"close_tenders": "tender_published", "complete_evaluation": "tender_evaluation"}
+
+
+def best_of(fn, repeats: int) -> tuple[float, float]:
+    """(fastest wall-clock seconds, least CPU seconds of this process) over ``repeats`` runs.
+
+    CPU time is shown too because the shared machine's load stretches wall
+    time; on SQLite it includes the database's own work, on PostgreSQL not.
+    """
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
+
+
+def run(url: str, repeat: int) -> dict:
+    from flask_migrate import upgrade
+
+    from tender import create_app
+    from tender.demo_large import MODEL_NAME
+    from tender.extensions import db
+    from tender.models import Milestone, Procurement, User
+    from tender.services.procurement import workflow
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TENDER_ENV": "testing"})
+    figures = {}
+    with app.app_context():
+        upgrade()
+        sizes = {"small": populate(5, 40, 2, lots=1, round_="final", model_name=MODEL_NAME),
+                 "large": populate(50, 40, 8, lots=5, round_="final", model_name=MODEL_NAME)}
+        for size, ids in sizes.items():
+            pid = ids["procurement_id"]
+            db.session.add(Milestone(procurement_id=pid, key="tender_deadline", title="Tender deadline", position=0,
+                                     planned_date=date(2022, 8, 1)))
+            db.session.commit()
+            officer_id = ids["officer_id"]
+            for trigger, source in TRANSITIONS.items():
+                db.session.get(Procurement, pid).state = source
+                db.session.commit()
+                writes: list[tuple] = []
+
+                def capture(conn, cursor, statement, parameters, context, executemany):
+                    if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+                        writes.append((statement, parameters))
+
+                def service(record: bool = False):
+                    db.session.expire_all()
+                    officer = db.session.get(User, officer_id)
+                    version = db.session.get(Procurement, pid).version
+                    commit = db.session.commit
+                    db.session.commit = db.session.rollback  # measure the writes, keep the state
+                    if record:
+                        event.listen(db.engine, "before_cursor_execute", capture)
+                    try:
+                        change = workflow.advance(pid, trigger, officer, expected_version=version, today=TODAY)
+                    finally:
+                        db.session.commit = commit
+                        if record:
+                            event.remove(db.engine, "before_cursor_execute", capture)
+                    assert change.from_stage == source, change
+
+                service(record=True)
+                assert writes, "the advance wrote nothing"
+
+                def bare():
+                    with db.engine.connect() as conn:
+                        cursor = conn.connection.cursor()
+                        for statement, parameters in writes:
+                            cursor.execute(statement, parameters)
+                        conn.connection.rollback()
+
+                bare()
+                (service_s, service_cpu), (bare_s, bare_cpu) = best_of(service, repeat), best_of(bare, repeat)
+                figures[f"{size} {trigger}"] = {"service_ms": service_s * 1000, "writes_ms": bare_s * 1000,
+                                                "beyond_writes_ms": (service_s - bare_s) * 1000,
+                                                "service_cpu_ms": service_cpu * 1000, "writes_cpu_ms": bare_cpu * 1000,
+                                                "beyond_writes_cpu_ms": (service_cpu - bare_cpu) * 1000,
+                                                "writes": len(writes)}
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database_url, Path(tmp)) as url:
+        figures = run(url, args.repeat)
+    backend = make_url(url).get_backend_name()
+    result = {"benchmark": "stage_advance", "backend": backend, "repeat": args.repeat,
+              "python": platform.python_version(), "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "figures": figures}
+    print(f"Stage advance on {backend}, best of {args.repeat}:")
+    for name, f in figures.items():
+        print(f"  {name:28}: service {f['service_ms']:7.2f} ms, its {f['writes']} writes alone "
+              f"{f['writes_ms']:6.2f} ms, beyond the writes {f['beyond_writes_ms']:7.2f} ms "
+              f"(CPU: {f['service_cpu_ms']:6.2f} - {f['writes_cpu_ms']:5.2f} = {f['beyond_writes_cpu_ms']:6.2f} ms)")
+    out = ROOT / "benchmarks" / "results" / f"stage_advance_{backend}_{result['at'].replace('-', '').replace(':', '')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"Written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
