@@ -111,14 +111,28 @@ def _rows(text: str | Iterable[str], source: str, columns: tuple[str, ...]):
         raise CsvInputError(source, reader.line_num + 1, "is not UTF-8 text; save it again as CSV UTF-8") from None
 
 
-def _bounded_lines(lines: Iterable[str], source: str) -> Iterator[str]:
+def _bounded_lines(lines: Iterable[str] | Iterable[bytes], source: str) -> Iterator[str]:
     """The file's lines, refusing one longer than any real row before the csv module buffers it."""
+    readline = getattr(lines, "readline", None)
+    if readline is not None:  # an open file: never read more than one bounded line at a time
+        lines = _lines_of(readline)
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):  # decoded here, line by line, so a bad byte is reported on its own row
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise CsvInputError(source, number, "is not UTF-8 text; save it again as CSV UTF-8") from None
         if len(line) > MAX_LINE_CHARACTERS:
             raise CsvInputError(source, number, f"a line is longer than {MAX_LINE_CHARACTERS:,} characters; "
                                                 "check it is the right file")
         if "\x00" in line:
             raise CsvInputError(source, number, "contains a null byte; save it again as CSV UTF-8")
+        yield line
+
+
+def _lines_of(readline) -> Iterator[str | bytes]:
+    """Lines from ``readline``, each at most one character past the limit (so an overlong one is seen)."""
+    while line := readline(MAX_LINE_CHARACTERS + 1):
         yield line
 
 
@@ -269,6 +283,6 @@ def _open(path: str | Path):
         if size > MAX_BYTES:
             raise CsvInputError(str(path), None, f"is {size / 1024 / 1024:,.0f} MB; Tender reads files of up to "
                                                  f"{MAX_BYTES // 1024 // 1024} MB, so split it by lot")
-        return path.open(encoding="utf-8-sig", newline="")
+        return path.open("rb")
     except OSError as exc:
         raise CsvInputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
