@@ -24,6 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from tender import logs
+
+    logs.configure(app)
+
     from tender import models  # noqa: F401 - registers the tables
     from tender.extensions import csrf, db, login_manager, migrate
 

@@ -12,6 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 
+MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "MAIL_TIMEOUT")
+
+
 def normalise_database_url(url: str) -> str:
     """Let people paste the usual ``postgresql://`` URL; Tender talks psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -43,7 +47,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": environ.get("TENDER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Sessions: 30 minutes idle, 12 hours at most, enforced on the server
-        # (tender.services.sessions); the cookie lifetime is only a backstop.
+        # (tender.services.accounts); the cookie lifetime is only a backstop.
         "SESSION_IDLE_MINUTES": int(environ.get("TENDER_SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(environ.get("TENDER_SESSION_ABSOLUTE_HOURS", "12")),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
@@ -55,10 +59,15 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         # Failed logins: this many per account within the window locks it for the window.
         "LOGIN_MAX_FAILURES": int(environ.get("TENDER_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
-        # argon2id parameters; the defaults exceed OWASP ASVS 5.0 (m=19 MiB, t=2, p=1).
         "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
         # Reminders: how many working days overdue before the lead officer is told.
         "ESCALATE_AFTER_WORKING_DAYS": int(environ.get("TENDER_ESCALATE_AFTER_WORKING_DAYS", "3")),
+        # Logs: "json" for a log collector, anything else for key=value text (tender.logs).
+        "LOG_FORMAT": environ.get("TENDER_LOG_FORMAT", "text").strip().lower(),
+        "LOG_LEVEL": environ.get("TENDER_LOG_LEVEL", "INFO").strip().upper(),
+        # Mail: Flask-Mail's names, read here like every other setting (tender.mail.MailSettings.from_config).
+        **{name: environ[name] for name in MAIL_SETTINGS if name in environ},
+        # argon2id parameters; the defaults exceed OWASP ASVS 5.0 (m=19 MiB, t=2, p=1).
         "ARGON2_MEMORY_KIB": int(environ.get("TENDER_ARGON2_MEMORY_KIB", "65536")),
         "ARGON2_TIME_COST": int(environ.get("TENDER_ARGON2_TIME_COST", "3")),
         "ARGON2_PARALLELISM": int(environ.get("TENDER_ARGON2_PARALLELISM", "4")),

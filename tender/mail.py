@@ -170,6 +170,18 @@ class MailSettings:
         )
 
 
+    @classmethod
+    def from_config(cls, config: Mapping) -> "MailSettings":
+        """The settings from the app's configuration (``tender.config`` reads ``MAIL_*`` from the environment).
+
+        Values may be typed (``MAIL_PORT=587``, ``MAIL_USE_TLS=True``) when a
+        test or an embedding application sets them directly.
+        """
+        names = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "MAIL_TIMEOUT")
+        return cls.from_env({name: str(config[name]) for name in names if config.get(name) is not None})
+
+
 # --------------------------------------------------------------------------
 # Rendering
 

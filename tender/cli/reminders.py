@@ -56,7 +56,7 @@ def send_command(dry_run: bool, as_of: date | None):
 
     as_of = as_of or clock.today()
     try:
-        settings = MailSettings.from_env()
+        settings = MailSettings.from_config(current_app.config)
         report = reminders.run(as_of, dry_run, settings, current_app.config["BASE_URL"])
     except MailConfigError as exc:
         click.echo(f"Mail is not configured correctly: {exc}. Nothing was sent.", err=True)

@@ -31,6 +31,13 @@ OCDS_MILESTONE_TYPES = (
     "preProcurement", "approval", "engagement", "assessment",
     "delivery", "reporting", "financing", "payment",
 )
+#: Upper bounds on the whole numbers a file may give: far above anything the law
+#: or a real procedure needs, and small enough for the database (a version is an
+#: INTEGER column) and for date arithmetic (a period cannot run past year 9999).
+MAX_WHOLE = 1_000_000
+MAX_VERSION = 1_000_000
+MAX_SHORTLIST = 1_000
+MAX_PERIOD_DAYS = 3_660  # ten years
 #: ``source: "*"`` means every stage that is not final.
 ANY_STAGE = "*"
 
@@ -125,10 +132,12 @@ class _Checker:
                       f"{value!r} is not a valid name: use lower-case letters, digits and underscores.")
         return value
 
-    def positive_int(self, mapping: Mapping, key: str, path: str) -> int:
+    def positive_int(self, mapping: Mapping, key: str, path: str, maximum: int = MAX_WHOLE) -> int:
         value = mapping[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.fail(mapping, key, _join(path, key), f"must be a whole number of at least 1, not {value!r}.")
+        if value > maximum:
+            self.fail(mapping, key, _join(path, key), f"must be a whole number from 1 to {maximum}, not {value}.")
         return value
 
     def boolean(self, mapping: Mapping, key: str, path: str) -> None:
@@ -168,7 +177,7 @@ def validate_document(data: Any, source: str, known_guards: Mapping[str, frozens
 def _check_metadata(check: _Checker, data: Mapping) -> None:
     check.identifier(data, "name", "")
     check.text(data, "title", "")
-    check.positive_int(data, "version", "")
+    check.positive_int(data, "version", "", MAX_VERSION)
     check.text(data, "legal_basis", "")
     regimes = check.items(data, "regimes", "", allow_empty=False)
     for i, regime in enumerate(regimes):
@@ -178,7 +187,7 @@ def _check_metadata(check: _Checker, data: Mapping) -> None:
             check.fail(regimes, i, f"regimes[{i}]", f"{regime!r} is listed twice.")
     check.choice(data, "enforcement", "", ENFORCEMENTS)
     if data["min_shortlist"] is not None:
-        check.positive_int(data, "min_shortlist", "")
+        check.positive_int(data, "min_shortlist", "", MAX_SHORTLIST)
         check.text(data, "min_shortlist_source", "")
     elif data["min_shortlist_source"] is not None:
         check.text(data, "min_shortlist_source", "")
@@ -248,7 +257,7 @@ def _check_periods(check: _Checker, data: Mapping, milestones: set[str]) -> set[
         start = check.reference(item, "start", path, milestones, "milestone")
         if check.reference(item, "end", path, milestones, "milestone") == start:
             check.fail(item, "end", f"{path}.end", "a period must end at a different milestone from its start.")
-        days = check.positive_int(item, "days", path)
+        days = check.positive_int(item, "days", path, MAX_PERIOD_DAYS)
         check.choice(item, "counting", path, COUNTINGS)
         check.text(item, "source", path)
         if "enforcement" in item:
@@ -269,7 +278,7 @@ def _check_variants(check: _Checker, period: Mapping, path: str, days: int) -> N
         if when in seen:
             check.fail(variant, "when", f"{vpath}.when", f"the condition '{when}' already has a variant.")
         seen.add(when)
-        if check.positive_int(variant, "days", vpath) >= days:
+        if check.positive_int(variant, "days", vpath, MAX_PERIOD_DAYS) >= days:
             check.fail(variant, "days", f"{vpath}.days",
                        f"a variant gives a shorter minimum: make it fewer than the period's {days} days.")
         check.text(variant, "source", vpath)

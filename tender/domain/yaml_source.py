@@ -78,16 +78,57 @@ def load_yaml(text: str, source: str) -> Any:
 
     A YAML syntax error becomes a DefinitionError naming the line.
     """
-    loader = _LineLoader(text)
-    loader.name = source
+    if len(text) > MAX_CHARACTERS:
+        raise DefinitionError(source, None, "", f"is too large to be a definition: keep it under "
+                                                f"{MAX_CHARACTERS // 1_000_000} MB")
+    loader = None
     try:
+        _check_depth(text, source)
+        loader = _LineLoader(text)
+        loader.name = source
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        raise DefinitionError(source, _line_at(text, exc.position), "", _reader_problem(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise DefinitionError(source, line, "", f"not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise DefinitionError(source, None, "", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise DefinitionError(source, None, "", f"nests lists or mappings too deeply: keep it to {MAX_DEPTH} "
+                                                "levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+MAX_DEPTH = 40
+MAX_CHARACTERS = 5_000_000
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, max(position, 0)) + 1
+
+
+def _reader_problem(exc: yaml.reader.ReaderError) -> str:
+    character = exc.character
+    code = ord(character) if isinstance(character, str) else character
+    return (f"contains a character YAML does not allow (code {code:#04x}, a control character): "
+            "delete it, then save the file as plain UTF-8 text")
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse deep nesting from the event stream, before anything recursive (the composer) runs on it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DefinitionError(source, event.start_mark.line + 1, "",
+                                      f"nests lists or mappings too deeply: keep it to {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def load_yaml_file(path: str | Path) -> Any:

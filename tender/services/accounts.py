@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
@@ -82,36 +82,66 @@ class LoginRefused(InvalidRequest):
     """Wrong e-mail or password, or the account is locked for a while."""
 
 
+def _claim_attempt(email: str, ip: str | None, now: datetime) -> tuple[LoginAttempt, int]:
+    """Record this attempt as failed, then count the failures in the window, as one atomic step.
+
+    Recording first and counting after is what bounds the passwords checked:
+    of N attempts racing for one account, each one's count includes every
+    attempt recorded before it, so only the first ``LOGIN_MAX_FAILURES`` ever
+    reach the password check. The attempt becomes a success only once the
+    password is right. The per-account lock serialises the insert and count
+    across workers and hosts (a PostgreSQL advisory lock held to the commit;
+    SQLite lets one writer in at a time anyway).
+    """
+    cfg = current_app.config
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": "tender.login:" + email})
+    attempt = LoginAttempt(email=email, at=now, succeeded=False, ip=ip)
+    db.session.add(attempt)
+    db.session.flush()
+    failures = _recent_failures(email, now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+    db.session.commit()
+    return attempt, failures
+
+
 def authenticate(email: str, password: str, ip: str | None) -> tuple[User, str]:
-    """Check the password; on success open a server-side session and return its token."""
+    """Check the password; on success open a server-side session and return its token.
+
+    Each attempt is recorded before the limit is checked (``_claim_attempt``),
+    so however many arrive at once, no more than ``LOGIN_MAX_FAILURES``
+    passwords are checked per account and window.
+    """
     email = (email or "").strip().lower()
     cfg = current_app.config
-    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
     now = _now()
-    if _recent_failures(email, now - window) >= cfg["LOGIN_MAX_FAILURES"]:
-        db.session.add(LoginAttempt(email=email, at=now, succeeded=False, ip=ip))
+    attempt, failures = _claim_attempt(email, ip, now)
+    if failures > cfg["LOGIN_MAX_FAILURES"]:
         audit.record(audit.Actor(email, None, ip), "login.refused_locked", "user", reason="too many failed attempts")
         db.session.commit()
         raise LoginRefused(f"Too many failed attempts to log in to this account. Try again in "
                            f"{cfg['LOGIN_WINDOW_MINUTES']} minutes, or ask an administrator.")
     user = db.session.scalar(select(User).where(User.email == email))
+    stored_hash, active = (user.password_hash, user.active) if user is not None else (None, False)
+    db.session.rollback()  # hold no transaction (nor SQLite's read lock) while argon2 works
     hasher = _hasher()
     ok = False
     try:
-        if user is None:
+        if stored_hash is None:
             if "h" not in _DUMMY_HASH:
                 _DUMMY_HASH["h"] = hasher.hash(secrets.token_hex(16))
             hasher.verify(_DUMMY_HASH["h"], password)
         else:
-            ok = hasher.verify(user.password_hash, password) and user.active
+            ok = hasher.verify(stored_hash, password) and active
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    db.session.add(LoginAttempt(email=email, at=now, succeeded=ok, ip=ip))
     if not ok:
         audit.record(audit.Actor(email or "(blank)", None, ip), "login.failed", "user",
                      None if user is None else user.id)
         db.session.commit()
         raise LoginRefused("The e-mail address or password is not right. Check them and try again.")
+    attempt = db.session.get(LoginAttempt, attempt.id)
+    attempt.succeeded = True
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     token = secrets.token_urlsafe(32)

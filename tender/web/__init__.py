@@ -20,8 +20,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
-    from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, notifications, ocds, procurements,
-                            setup)
+    from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, hardening, notifications, ocds,
+                            procurements, setup)
+
+    hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
 
     for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award):
         app.register_blueprint(module.bp)

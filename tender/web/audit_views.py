@@ -13,6 +13,7 @@ from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
 from tender.services.errors import ServiceError
 from tender.web.auth import client_ip
+from tender.web.hardening import query_int
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -27,7 +28,7 @@ def index():
     form = AuditFilterForm(request.args)
     valid = form.validate()
     flt = _filter(form) if valid else audit_query.AuditFilter(hidden_lots=_conflicted_lots())
-    number = request.args.get("page", 1, type=int)
+    number = query_int("page", 1)
     events, total = audit_query.page(flt, number)
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}

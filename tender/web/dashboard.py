@@ -23,8 +23,26 @@ def index():
 
 @bp.route("/healthz")
 def health():
-    """For load balancers: the app answers (no database work)."""
-    return {"status": "ok"}
+    """Readiness for load balancers: 200 if the app can query its database, 503 if it cannot.
+
+    A process that answers but cannot reach the database serves only errors,
+    so it must be taken out of rotation, not reported healthy.
+    """
+    import logging
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tender.extensions import db
+
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        logging.getLogger("tender.web").error("health check: the database is unreachable", exc_info=True)
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
 
 
 @bp.route("/home")

@@ -11,19 +11,23 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tender.web.validators import IdWithin
+
 ACTIONS = ("draft", "submit")
 
 
 class AssignForm(FlaskForm):
     """Add one evaluator or moderator to a lot's panel (sections are read with ``sections_from``)."""
 
-    user_id = IntegerField("Person", validators=[InputRequired("Choose a person to add to the panel")])
+    user_id = IntegerField("Person", validators=[InputRequired("Choose a person to add to the panel"),
+                                                     IdWithin()])
 
 
 class WithdrawForm(FlaskForm):
     """Take one person off a lot's panel, with the reason."""
 
-    user_id = IntegerField("Person", validators=[InputRequired("Choose the person to take off the panel")])
+    user_id = IntegerField("Person", validators=[InputRequired("Choose the person to take off the panel"),
+                                                     IdWithin()])
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for taking this person off the panel"),
                                                  Length(max=2000)])
     version = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from tender.domain.bounds import MAX_LOT_NUMBER
+from tender.web.validators import DateWithinBounds, IdWithin
 
 
 class LoginForm(FlaskForm):
@@ -32,14 +35,14 @@ class AdvanceForm(FlaskForm):
     """One transition: the version the officer saw, and a reason where required."""
 
     trigger = HiddenField(validators=[DataRequired()])
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), IdWithin()])
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=4000)])
 
 
 class ShortlistDecisionForm(FlaskForm):
     """Shortlist or reject one candidate, with reasons."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional(), IdWithin()])
 
     decision = RadioField("Decision", choices=["shortlisted", "rejected"],
                           validators=[InputRequired("Choose whether to shortlist or reject the candidate")])
@@ -57,17 +60,19 @@ class JustificationForm(FlaskForm):
 class MilestoneMetForm(FlaskForm):
     """The date a milestone was met."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional(), IdWithin()])
 
-    actual_date = DateField("Date met", validators=[InputRequired("Enter the date the milestone was met")])
+    actual_date = DateField("Date met", validators=[InputRequired("Enter the date the milestone was met"),
+                                                    DateWithinBounds()])
 
 
 class MilestoneReplanForm(FlaskForm):
     """A new planned date and the reason."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional(), IdWithin()])
 
-    planned_date = DateField("New planned date", validators=[InputRequired("Enter the new planned date")])
+    planned_date = DateField("New planned date", validators=[InputRequired("Enter the new planned date"),
+                                                             DateWithinBounds()])
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for re-planning"), Length(max=4000)])
 
 
@@ -88,11 +93,12 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     procurement = StringField("Procurement reference", validators=[Optional(), Length(max=40)])
-    lot = IntegerField("Lot", validators=[Optional()])
+    lot = IntegerField("Lot", validators=[Optional(), NumberRange(1, MAX_LOT_NUMBER, message=(
+        f"Enter a lot number from 1 to {MAX_LOT_NUMBER}"))])
     actor = StringField("Actor", validators=[Optional(), Length(max=254)])
     action = StringField("Action", validators=[Optional(), Length(max=80)])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    since = DateField("From", validators=[Optional(), DateWithinBounds("start of the period")])
+    until = DateField("To", validators=[Optional(), DateWithinBounds("end of the period")])
 
 
 __all__ = ["Email"]

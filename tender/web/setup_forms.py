@@ -10,7 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from tender.domain import bounds
 from tender.services.procurement.setup import REGIME_LABELS
+from tender.web.validators import AmountWithinBounds, DateWithinBounds, WholeWithin
 
 MONEY = r"^\s*£?\s*[0-9][0-9,]*(\.[0-9]{1,2})?\s*$"
 WHOLE = r"^\s*[0-9]+\s*$"
@@ -42,10 +44,13 @@ class NewProcurementForm(FlaskForm):
                         invalid_choice_message="Choose one of the regimes listed")
     estimated_value = StringField("Estimated value (£)", validators=[
         DataRequired("Enter the estimated value of the contract"),
-        Regexp(MONEY, message="Enter the estimated value in pounds, like 1250000.00")])
+        Regexp(MONEY, message="Enter the estimated value in pounds, like 1250000.00"),
+        AmountWithinBounds("an estimated value")])
     initial_term_years = StringField("Initial contract term (years)", validators=[
         DataRequired("Enter the initial contract term in years"),
-        Regexp(WHOLE, message="Enter the initial contract term as a whole number of years, like 3")])
+        Regexp(WHOLE, message="Enter the initial contract term as a whole number of years, like 3"),
+        WholeWithin(1, bounds.MAX_TERM_YEARS,
+                    f"Enter an initial contract term from 1 to {bounds.MAX_TERM_YEARS} years")])
     extension_years = StringField("Extension options (years, optional)", validators=[
         Optional(),
         Regexp(YEARS, message="Enter the extension options as whole years separated by commas, like 2 or 1, 1")])
@@ -54,17 +59,20 @@ class NewProcurementForm(FlaskForm):
     urgency = BooleanField("A state of urgency is duly substantiated")
     award_on_initial_reserved = BooleanField("The documents reserve the right to award on initial tenders")
     lead_officer = StringField("Lead officer", validators=[
-        InputRequired("Choose the lead officer"), Regexp(WHOLE, message="Choose the lead officer from the list")])
+        InputRequired("Choose the lead officer"), Regexp(WHOLE, message="Choose the lead officer from the list"),
+        WholeWithin(1, bounds.MAX_ID, "Choose the lead officer from the list")])
 
 
 class LotForm(FlaskForm):
     """A lot: its number, title, annual budget and evaluation model."""
 
     number = StringField("Lot number", validators=[
-        DataRequired("Enter the lot number"), Regexp(WHOLE, message="Enter the lot number as a whole number, like 1")])
+        DataRequired("Enter the lot number"), Regexp(WHOLE, message="Enter the lot number as a whole number, like 1"),
+        WholeWithin(1, bounds.MAX_LOT_NUMBER, f"Enter a lot number from 1 to {bounds.MAX_LOT_NUMBER}")])
     title = StringField("Lot title", validators=[DataRequired("Enter the lot title"), Length(max=300)])
     annual_budget = StringField("Annual budget (£, optional)", validators=[
-        Optional(), Regexp(MONEY, message="Enter the annual budget in pounds, like 250000.00")])
+        Optional(), Regexp(MONEY, message="Enter the annual budget in pounds, like 250000.00"),
+        AmountWithinBounds("an annual budget")])
     evaluation_model = StringField("Evaluation model", validators=[Optional(), Length(max=120)])
 
 
@@ -74,7 +82,8 @@ class FunderForm(FlaskForm):
     name = StringField("Funder", validators=[DataRequired("Enter the funder's name"), Length(max=200)])
     annual_amount = StringField("Annual contribution (£)", validators=[
         DataRequired("Enter the funder's annual contribution"),
-        Regexp(MONEY, message="Enter the annual contribution in pounds, like 250000.00")])
+        Regexp(MONEY, message="Enter the annual contribution in pounds, like 250000.00"),
+        AmountWithinBounds("an annual contribution")])
     annual_uplift_percent = StringField("Annual uplift (%, optional)", validators=[
         Optional(), Regexp(PERCENT, message="Enter the annual uplift as a percentage, like 2.5")])
     is_lead = BooleanField("This is the lead funder")
@@ -83,10 +92,11 @@ class FunderForm(FlaskForm):
 class PlanMilestoneForm(FlaskForm):
     """A milestone's first planned date and its owner."""
 
-    planned_date = DateField("Planned date", validators=[InputRequired("Enter the planned date")],
+    planned_date = DateField("Planned date", validators=[InputRequired("Enter the planned date"), DateWithinBounds()],
                              invalid_value_message="Enter the planned date as a real date, like 4 April 2022")
     owner = StringField("Owner", validators=[InputRequired("Choose who owns the milestone"),
-                                             Regexp(WHOLE, message="Choose the owner from the list")])
+                                             Regexp(WHOLE, message="Choose the owner from the list"),
+                                             WholeWithin(1, bounds.MAX_ID, "Choose the owner from the list")])
 
 
 class SQResponseForm(FlaskForm):
@@ -94,7 +104,7 @@ class SQResponseForm(FlaskForm):
 
     supplier_name = StringField("Supplier", validators=[DataRequired("Enter the supplier's name"), Length(max=200)])
     received_at = DateTimeLocalField("Received (UK time)", validators=[
-        InputRequired("Enter the date and time the response was received")],
+        InputRequired("Enter the date and time the response was received"), DateWithinBounds()],
         invalid_value_message="Enter when the response was received as a date and time, like 3 May 2022 11:00")
 
 
@@ -102,13 +112,16 @@ class BidForm(FlaskForm):
     """A tender: lot, supplier, round, when it arrived and its price."""
 
     lot_number = StringField("Lot", validators=[InputRequired("Choose the lot"),
-                                                Regexp(WHOLE, message="Choose the lot from the list")])
+                                                Regexp(WHOLE, message="Choose the lot from the list"),
+                                                WholeWithin(1, bounds.MAX_LOT_NUMBER, "Choose the lot from the list")])
     supplier = StringField("Supplier", validators=[InputRequired("Choose the supplier"),
-                                                   Regexp(WHOLE, message="Choose the supplier from the list")])
+                                                   Regexp(WHOLE, message="Choose the supplier from the list"),
+                                                   WholeWithin(1, bounds.MAX_ID, "Choose the supplier from the list")])
     round = StringField("Round", validators=[InputRequired("Choose the round of tenders")])
     received_at = DateTimeLocalField("Received (UK time)", validators=[
-        InputRequired("Enter the date and time the tender was received")],
+        InputRequired("Enter the date and time the tender was received"), DateWithinBounds()],
         invalid_value_message="Enter when the tender was received as a date and time, like 8 July 2022 11:00")
     price = StringField("Price (£)", validators=[
         DataRequired("Enter the tender price"),
-        Regexp(MONEY, message="Enter the tender price in pounds, like 1395000.00")])
+        Regexp(MONEY, message="Enter the tender price in pounds, like 1395000.00"),
+        AmountWithinBounds("a tender price")])

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Iterator, Mapping
 
 from tender.domain.scoring.model import METHOD_MODERATION, EvaluationInputError, EvaluationModel
 
@@ -21,6 +21,15 @@ SCORE_COLUMNS = ("lot", "bidder", "criterion", "score")
 PRICE_COLUMNS = ("lot", "bidder", "price")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 PASS_FAIL = {"pass": True, "fail": False}
+#: Bounds on what a scores or prices file may hold: generous for any real
+#: evaluation (100 lots x 100 bidders x 10 questions), and small enough that a
+#: wrong or hostile file is refused quickly and in little memory.
+MAX_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_COLUMNS = 50
+MAX_FIELD_CHARACTERS = 200
+MAX_LINE_CHARACTERS = 10_000
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class CsvInputError(ValueError):
@@ -64,22 +73,78 @@ def parse_number(text: str) -> Decimal | None:
     return Decimal(text) if NUMBER.match(text) else None
 
 
-def _rows(text: str, source: str, columns: tuple[str, ...]):
-    """Yield (row number, row dict) after checking the header has ``columns``."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise CsvInputError(source, 1, f"missing column {', '.join(missing)}; the header must have {','.join(columns)}")
-    reader.fieldnames = header
-    for number, row in enumerate(reader, start=2):
-        for column in columns:
-            if not (row.get(column) or "").strip():
-                raise CsvInputError(source, number, f"enter a value for {column}")
-        yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+def _rows(text: str | Iterable[str], source: str, columns: tuple[str, ...]):
+    """Yield (row number, row dict) after checking the header has ``columns``.
+
+    ``text`` is the whole file or an open file (read line by line, so a huge
+    file fails at its first bad row without being read into memory). Rows,
+    fields and the header are bounded (``MAX_ROWS``, ``MAX_FIELD_CHARACTERS``).
+    """
+    lines = io.StringIO(text) if isinstance(text, str) else text
+    reader = csv.reader(_bounded_lines(lines, source))
+    number = 1
+    try:
+        raw_header = next(reader, None)
+        header = [h.strip().lstrip("\ufeff").strip() for h in (raw_header or [])]
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise CsvInputError(source, 1, f"missing column {', '.join(missing)}; the header must have "
+                                           f"{','.join(columns)}")
+        if len(header) > MAX_COLUMNS:
+            raise CsvInputError(source, 1, f"has {len(header)} columns; keep to {MAX_COLUMNS} or fewer")
+        for number, values in enumerate(reader, start=2):
+            if number - 1 > MAX_ROWS:
+                raise CsvInputError(source, number, f"has more than {MAX_ROWS:,} rows; split the file by lot")
+            if not values:
+                continue
+            for value in values:
+                _check_field(value, source, number)
+            row = {name: values[i].strip() if i < len(values) else "" for i, name in enumerate(header)}
+            for column in columns:
+                if not row.get(column):
+                    raise CsvInputError(source, number, f"enter a value for {column}")
+            yield number, row
+    except csv.Error as exc:
+        raise CsvInputError(source, reader.line_num or number, f"is not a CSV file a spreadsheet can read ({exc}); "
+                                                              "save it again as CSV UTF-8") from None
+    except UnicodeDecodeError:
+        raise CsvInputError(source, reader.line_num + 1, "is not UTF-8 text; save it again as CSV UTF-8") from None
 
 
-def parse_scores(text: str, source: str, model: EvaluationModel) -> ScoresTable:
+def _bounded_lines(lines: Iterable[str] | Iterable[bytes], source: str) -> Iterator[str]:
+    """The file's lines, refusing one longer than any real row before the csv module buffers it."""
+    readline = getattr(lines, "readline", None)
+    if readline is not None:  # an open file: never read more than one bounded line at a time
+        lines = _lines_of(readline)
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):  # decoded here, line by line, so a bad byte is reported on its own row
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise CsvInputError(source, number, "is not UTF-8 text; save it again as CSV UTF-8") from None
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise CsvInputError(source, number, f"a line is longer than {MAX_LINE_CHARACTERS:,} characters; "
+                                                "check it is the right file")
+        if "\x00" in line:
+            raise CsvInputError(source, number, "contains a null byte; save it again as CSV UTF-8")
+        yield line
+
+
+def _lines_of(readline) -> Iterator[str | bytes]:
+    """Lines from ``readline``, each at most one character past the limit (so an overlong one is seen)."""
+    while line := readline(MAX_LINE_CHARACTERS + 1):
+        yield line
+
+
+def _check_field(value: str, source: str, number: int) -> None:
+    if len(value) > MAX_FIELD_CHARACTERS:
+        raise CsvInputError(source, number, f"a value is longer than {MAX_FIELD_CHARACTERS} characters; "
+                                            "check the columns are lot, bidder, criterion, score")
+    if CONTROL.search(value):
+        raise CsvInputError(source, number, "a value contains a control character; delete it and save again")
+
+
+def parse_scores(text: str | Iterable[str], source: str, model: EvaluationModel) -> ScoresTable:
     """Check every row against the model and return the final scores by lot and bidder."""
     scores: dict = {}
     first_rows: dict = {}
@@ -121,7 +186,7 @@ def _score(model: EvaluationModel, question, text: str, source: str, number: int
     return score
 
 
-def parse_prices(text: str, source: str) -> PricesTable:
+def parse_prices(text: str | Iterable[str], source: str) -> PricesTable:
     """Prices (above 0) by lot and bidder, and each lot's budget if a ``budget`` column is present."""
     prices: dict = {}
     budgets: dict = {}
@@ -198,14 +263,26 @@ def read_evaluation_input(
     prices_path: str | Path | None = None,
     budgets: Mapping[str, Decimal] | None = None,
 ) -> tuple[LotInput, ...]:
-    """Read SCORES.csv (and PRICES.csv) into one ``LotInput`` per lot, refusing anything off-model."""
-    scores = parse_scores(_read(scores_path), str(scores_path), model)
-    prices = parse_prices(_read(prices_path), str(prices_path)) if prices_path is not None else None
+    """Read SCORES.csv (and PRICES.csv) into one ``LotInput`` per lot, refusing anything off-model.
+
+    The files are streamed, not read whole: the first bad row stops the read.
+    """
+    with _open(scores_path) as lines:
+        scores = parse_scores(lines, str(scores_path), model)
+    prices = None
+    if prices_path is not None:
+        with _open(prices_path) as lines:
+            prices = parse_prices(lines, str(prices_path))
     return combine(model, scores, str(scores_path), prices, str(prices_path or ""), budgets)
 
 
-def _read(path: str | Path) -> str:
+def _open(path: str | Path):
+    path = Path(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CsvInputError(str(path), None, f"cannot be read: {exc}") from None
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CsvInputError(str(path), None, f"is {size / 1024 / 1024:,.0f} MB; Tender reads files of up to "
+                                                 f"{MAX_BYTES // 1024 // 1024} MB, so split it by lot")
+        return path.open("rb")
+    except OSError as exc:
+        raise CsvInputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None

@@ -27,6 +27,9 @@ from tender.domain.scoring.model import (
 )
 from tender.domain.yaml_source import DefinitionError, load_yaml_file, line_of
 
+#: No number in an evaluation model needs to be larger than this (points, budgets
+#: in percent, weights); far larger ones are typing mistakes that make arithmetic slow.
+MAX_MAGNITUDE = 1_000_000_000
 TOP_KEYS = {"title", "version", "description", "scales", "criteria", "price", "final_scores", "tie_break"}
 CRITERION_KEYS = {"id", "title", "weight", "children", "scale", "minimum", "pass_fail", "group", "guidance"}
 PRICE_KEYS = {
@@ -80,6 +83,8 @@ class _Reader:
                 raise InvalidOperation
         except InvalidOperation:
             self.fail(container, key, field, f"must be a number, not {value!r}")
+        if abs(number) > MAX_MAGNITUDE:
+            self.fail(container, key, field, f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}, not {value!r}")
         if low is not None and (number < low or (strict_low and number == low)):
             self.fail(container, key, field, f"must be {'above' if strict_low else 'at least'} {low}, not {number}")
         if high is not None and number > high:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from tender.domain import bounds
 from tender.domain.guards import MilestoneFacts, period_meets_minimum
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission
@@ -56,6 +57,15 @@ def check_statutory_periods(procurement, milestone: Milestone, planned: date, to
     return tuple(warnings)
 
 
+def _within_bounds(value: date, what: str) -> None:
+    if not isinstance(value, date):
+        raise InvalidRequest(f"Enter the {what}.")
+    try:
+        bounds.check_date(value, what)
+    except bounds.OutOfBounds as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
 MOVED = ("Someone else changed this milestone while you were looking at it. "
          "The page now shows it as it is: check it before you try again.")
 
@@ -68,6 +78,7 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
     check_version(milestone, expected_version, MOVED)
+    _within_bounds(actual, "date it was met")
     if actual > today:
         raise InvalidRequest("The date it was met cannot be in the future.")
     before = {"status": milestone.status, "actual_date": milestone.actual_date}
@@ -87,6 +98,7 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
     check_version(milestone, expected_version, MOVED)
+    _within_bounds(planned, "new planned date")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest("Enter the reason for re-planning this milestone.")

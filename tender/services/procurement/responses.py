@@ -23,7 +23,8 @@ from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
 from tender.models.supplier import SHORTLISTED
 from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest
-from tender.services.procurement.setup import acting, definition_of, money, text, use_case
+from tender.domain import bounds
+from tender.services.procurement.setup import acting, definition_of, in_bounds, money, text, use_case
 from tender.services.procurement.workflow import get_procurement
 
 UK = ZoneInfo("Europe/London")
@@ -39,6 +40,7 @@ def _received(received_at, what: str) -> datetime:
     if not isinstance(received_at, datetime):
         raise InvalidRequest(f"Enter the date and time the {what} was received.")
     received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=timezone.utc)
+    in_bounds(received_at, f"time the {what} was received")
     if received_at > datetime.now(timezone.utc):
         raise InvalidRequest(f"The date and time the {what} was received cannot be in the future.")
     return received_at
@@ -119,10 +121,12 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
     if not import_mode and procurement.state not in window.stages:
         raise InvalidRequest(f"{round.capitalize()} tenders can only be recorded while they are invited "
                              "or have just closed.")
-    lot = db.session.scalar(select(Lot).where(Lot.procurement_id == procurement.id, Lot.number == lot_number))
+    lot = db.session.scalar(select(Lot).where(Lot.procurement_id == procurement.id, Lot.number == lot_number)) \
+        if isinstance(lot_number, int) and 1 <= lot_number <= bounds.MAX_LOT_NUMBER else None
     if lot is None:
         raise InvalidRequest("Choose a lot of this procurement.")
-    supplier = db.session.get(Supplier, supplier_id) if isinstance(supplier_id, int) else None
+    supplier = db.session.get(Supplier, supplier_id) \
+        if isinstance(supplier_id, int) and bounds.id_in_range(supplier_id) else None
     if supplier is None:
         raise InvalidRequest("Choose the supplier that sent the tender.")
     if not import_mode and setup_rules.has_shortlist(definition) and not db.session.scalar(

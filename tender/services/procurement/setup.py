@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from tender.domain import setup_rules
+from tender.domain import bounds, setup_rules
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission, Role
 from tender.extensions import db
@@ -73,20 +73,29 @@ def acting(user, import_mode: bool, ip: str | None = None) -> audit.Actor:
 
 
 def money(value, what: str, *, required: bool = True) -> Decimal | None:
-    """``value`` as a positive amount in pounds and pence, or an instruction saying what to enter."""
+    """``value`` as an amount in pounds and pence within ``bounds``, or an instruction saying what to enter."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidRequest(f"Enter the {what}.")
         return None
-    try:
-        amount = Decimal(str(value).replace(",", "").replace("£", "").strip())
-    except InvalidOperation:
-        raise InvalidRequest(f"Enter the {what} as an amount in pounds, like 1250000.00.") from None
-    if not amount.is_finite() or amount <= 0:
+    amount = bounds.parse_amount(value)
+    if amount is None:
+        raise InvalidRequest(f"Enter the {what} as an amount in pounds, like 1250000.00.")
+    if amount <= 0:
         raise InvalidRequest(f"Enter an amount greater than £0 for the {what}.")
+    if amount > bounds.MAX_AMOUNT:
+        raise InvalidRequest(f"{bounds.money_message('the ' + what)}.")
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidRequest(f"Enter the {what} in pounds and pence, with no more than 2 decimal places.")
     return amount
+
+
+def in_bounds(value, what: str):
+    """``value`` (a date or datetime) if it is within the life of a procurement; otherwise an instruction."""
+    try:
+        return bounds.check_date(value, what)
+    except bounds.OutOfBounds as exc:
+        raise InvalidRequest(str(exc)) from None
 
 
 def text(value, what: str, limit: int) -> str:
@@ -94,6 +103,8 @@ def text(value, what: str, limit: int) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidRequest(f"Enter the {what}.")
+    if bounds.CONTROL_CHARACTERS.search(value):
+        raise InvalidRequest(f"{bounds.CONTROL_MESSAGE} in the {what}.")
     if len(value) > limit:
         raise InvalidRequest(f"Enter a {what} of {limit} characters or fewer.")
     return value
@@ -121,6 +132,7 @@ def create_procurement(user, reference, title, description, procedure, regime, e
         raise InvalidRequest(f"{existing.reference} is already used by “{existing.title}”. "
                              "Enter a different reference.")
     title = text(title, "procurement title", 300)
+    description = _description(description)
     definition = registry().definitions.get(procedure or "")
     if definition is None:
         raise InvalidRequest("Choose the procedure the procurement will follow.")
@@ -134,7 +146,7 @@ def create_procurement(user, reference, title, description, procedure, regime, e
     if created_at is not None and not import_mode:
         raise InvalidRequest("The creation time is set by Tender; it can only be given when importing.")
     procurement = Procurement(
-        reference=reference, title=title, description=(description or "").strip(), procedure=definition.name,
+        reference=reference, title=title, description=description, procedure=definition.name,
         procedure_version=definition.version, regime=regime, state=definition.initial, estimated_value=value,
         initial_term_years=term, extension_years=",".join(str(e) for e in extensions),
         electronic_submission=bool(electronic_submission), qualifying_pin=bool(qualifying_pin),
@@ -156,6 +168,15 @@ def create_procurement(user, reference, title, description, procedure, regime, e
     return procurement
 
 
+def _description(value) -> str:
+    value = (value or "").strip()
+    if bounds.CONTROL_CHARACTERS.search(value):
+        raise InvalidRequest(f"{bounds.CONTROL_MESSAGE} in the description.")
+    if len(value) > 4000:
+        raise InvalidRequest("Enter a description of 4000 characters or fewer.")
+    return value
+
+
 def _term(initial_term_years, extension_years) -> tuple[int, list[int]]:
     try:
         term = int(initial_term_years)
@@ -163,17 +184,22 @@ def _term(initial_term_years, extension_years) -> tuple[int, list[int]]:
         raise InvalidRequest("Enter the initial contract term as a whole number of years.") from None
     if term < 1:
         raise InvalidRequest("Enter an initial contract term of at least 1 year.")
+    if isinstance(extension_years, str):
+        extension_years = [part for part in extension_years.split(",") if part.strip()]
     try:
         extensions = [int(e) for e in (extension_years or [])]
     except (TypeError, ValueError):
         raise InvalidRequest("Enter each extension option as a whole number of years.") from None
     if any(e < 1 for e in extensions):
         raise InvalidRequest("Enter each extension option as at least 1 year.")
-    return term, extensions
+    try:
+        return bounds.check_term(term, extensions)
+    except bounds.OutOfBounds as exc:
+        raise InvalidRequest(str(exc)) from None
 
 
 def _officer(user_id) -> User:
-    officer = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    officer = db.session.get(User, user_id) if isinstance(user_id, int) and bounds.id_in_range(user_id) else None
     if officer is None or not officer.active or officer.role != Role.OFFICER.value:
         raise InvalidRequest("Choose a lead officer who is an active procurement officer.")
     return officer
@@ -191,6 +217,8 @@ def add_lot(user, procurement_id: int, number, title, annual_budget, evaluation_
                              "This procurement is past that point.")
     if not isinstance(number, int) or number < 1:
         raise InvalidRequest("Enter the lot number as a whole number, 1 or more.")
+    if number > bounds.MAX_LOT_NUMBER:
+        raise InvalidRequest(f"Enter a lot number from 1 to {bounds.MAX_LOT_NUMBER}.")
     taken = db.session.scalar(select(Lot).where(Lot.procurement_id == procurement.id, Lot.number == number))
     if taken is not None:
         raise InvalidRequest(f"Lot {number} already exists (“{taken.title}”). Enter a different lot number.")
@@ -288,7 +316,8 @@ def plan_milestone(user, procurement_id: int, milestone_id: int, planned_date, o
                              "To move it, re-plan it from the procurement page and give a reason.")
     if not isinstance(planned_date, date):
         raise InvalidRequest(f"Enter the planned date for “{milestone.title}”.")
-    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) else None
+    in_bounds(planned_date, f"planned date of “{milestone.title}”")
+    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) and bounds.id_in_range(owner_id) else None
     if owner is None or not owner.active:
         raise InvalidRequest(f"Choose who owns “{milestone.title}”: an active user.")
     warnings = check_statutory_periods(procurement, milestone, planned_date, today or clock.today(),

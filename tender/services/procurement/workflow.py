@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from tender.domain.bounds import MAX_ID
 from tender.domain.roles import Permission
 from tender.domain.workflow_engine import TransitionBlocked, TransitionNotAllowed, TransitionOption
 from tender.extensions import db
@@ -41,7 +42,8 @@ class StageChange:
 
 def get_procurement(procurement_id: int) -> Procurement:
     """Load a procurement or raise NotFound."""
-    procurement = db.session.get(Procurement, procurement_id)
+    in_range = isinstance(procurement_id, int) and 0 < procurement_id <= MAX_ID
+    procurement = db.session.get(Procurement, procurement_id) if in_range else None
     if procurement is None:
         raise NotFound("There is no procurement with that number.")
     return procurement
