@@ -10,8 +10,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.helpers import TEST_CONFIG, TestDatabases
+
+# Properties, not speed: a loaded CI machine must not fail a property test for being slow to run.
+settings.register_profile("tender", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("tender")
 
 
 def pytest_collection_modifyitems(config, items):
