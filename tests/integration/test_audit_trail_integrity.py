@@ -232,3 +232,15 @@ def test_events_the_database_cannot_build_the_canonical_form_of_still_verify_and
     with (tmp_path / "general.jsonl").open("w", encoding="utf-8", newline="") as out:
         write_jsonl(audit_query.stream(audit_query.AuditFilter(max_seq=4)), out)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "general.jsonl").read_bytes()
+
+
+def test_a_row_with_binary_data_where_text_belongs_is_reported_not_a_crash(ctx):
+    _events(2)
+    _allow_tampering()
+    if db.engine.dialect.name == "postgresql":
+        _sql("UPDATE audit_event SET actor = convert_from('\\x6d616c6c6f7279'::bytea, 'UTF8') WHERE seq = 2")
+    else:
+        _sql("UPDATE audit_event SET actor = X'6d616c6c6f7279' WHERE seq = 2")
+    report = audit_verify.verify_trail()
+    assert [p.seq for p in report.problems] == [2]
+    assert "Event 2" in report.problems[0].text

@@ -113,6 +113,32 @@ def canonical_sql(dialect: str) -> tuple[str, str, str]:
     and its before/after are JSON objects or arrays, so the CSV writer can
     write the stored values as they are.
     """
+    if dialect != "postgresql":
+        head, tail = _sqlite_halves()
+    else:
+        head, tail = _concatenated_halves(dialect)
+    return head, tail, _plain_csv_sql(dialect)
+
+
+def _sqlite_halves() -> tuple[str, str]:
+    """SQLite: one printf per half (cheaper than chained ||), guarded against BLOBs.
+
+    json_quote refuses BLOBs with an error, and a BLOB pasted into text may
+    not be UTF-8; such values become null here, so the row does not hash and
+    takes the general path, which reports it.
+    """
+    q = lambda c: f"json_quote(iif(typeof({c}) = 'blob', NULL, {c}))"  # noqa: E731
+    head = ("""printf('{"action":%s,"actor":%s,"actor_role":%s,"after":%s,"before":%s', """
+            f"{q('action')}, {q('actor')}, {q('actor_role')}, "
+            "iif(typeof(after) = 'text', after, 'null'), iif(typeof(before) = 'text', before, 'null'))")
+    tail = ("""printf(',"ip":%s,"lot":%s,"object_id":%s,"object_type":%s,"occurred_at":%s,"prev_hash":%s,"""
+            """"procurement_ref":%s,"reason":%s,"seq":%s}', """
+            f"{q('ip')}, iif(typeof(lot) = 'integer', lot, 'null'), {q('object_id')}, {q('object_type')}, "
+            f"{q('occurred_at')}, {q('prev_hash')}, {q('procurement_ref')}, {q('reason')}, seq)")
+    return head, tail
+
+
+def _concatenated_halves(dialect: str) -> tuple[str, str]:
     q, raw = (lambda c: _quote(dialect, c)), (lambda c: _as_is(dialect, c))
     head = (f"""'{{"action":' || {q('action')} || ',"actor":' || {q('actor')} || ',"actor_role":' || """
             f"""{q('actor_role')} || ',"after":' || {raw('after')} || ',"before":' || {raw('before')}""")
@@ -120,6 +146,10 @@ def canonical_sql(dialect: str) -> tuple[str, str, str]:
             f"""',"object_type":' || {q('object_type')} || ',"occurred_at":' || {q('occurred_at')} || """
             f"""',"prev_hash":' || {q('prev_hash')} || ',"procurement_ref":' || {q('procurement_ref')} || """
             f"""',"reason":' || {q('reason')} || ',"seq":' || seq{'::text' if dialect == 'postgresql' else ''} || '}}'""")
+    return head, tail
+
+
+def _plain_csv_sql(dialect: str) -> str:
     chr_ = "chr" if dialect == "postgresql" else "char"
     triggers = f"('=', '+', '-', '@', {chr_}(9), {chr_}(13))"
     texts = ("occurred_at", "actor", "actor_role", "action", "object_type", "object_id", "procurement_ref",
@@ -129,8 +159,7 @@ def canonical_sql(dialect: str) -> tuple[str, str, str]:
     if dialect != "postgresql":  # SQLite stores whatever type it is given
         risky += [f"typeof({c}) NOT IN ('text', 'null')" for c in texts + ("before", "after")]
         risky += ["typeof(seq) <> 'integer'", "typeof(lot) NOT IN ('integer', 'null')"]
-    plain = f"CASE WHEN {' OR '.join(f'coalesce({r}, false)' for r in risky)} THEN 0 ELSE 1 END"
-    return head, tail, plain
+    return f"CASE WHEN {' OR '.join(f'coalesce({r}, false)' for r in risky)} THEN 0 ELSE 1 END"
 
 
 def _rows(raw, dialect: str, full: bool) -> Iterator[list[Sequence[Any]]]:
