@@ -25,8 +25,9 @@ from tender.domain.audit_rows import STORED_COLUMNS, RowVerifier
 from tender.extensions import db
 from tender.services.audit import SKIPPED_ACTION
 
-#: Rows fetched per round trip: large enough that fetching costs little per row.
-BATCH = 20_000
+#: Rows fetched per round trip: enough that fetching costs little per row, few enough that
+#: a batch stays small in memory (about 20 MiB of Python objects on PostgreSQL).
+BATCH = 5_000
 
 RowSink = Callable[[Sequence[Any], "tuple[str, str] | None"], None]
 
