@@ -17,7 +17,7 @@ from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from tender.domain.audit_chain import EVENT_FIELDS, canonical_line, compact_json, json_value
-from tender.domain.audit_rows import record_from_row
+from tender.domain.audit_rows import PLAIN_CSV, record_from_row
 
 #: Column order of ``audit.csv``: the event fields in their documented order.
 CSV_COLUMNS: tuple[str, ...] = EVENT_FIELDS
@@ -128,11 +128,16 @@ class StoredRowWriter:
                 self.flush()
 
     def _csv_cells(self, row: Sequence[Any], parts: tuple[str, str] | None) -> list[Any]:
+        if len(row) > PLAIN_CSV:  # read with the database's verdict on the cells
+            if parts is not None and row[PLAIN_CSV] == 1:
+                return row[:PLAIN_CSV - 2]  # nothing to protect or decode
+            parts = None
         before, after = row[9], row[10]
-        if parts is None or (before is not None and before[0] not in "{[") or (after is not None and after[0] not in "{["):
+        if parts is None or (before is not None and before[:1] not in ("{", "[")) \
+                or (after is not None and after[:1] not in ("{", "[")):
             record = record_from_row(row)
             return [_cell(json_value(record.get(name), name)) for name in CSV_COLUMNS]
-        cells = list(row)
+        cells = list(row[:PLAIN_CSV - 2])
         for index in _TEXT_CELLS:
             value = cells[index]
             if value and value[0] in _TRIGGER_CHARS:

@@ -337,6 +337,10 @@ class ChainVerifier:
             seq += 1
         return seq
 
+    def is_known_intruder(self, seq: int) -> bool:
+        """True if ``seq`` would be reported as an intruder (records nothing)."""
+        return seq in self._skipped or (self._head is not None and seq > self._head[0])
+
     def is_intruder(self, seq: Any) -> bool:
         """Record and return True if the row numbered ``seq`` was not written by Tender.
 

@@ -212,3 +212,35 @@ def test_the_command_fails_naming_the_event_and_checks_against_a_bundle(app, dat
     not_a_bundle.write_text("hello")
     refused = tender("audit", "verify", "--against", str(not_a_bundle))
     assert refused.returncode == 1 and "is not an evidence bundle" in refused.stderr
+
+
+def test_events_the_database_cannot_build_the_canonical_form_of_still_verify_and_export_alike(ctx, tmp_path):
+    awkward = "del \x7f, tab\t, quote \", siân, =SUM(1), line\nbreak, \u2028"
+    audit.record(audit.Actor.system("test"), "test.event", "test", "=1", reason=awkward,
+                 after={"text": awkward, "list": [1, None, True]}, before="-5")
+    _events(2)
+    report = audit_verify.verify_trail()
+    assert report.ok, report.problems
+    one_pass = audit_export.export("csv", tmp_path / "one.csv", audit_query.AuditFilter(), audit.Actor.system("t"))
+    assert one_pass.chain_ok
+    from tender.audit_export import write_csv, write_jsonl
+
+    with (tmp_path / "general.csv").open("w", encoding="utf-8", newline="") as out:
+        write_csv(audit_query.stream(audit_query.AuditFilter(max_seq=3)), out)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "general.csv").read_bytes()
+    audit_export.export("jsonl", tmp_path / "one.jsonl", audit_query.AuditFilter(), audit.Actor.system("t"))
+    with (tmp_path / "general.jsonl").open("w", encoding="utf-8", newline="") as out:
+        write_jsonl(audit_query.stream(audit_query.AuditFilter(max_seq=4)), out)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "general.jsonl").read_bytes()
+
+
+def test_a_row_with_binary_data_where_text_belongs_is_reported_not_a_crash(ctx):
+    _events(2)
+    _allow_tampering()
+    if db.engine.dialect.name == "postgresql":
+        _sql("UPDATE audit_event SET actor = convert_from('\\x6d616c6c6f7279'::bytea, 'UTF8') WHERE seq = 2")
+    else:
+        _sql("UPDATE audit_event SET actor = X'6d616c6c6f7279' WHERE seq = 2")
+    report = audit_verify.verify_trail()
+    assert [p.seq for p in report.problems] == [2]
+    assert "Event 2" in report.problems[0].text

@@ -116,8 +116,8 @@ def _append(session, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[
         seq, prev_hash = head
         row = {"seq": seq, **fields, "prev_hash": prev_hash or GENESIS_HASH}
         row["hash"] = event_hash({**row, "before": _load(row["before"]), "after": _load(row["after"])})
-        inserted = session.execute(_insert_unless_taken(session, row)).rowcount
-        if inserted == 1:
+        inserted = session.execute(_insert_unless_taken(session, row)).first()  # no row back: taken
+        if inserted is not None:
             session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=row["hash"]))
             return row, taken
         found = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar_one_or_none()
@@ -130,7 +130,8 @@ def _insert_unless_taken(session, row: dict[str, Any]):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(AuditEvent.__table__).values(**row).on_conflict_do_nothing(index_elements=["seq"])
+    table = AuditEvent.__table__
+    return insert(table).values(**row).on_conflict_do_nothing(index_elements=["seq"]).returning(table.c.seq)
 
 
 def _load(text: str | None) -> Any:
