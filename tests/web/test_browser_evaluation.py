@@ -124,6 +124,9 @@ def test_a_panel_scores_moderates_and_ranks_lot_1_and_its_guard_passes(browser, 
                 expect(page.locator("body")).not_to_contain_text("1,395,000")
                 fill_sheet(page, "score", score, f"{email} on {bidder}: evidence as written.")
                 page.get_by_role("button", name="Submit scores").click()
+                expect(page.get_by_role("heading", level=1)).to_have_text(
+                    f"Are you sure you want to submit your scores for {bidder}?")
+                page.get_by_role("button", name="Yes, submit and lock my scores").click()
                 expect(page.locator("#scores-locked")).to_be_visible()
                 page.get_by_role("link", name="Back to the bids for lot 1").click()
             expect(page.locator("strong.govuk-tag", has_text="Submitted")).to_have_count(3)

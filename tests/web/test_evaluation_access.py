@@ -40,7 +40,8 @@ def score_url(panel, bid: int = 0, tail: str = "score") -> str:
 
 
 def form_of(entries: dict, action: str = "submit") -> dict:
-    data = {"action": action}
+    """A posted score sheet; a submit is the POST from the "Are you sure?" page (confirmed=yes)."""
+    data = {"action": action, **({"confirmed": "yes"} if action == "submit" else {})}
     for qid, (value, rationale) in entries.items():
         data[f"score-{qid}"], data[f"rationale-{qid}"] = value, rationale
     return data

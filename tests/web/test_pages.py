@@ -142,7 +142,9 @@ def test_the_procurement_page_shows_every_transition_and_says_why_blocked_ones_a
     assert "Time for requests to participate is too short" in html.unescape(publish)
     assert "PCR 2015 reg. 29" in html.unescape(publish)
     assert abandon.startswith("app-transition--available")
-    assert 'name="trigger" value="abandon"' in abandon and 'name="reason"' in abandon
+    # The button asks first: a GET to the confirmation page, where the reason is entered.
+    assert f'action="/procurements/{pid}/advance/abandon"' in abandon and 'method="get"' in abandon
+    assert 'name="reason"' not in abandon
     assert "Current stage: Draft" in text_of(response)
 
 
