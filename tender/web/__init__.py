@@ -20,7 +20,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
     from tender.web import admin, audit_views, auth, dashboard, evaluation, notifications, ocds, procurements, setup
-    from tender.web import setup_corrections  # noqa: F401  (its routes are on setup.bp)
+    from tender.web import setup_corrections, setup_timetable  # noqa: F401  (their routes are on setup.bp)
 
     for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds):
         app.register_blueprint(module.bp)
