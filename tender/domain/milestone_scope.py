@@ -22,17 +22,20 @@ def reachable_stages(definition: ProcedureDefinition, stage: str) -> frozenset[s
     return frozenset(seen)
 
 
-def left_behind(definition: ProcedureDefinition, stage: str) -> dict[str, str | None]:
-    """Milestone key -> title of the skipped stage it belongs to (None if none), for milestones out of reach.
+def left_behind(definition: ProcedureDefinition, from_stage: str, to_stage: str) -> dict[str, str | None]:
+    """Milestone key -> title of its stage (None if tied to no stage), for milestones this move puts out of reach.
 
-    At a final stage every milestone is out of reach (the caller leaves out
-    those already met). Otherwise a milestone is out of reach when it belongs
-    to a stage that cannot be reached from ``stage``; one tied to no stage is
-    kept, as nothing says it will not happen.
+    Those are the milestones of stages that could still happen before the
+    move (from ``from_stage``) and cannot after it (from ``to_stage``): the
+    stages a transition skips, or everything ahead when the procurement ends.
+    Milestones of stages already behind it are left alone (they were met on
+    the way, or belong to a history Tender did not see). At a final stage a
+    milestone tied to no stage is out of reach too.
     """
     owners = {s.milestone: s for s in definition.stages if s.milestone}
-    if definition.is_final(stage):
-        return {m.key: owners[m.key].title if m.key in owners else None for m in definition.milestones}
-    reachable = reachable_stages(definition, stage)
-    return {m.key: owners[m.key].title for m in definition.milestones
-            if m.key in owners and owners[m.key].name not in reachable}
+    lost = reachable_stages(definition, from_stage) - reachable_stages(definition, to_stage) - {from_stage}
+    gone = {m.key: owners[m.key].title for m in definition.milestones
+            if m.key in owners and owners[m.key].name in lost}
+    if definition.is_final(to_stage):
+        gone.update({m.key: None for m in definition.milestones if m.key not in owners})
+    return gone

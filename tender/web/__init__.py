@@ -52,6 +52,11 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
+        back = _same_site_referrer()
+        if request.method == "POST" and error.status in (400, 409) and back:
+            # Post/Redirect/Get: say why on the page the form came from; refreshing it sends nothing again.
+            flash(str(error), "warning")
+            return redirect(back)
         return render_template("errors/error.html", title="That could not be done", message=str(error)), error.status
 
     @app.errorhandler(403)
@@ -68,3 +73,11 @@ def register_web(app: Flask) -> None:
     def helpers():
         return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may,
                 "Permission": Permission, "Role": Role, "today": date.today()}
+
+
+def _same_site_referrer() -> str | None:
+    """The page a form was sent from, if it is one of Tender's own (never a redirect to another site)."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return referrer
+    return None

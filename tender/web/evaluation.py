@@ -19,6 +19,7 @@ from tender.services.evaluation import panel as evaluation
 from tender.services.evaluation import export as evaluation_export
 from tender.services.evaluation import ranking as evaluation_ranking
 from tender.services.evaluation import scoring as evaluation_scoring
+from tender.services.accounts import authorise
 from tender.services.errors import NotAuthorised, ServiceError
 from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
@@ -283,6 +284,19 @@ def open_prices(procurement_id: int, lot_number: int, round_: str):
     """The officer opens the price envelope (audited), once quality is final."""
     if not ConfirmForm().validate():
         abort(400)
+    if request.form.get("confirmed") != "yes":  # the button on the lot page asks first
+        authorise(current_user, Permission.OPEN_PRICES)
+        lot_ = evaluation.get_lot(procurement_id, lot_number)
+        evaluation.check_round(round_)
+        back = url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_)
+        return render_confirmation(Confirmation(
+            question=f"Are you sure you want to open the prices for lot {lot_number}?",
+            caption=f"{lot_.procurement.reference} · Lot {lot_number}: {lot_.title} · {round_.capitalize()} tenders",
+            consequences=("Prices are opened once and cannot be sealed again. The audit trail records that you "
+                          "opened them, and the ranking then includes them.",),
+            action_url=url_for(".open_prices", procurement_id=procurement_id, lot_number=lot_number,
+                               round_=round_),
+            button=f"Yes, open prices for lot {lot_number}", cancel_url=back))
     try:
         evaluation_ranking.open_prices(procurement_id, lot_number, round_, current_user, client_ip())
     except ServiceError as exc:

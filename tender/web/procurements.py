@@ -19,7 +19,8 @@ from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
 from tender.services.procurement import workflow
-from tender.services.errors import Blocked, InvalidRequest, NotAuthorised, NotFound, ServiceError
+from tender.services.errors import (Blocked, ConcurrentChange, InvalidRequest, NotAuthorised, NotFound,
+                                    ServiceError)
 from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
 from tender.web.confirm import Confirmation, ReasonField, render_confirmation
@@ -59,6 +60,14 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
 def overview(procurement_id: int):
     """Stage, what blocks the next one, timeline, lots, funders and the procedure diagram."""
     return _render_overview(procurement_id)
+
+
+def _refused(procurement_id: int, exc: ServiceError):
+    """Post/Redirect/Get for a refusal that is not about what was typed (blocked, someone else moved first):
+    the message is flashed and the officer is sent back, so refreshing the page does not send the form again."""
+    reasons = getattr(exc, "reasons", [])
+    flash(" ".join([str(exc), *reasons]), "warning")
+    return redirect(url_for(".overview", procurement_id=procurement_id, _anchor="next-steps"))
 
 
 def _stage_move(procurement, trigger: str, version: str, reason: str = "", error: str | None = None) -> Confirmation:
@@ -110,8 +119,8 @@ def advance(procurement_id: int):
     try:
         change = workflow.advance(procurement_id, form.trigger.data, current_user, expected_version=form.version.data,
                                   reason=form.reason.data, today=clock.today(), ip=client_ip())
-    except Blocked as exc:
-        return _render_overview(procurement_id, exc.status, exc.reasons, str(exc))
+    except (Blocked, ConcurrentChange) as exc:
+        return _refused(procurement_id, exc)
     except InvalidRequest as exc:
         procurement = workflow.get_procurement(procurement_id)
         spec = next((t for t in registry().definitions[procurement.procedure].transitions
@@ -234,6 +243,8 @@ def milestone_met(procurement_id: int, milestone_id: int):
     try:
         milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(),
                             client_ip(), expected_version=form.version.data)
+    except ConcurrentChange as exc:
+        return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone marked as met.", "success")
@@ -250,6 +261,8 @@ def milestone_replan(procurement_id: int, milestone_id: int):
     try:
         milestones.replan(procurement_id, milestone_id, form.planned_date.data, form.reason.data,
                           current_user, clock.today(), client_ip(), expected_version=form.version.data)
+    except ConcurrentChange as exc:
+        return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")
@@ -263,6 +276,18 @@ def approve(procurement_id: int):
     form = ApproveAwardForm()
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
+    if request.form.get("confirmed") != "yes":  # ask first; the approval is the POST from that page
+        _require(Permission.APPROVE_AWARD)
+        procurement = workflow.get_procurement(procurement_id)
+        return render_confirmation(Confirmation(
+            question="Are you sure you want to approve the award decision?",
+            caption=f"{procurement.reference} · {procurement.title}",
+            consequences=("Your approval is recorded in the audit trail under the delegated authority below, and "
+                          "award decision letters can then be sent. It cannot be withdrawn here.",),
+            rows=(("Delegated authority", form.authority.data), ("Note", form.note.data or "None")),
+            hidden={"authority": form.authority.data, "note": form.note.data or ""},
+            action_url=url_for(".approve", procurement_id=procurement_id), button="Yes, approve the award decision",
+            cancel_url=url_for(".overview", procurement_id=procurement_id)))
     try:
         awards.approve_award(procurement_id, current_user, form.authority.data, form.note.data, client_ip())
     except ServiceError as exc:

@@ -49,8 +49,8 @@ def test_awarding_on_initial_tenders_makes_the_negotiation_milestones_not_applic
     p = owned_procurement(officer, "initial_tender_evaluation")
     p.state = "award_decision"  # as "Award on initial tenders" leaves it
 
-    retired = milestone_scope.retire_unreachable(p, registry().definitions[CPN], "award_decision",
-                                                 "Award on initial tenders", audit.Actor.of(officer))
+    retired = milestone_scope.retire_unreachable(p, registry().definitions[CPN], "initial_tender_evaluation",
+                                                 "award_decision", "Award on initial tenders", audit.Actor.of(officer))
     db.session.commit()
 
     assert retired == list(NEGOTIATION)
@@ -105,6 +105,20 @@ def test_with_nothing_ahead_the_dashboard_shows_the_earliest_overdue_milestone_a
     row = next(r for r in views.dashboard_rows(date(2024, 1, 8)) if r.procurement.id == p.id)
 
     assert len(row.overdue) == 12 and row.next_milestone.key == "sq_deadline"
+
+
+def test_milestones_of_stages_already_behind_are_left_alone_even_if_never_marked_met(ctx):
+    officer = make_user("procurement_officer")
+    p = make_procurement(timetable=CPN_TIMETABLE)  # imported at sq_closed: nothing recorded as met
+    p.state = "sq_closed"
+    db.session.commit()
+
+    workflow.advance(p.id, "start_sq_evaluation", officer, expected_version=p.version, today=LATER)
+
+    now = statuses(p.id)
+    assert now["sq_published"][0] == now["sq_deadline"][0] == "scheduled"
+    assert now["sq_evaluation_started"][0] == "met"
+    assert not [k for k, (status, _) in now.items() if status == "notApplicable"]
 
 
 def test_a_not_applicable_milestone_cannot_be_met_or_re_planned(ctx):

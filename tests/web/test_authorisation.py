@@ -162,7 +162,8 @@ ACTIONS = {
     "award approval": Action(
         state="award_decision",
         path=lambda w: f"/procurements/{w.procurement_id}/award/approve",
-        data=lambda w: {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": ""},
+        data=lambda w: {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": "",
+                        "confirmed": "yes"},  # the POST from the "Are you sure?" page
         took_effect=lambda w: db.session.scalar(select(AwardApproval)
                                                 .where(AwardApproval.procurement_id == w.procurement_id)) is not None,
         audit_action="award.approved",

@@ -326,8 +326,9 @@ def test_two_officers_at_once_only_the_first_stage_change_counts(new_context):
 
     with priya.expect_response(lambda r: r.url.endswith("/advance")) as posted:
         priya.get_by_role("button", name="Yes, publish selection questionnaire", exact=True).click()
-    assert posted.value.status == 409
-    expect(priya.get_by_role("alert")).to_contain_text(CONCURRENT)
+    assert posted.value.status == 302  # Post/Redirect/Get: refreshing her page sends nothing again
+    expect(priya).to_have_url(re.compile(r"/procurements/\d+#next-steps$"))
+    expect(priya.locator(".govuk-notification-banner")).to_contain_text(CONCURRENT)
     expect(current_stage(priya)).to_have_text("Selection questionnaire published")
     expect(priya.get_by_role("button", name="Close SQ responses", exact=True)).to_be_enabled()
     expect(priya.get_by_role("button", name="Publish selection questionnaire", exact=True)).to_have_count(0)

@@ -161,6 +161,9 @@ def test_a_panel_scores_moderates_and_ranks_lot_1_and_its_guard_passes(browser, 
         officer.goto(lot_url)
         expect(officer.get_by_text("Alex Morgan declared a conflict of interest")).to_be_visible()
         officer.get_by_role("button", name="Open prices for lot 1").click()
+        expect(officer.get_by_role("heading", level=1)).to_have_text(
+            "Are you sure you want to open the prices for lot 1?")
+        officer.get_by_role("button", name="Yes, open prices for lot 1").click()
         expect(officer.get_by_role("heading", level=1)).to_have_text("Ranking of lot 1")
         table = officer.locator("#ranking")
         expect(table).to_contain_text("£1,361,250.00")

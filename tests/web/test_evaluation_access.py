@@ -171,7 +171,10 @@ def test_prices_show_on_the_ranking_only_after_the_officer_opens_them(app, panel
     assert "sealed" in page and "100,000" not in page and "/prices/open" in page
     assert csrf_post(moderator, lot_url(panel, "/prices/open"), {}).status_code == 403
 
-    assert csrf_post(officer, lot_url(panel, "/prices/open"), {}).status_code == 302
+    asked = csrf_post(officer, lot_url(panel, "/prices/open"), {})
+    assert asked.status_code == 200 and "Are you sure you want to open the prices for lot 1?" in asked.get_data(
+        as_text=True) and "100,000" not in asked.get_data(as_text=True)
+    assert csrf_post(officer, lot_url(panel, "/prices/open"), {"confirmed": "yes"}).status_code == 302
 
     response = officer.get(lot_url(panel, "/ranking"))
     page = response.get_data(as_text=True)

@@ -308,3 +308,61 @@ def test_the_notice_period_form_says_one_plain_english_thing_beside_the_field(ap
     assert inline_error(page, "working_days") == f"Error: {message}"
     assert f'value="{typed}"' in page  # what was typed stays in the box
     assert 'aria-describedby="working-days-hint working_days-error"' in page
+
+
+# --------------------------------------------------------------------------- Post/Redirect/Get
+
+
+def test_a_refused_post_sends_the_browser_back_to_its_page_with_the_reason(app, panel):
+    client = declared_client(app, panel)
+    page_url = f"http://localhost{score_url(panel)}"
+    assert csrf_post(client, score_url(panel), posted(sheet(3), confirmed="yes")).status_code == 302
+
+    again = client.post(score_url(panel), data={**posted(sheet(1), confirmed="yes"),
+                                                "csrf_token": csrf_token_of(client)},
+                        headers={"Referer": page_url})
+
+    assert again.status_code == 302 and again.headers["Location"] == page_url
+    shown = html.unescape(client.get(score_url(panel)).get_data(as_text=True))
+    assert "they are locked and cannot be changed" in shown
+
+
+def test_a_refused_post_from_another_site_is_not_redirected_there(app, panel):
+    client = declared_client(app, panel)
+    assert csrf_post(client, score_url(panel), posted(sheet(3), confirmed="yes")).status_code == 302
+    again = client.post(score_url(panel), data={**posted(sheet(1), confirmed="yes"),
+                                                "csrf_token": csrf_token_of(client)},
+                        headers={"Referer": "https://evil.example/procurements"})
+    assert again.status_code == 409 and "locked" in again.get_data(as_text=True)
+
+
+def csrf_token_of(client) -> str:
+    from tests.helpers import csrf_token
+
+    return csrf_token(client, "/")
+
+
+def test_approving_the_award_asks_first_and_only_the_confirming_post_approves(app, client):
+    from tender.models import AwardApproval
+
+    with app.app_context():
+        email = make_user("approver").email
+        p = make_procurement()
+        p.state = "award_decision"
+        db.session.commit()
+        pid = p.id
+    assert login(client, email).status_code == 302
+    data = {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": "Value for money shown."}
+
+    asked = csrf_post(client, f"/procurements/{pid}/award/approve", data)
+
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "Are you sure you want to approve the award decision?" in page
+    assert 'name="authority" value="Decision 22/00033, delegation to the Corporate Director"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AwardApproval)) == 0
+
+    done = csrf_post(client, f"/procurements/{pid}/award/approve", {**data, "confirmed": "yes"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(AwardApproval.authority)) == data["authority"]

@@ -28,10 +28,13 @@ def _reason(definition: ProcedureDefinition, label: str, to_stage: str, skipped:
     return f"The procurement reached “{destination}” without this milestone."
 
 
-def retire_unreachable(procurement: Procurement, definition: ProcedureDefinition, to_stage: str, label: str,
-                       actor: audit.Actor, officer_reason: str | None = None) -> list[str]:
-    """Mark open milestones the procurement can no longer reach as not applicable; return their keys."""
-    out_of_reach = left_behind(definition, to_stage)
+def retire_unreachable(procurement: Procurement, definition: ProcedureDefinition, from_stage: str, to_stage: str,
+                       label: str, actor: audit.Actor, officer_reason: str | None = None) -> list[str]:
+    """Mark open milestones the move from ``from_stage`` to ``to_stage`` puts out of reach as not applicable.
+
+    Returns their keys, in timetable order.
+    """
+    out_of_reach = left_behind(definition, from_stage, to_stage)
     if not out_of_reach:
         return []
     milestones = db.session.scalars(select(Milestone).where(

@@ -78,7 +78,7 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
             raise Blocked(f"'{spec.label}' is blocked.", reasons) from None
         procurement.state = to_stage
         completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
-        retired = milestone_scope.retire_unreachable(procurement, definition, to_stage, spec.label,
+        retired = milestone_scope.retire_unreachable(procurement, definition, from_stage, to_stage, spec.label,
                                                      audit.Actor.of(user, ip), reason)
         if to_stage == "standstill" and procurement.award_notices_sent_on is None:
             procurement.award_notices_sent_on = today
