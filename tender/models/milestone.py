@@ -8,8 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.extensions import db
 
-# OCDS milestoneStatus codes.
-SCHEDULED, MET, NOT_MET = "scheduled", "met", "notMet"
+# OCDS milestoneStatus codes, and Tender's own "notApplicable" for a milestone the procurement will never
+# reach (a skipped stage, an abandoned procurement). OCDS has no such code: exports leave these out.
+SCHEDULED, MET, NOT_MET, NOT_APPLICABLE = "scheduled", "met", "notMet", "notApplicable"
+# Statuses of milestones nobody needs reminding about any more.
+CLOSED = (MET, NOT_APPLICABLE)
 
 
 class Milestone(db.Model):
@@ -28,6 +31,7 @@ class Milestone(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=SCHEDULED, index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None, index=True)
     replan_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    not_applicable_reason: Mapped[str | None] = mapped_column(Text, default=None)
     # Optimistic lock: two officers changing the same milestone cannot both win.
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 

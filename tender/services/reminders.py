@@ -54,7 +54,7 @@ from tender.domain.reminders import Digest, MilestoneDue
 from tender.extensions import db
 from tender.mail import MailConfigError, MailSettings, build_digest_message, send_messages
 from tender.models import Milestone, Procurement, ReminderSent, User
-from tender.models.milestone import MET
+from tender.models.milestone import CLOSED, NOT_APPLICABLE
 from tender.models.reminder import CLAIMED, FAILED, SENT
 from tender.services import audit
 from tender.services.errors import InvalidRequest
@@ -117,7 +117,7 @@ def _due_query(horizon: date, user_id: int | None = None):
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
         .outerjoin(lead, and_(lead.id == Procurement.lead_officer_id, lead.active.is_(True)))
-        .where(Milestone.status != MET, Milestone.planned_date.is_not(None), Milestone.planned_date <= horizon)
+        .where(Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None), Milestone.planned_date <= horizon)
     )
     if user_id is not None:
         query = query.where(or_(Milestone.owner_id == user_id, Procurement.lead_officer_id == user_id))
@@ -214,7 +214,8 @@ def notification_count(user: User, as_of: date) -> int:
 
 
 def owned_milestones(user: User) -> list[MilestoneDue]:
-    """All of ``user``'s milestones with a planned date, met or not (for the calendar feed)."""
+    """All of ``user``'s milestones with a planned date, met or not (for the calendar feed); not the
+    ones a procurement will never reach."""
     lead = aliased(User, name="lead")
     rows = db.session.execute(
         select(
@@ -225,7 +226,8 @@ def owned_milestones(user: User) -> list[MilestoneDue]:
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(User, User.id == Milestone.owner_id)
         .outerjoin(lead, lead.id == Procurement.lead_officer_id)
-        .where(Milestone.owner_id == user.id, Milestone.planned_date.is_not(None))
+        .where(Milestone.owner_id == user.id, Milestone.planned_date.is_not(None),
+               Milestone.status != NOT_APPLICABLE)
     )
     return [_to_due(row) for row in rows]
 

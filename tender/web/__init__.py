@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
     from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, hardening, notifications, ocds,
                             procurements, setup)
+    from tender.web import setup_corrections, setup_timetable  # noqa: F401  (their routes are on setup.bp)
 
     hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
 
@@ -55,6 +56,13 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
+        back = _same_site_referrer()
+        if request.method == "POST" and error.status == 400 and back:
+            # Post/Redirect/Get: say why on the page the form came from; refreshing it sends nothing again.
+            # A 409 (someone else changed it first; scores frozen) keeps its status: the refusal is the answer,
+            # and sending it again is refused again, so nothing happens twice.
+            flash(str(error), "warning")
+            return redirect(back)
         return render_template("errors/error.html", title="That could not be done", message=str(error)), error.status
 
     @app.errorhandler(OperationalError)
@@ -84,3 +92,11 @@ def register_web(app: Flask) -> None:
 
         return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may, "uk_time": _uk_time,
                 "Permission": Permission, "Role": Role, "today": date.today()}
+
+
+def _same_site_referrer() -> str | None:
+    """The page a form was sent from, if it is one of Tender's own (never a redirect to another site)."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return referrer
+    return None

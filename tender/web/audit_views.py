@@ -12,6 +12,7 @@ from tender.services import audit, clock
 from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
 from tender.services.errors import ServiceError
+from tender.web.audit_display import field_changes
 from tender.web.auth import client_ip
 from tender.web.hardening import query_int
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
@@ -33,7 +34,7 @@ def index():
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", form=form, export_formats=EXPORT_FORMATS, events=events, total=total, page=number,
-                           pages=pages, args=args, errors=[e for errs in form.errors.values() for e in errs]), \
+                           pages=pages, args=args, field_changes=field_changes, errors=[e for errs in form.errors.values() for e in errs]), \
         (200 if valid else 400)
 
 

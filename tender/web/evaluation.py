@@ -20,12 +20,15 @@ from tender.services.evaluation import panel as evaluation
 from tender.services.evaluation import export as evaluation_export
 from tender.services.evaluation import ranking as evaluation_ranking
 from tender.services.evaluation import scoring as evaluation_scoring
+from tender.services.accounts import authorise
 from tender.services.errors import NotAuthorised, ServiceError
 from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
+from tender.web.confirm import Confirmation, render_confirmation
 from tender.web.evaluation_chart import ranking_svg
 from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,
-                                         sections_from, sheet_action, sheet_entries, sheet_versions)
+                                         link_score_errors, score_sheet_problems, sections_from, sheet_action,
+                                         sheet_entries, sheet_versions)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/procurements/<int:procurement_id>")
 LOT = "/lots/<int:lot_number>/evaluation"
@@ -41,6 +44,15 @@ def evaluation_helpers():
 
 def _errors(form) -> list[str]:
     return [e for errs in form.errors.values() for e in errs]
+
+
+# Where each declaration error's summary link goes: the first radio, or the text box.
+DECLARATION_IDS = {"has_conflict": "has_conflict-no", "details": "details"}
+
+
+def _linked(by_field: dict[str, str], ids: dict[str, str]) -> list[tuple[str, str]]:
+    """(message, field id) pairs for the error summary, in the order of the fields on the page."""
+    return [(by_field[name], ids[name]) for name in ids if name in by_field]
 
 
 @bp.route(LOT)
@@ -59,7 +71,7 @@ def lot(procurement_id: int, lot_number: int, round_: str):
     return _render_lot(procurement_id, lot_number, round_)
 
 
-def _render_lot(procurement_id, lot_number, round_, status=200, errors=None):
+def _render_lot(procurement_id, lot_number, round_, status=200, errors=None, field_errors=None):
     lot_ = evaluation.get_lot(procurement_id, lot_number)
     evaluation.check_round(round_)
     common = {"lot": lot_, "procurement": lot_.procurement, "round": round_, "errors": errors or []}
@@ -69,7 +81,8 @@ def _render_lot(procurement_id, lot_number, round_, status=200, errors=None):
             raise NotAuthorised(evaluation.NOT_ON_PANEL if assignment is None else evaluation.CONFLICTED)
         if evaluation.declaration_of(lot_, current_user) is None:
             return render_template("evaluation/declare.html", form=DeclarationForm(), assignment=assignment,
-                                   bidders=evaluation.bidder_names(lot_, round_), **common), status
+                                   bidders=evaluation.bidder_names(lot_, round_), field_errors=field_errors or {},
+                                   **common), status
         if assignment.role == EVALUATOR:
             bids = evaluation_scoring.bids_for_evaluator(procurement_id, lot_number, round_, current_user)
             return render_template("evaluation/lot_evaluator.html", bids=bids, **common), status
@@ -124,14 +137,17 @@ def declare(procurement_id: int, lot_number: int, round_: str):
     """A panel member declares a conflict of interest, or none, before seeing the bids."""
     form = DeclarationForm()
     if not form.validate():
-        return _render_lot(procurement_id, lot_number, round_, 400, _errors(form))
+        by_field = {name: errs[0] for name, errs in form.errors.items() if name in DECLARATION_IDS}
+        return _render_lot(procurement_id, lot_number, round_, 400, _linked(by_field, DECLARATION_IDS) or
+                           _errors(form), by_field)
     try:
         evaluation.declare(procurement_id, lot_number, current_user, form.has_conflict.data == "yes",
                            form.details.data, client_ip())
     except ServiceError as exc:
         if exc.status != 400:
             raise
-        return _render_lot(procurement_id, lot_number, round_, 400, [str(exc)])
+        by_field = {"details" if form.has_conflict.data == "yes" else "has_conflict": str(exc)}
+        return _render_lot(procurement_id, lot_number, round_, 400, _linked(by_field, DECLARATION_IDS), by_field)
     if form.has_conflict.data == "yes":
         flash("Your conflict of interest is recorded and the procurement officer can see it. You have been "
               "withdrawn from this lot.", "success")
@@ -143,12 +159,19 @@ def declare(procurement_id: int, lot_number: int, round_: str):
 @bp.route(LOT + "/<round_>/bids/<int:bid_id>/score", methods=["GET", "POST"])
 @login_required
 def score_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
-    """An evaluator's score sheet for one bid: save a draft, or submit and lock."""
+    """An evaluator's score sheet for one bid: save a draft, or submit and lock (after "Are you sure?")."""
     sheet = evaluation_scoring.score_sheet(procurement_id, lot_number, round_, bid_id, current_user)
     if request.method == "GET":
-        return render_template("evaluation/score_bid.html", sheet=sheet, errors=[], **_own_choices(sheet))
+        return _sheet_page(sheet, **_own_choices(sheet))
     action = sheet_action(request.form)
     entries = sheet_entries(request.form, [q.id for q in sheet.questions])
+    if "edit" in request.form:  # "No, go back" on the confirmation page: the sheet as it was posted
+        return _sheet_page(sheet, **_posted_choices(entries))
+    if action == "submit" and request.form.get("confirmed") != "yes" and not sheet.submitted:
+        problems = score_sheet_problems(sheet.questions, entries, _text)
+        if problems[0]:
+            return _sheet_page(sheet, 400, problems, **_posted_choices(entries))
+        return render_confirmation(_submit_confirmation(sheet, entries))
     try:
         if action is None:
             raise ScoreErrors(["Choose to save a draft or to submit your scores"])
@@ -156,14 +179,41 @@ def score_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
                                                action == "submit", client_ip(),
                                                versions=sheet_versions(request.form, [q.id for q in sheet.questions], None))
     except ScoreErrors as exc:
-        return render_template("evaluation/score_bid.html", sheet=sheet, errors=exc.errors,
-                               **_posted_choices(entries)), 400
+        return _sheet_page(sheet, 400, link_score_errors(exc.errors, sheet.questions, _text),
+                           **_posted_choices(entries))
     if action == "submit":
         flash(f"Your scores for {sheet.bidder} are submitted and locked.", "success")
     else:
         flash(f"Draft saved: {saved} answer{'s' if saved != 1 else ''} for {sheet.bidder}.", "success")
     return redirect(url_for(".score_bid", procurement_id=procurement_id, lot_number=lot_number, round_=round_,
                             bid_id=bid_id))
+
+
+def _sheet_page(sheet, status: int = 200, problems=None, **choices):
+    """The score sheet; ``problems`` from ``score_sheet_problems`` or ``link_score_errors``."""
+    problems = problems or ([], {})
+    return render_template("evaluation/score_bid.html", sheet=sheet, errors=problems[0], field_errors=problems[1],
+                           **choices), status
+
+
+def _submit_confirmation(sheet, entries: dict) -> Confirmation:
+    """"Are you sure?" before scores are submitted and locked; the scores travel in hidden fields."""
+    lot_ = sheet.lot
+    hidden = {"action": "submit"}
+    rows = []
+    for q in sheet.questions:
+        raw, rationale = entries[q.id]
+        hidden[f"score-{q.id}"], hidden[f"rationale-{q.id}"] = raw, rationale
+        rows.append((f"{q.id} {q.title}", f"Score {raw}. {rationale.strip()}"))
+    url = url_for(".score_bid", procurement_id=lot_.procurement.id, lot_number=lot_.number, round_=sheet.round,
+                  bid_id=sheet.bid_id)
+    return Confirmation(
+        question=f"Are you sure you want to submit your scores for {sheet.bidder}?",
+        caption=f"{lot_.procurement.reference} · Lot {lot_.number}: {lot_.title}",
+        consequences=("Once you submit, your scores and reasons are locked: you cannot change them, and the "
+                      "moderator and the other evaluators can see them.",),
+        rows=tuple(rows), action_url=url, button="Yes, submit and lock my scores", cancel_url=url,
+        cancel_label="No, go back to my scores", cancel_name="edit", hidden=hidden)
 
 
 @bp.route(LOT + "/<round_>/bids/<int:bid_id>/scores.json")
@@ -236,6 +286,19 @@ def open_prices(procurement_id: int, lot_number: int, round_: str):
     """The officer opens the price envelope (audited), once quality is final."""
     if not ConfirmForm().validate():
         abort(400)
+    if request.form.get("confirmed") != "yes":  # the button on the lot page asks first
+        authorise(current_user, Permission.OPEN_PRICES)
+        lot_ = evaluation.get_lot(procurement_id, lot_number)
+        evaluation.check_round(round_)
+        back = url_for(".lot", procurement_id=procurement_id, lot_number=lot_number, round_=round_)
+        return render_confirmation(Confirmation(
+            question=f"Are you sure you want to open the prices for lot {lot_number}?",
+            caption=f"{lot_.procurement.reference} · Lot {lot_number}: {lot_.title} · {round_.capitalize()} tenders",
+            consequences=("Prices are opened once and cannot be sealed again. The audit trail records that you "
+                          "opened them, and the ranking then includes them.",),
+            action_url=url_for(".open_prices", procurement_id=procurement_id, lot_number=lot_number,
+                               round_=round_),
+            button=f"Yes, open prices for lot {lot_number}", cancel_url=back))
     try:
         envelope.open_prices(procurement_id, lot_number, round_, current_user, client_ip())
     except ServiceError as exc:

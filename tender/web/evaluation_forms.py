@@ -83,3 +83,52 @@ def sheet_action(form) -> str | None:
 def field_id(question_id: str) -> str:
     """An HTML id for a question (ids like Q1.1 would need escaping in CSS selectors)."""
     return question_id.replace(".", "-")
+
+
+def _first_radio(question, text) -> str:
+    """The id of a question's first radio: where an error summary link about its score goes."""
+    first = "pass" if question.pass_fail else text(question.scale.points[0][0])
+    return f"score-{field_id(question.id)}-{first}"
+
+
+def _offered(question, text) -> set[str]:
+    return {"pass", "fail"} if question.pass_fail else {text(point) for point, _ in question.scale.points}
+
+
+def _add(found: tuple[list, dict], question, kind: str, message: str, text) -> None:
+    links, by_question = found
+    target = _first_radio(question, text) if kind == "score" else f"rationale-{field_id(question.id)}"
+    if kind not in by_question.setdefault(question.id, {}):
+        by_question[question.id][kind] = message
+        links.append((message, target))
+
+
+def score_sheet_problems(questions, entries: dict, text) -> tuple[list, dict]:
+    """What stops a sheet being submitted, before anyone is asked to confirm: (summary links, errors by question).
+
+    The same checks as the scoring service's on submit (a score offered and reasons for every
+    question); the service still checks again when the confirmed sheet arrives.
+    """
+    found: tuple[list, dict] = ([], {})
+    for q in questions:
+        raw, rationale = entries.get(q.id, ("", ""))
+        raw = (raw or "").strip()
+        if not raw:
+            _add(found, q, "score", f"Choose a score for {q.id} {q.title}", text)
+        elif raw not in _offered(q, text):
+            _add(found, q, "score", f"Choose one of the scores offered for {q.id} {q.title}", text)
+        if not (rationale or "").strip():
+            _add(found, q, "rationale", f"Enter the reasons for your score for {q.id} {q.title}", text)
+    return found
+
+
+def link_score_errors(errors: list[str], questions, text) -> tuple[list, dict]:
+    """The scoring service's messages, each linked to the field it is about (they end with the question)."""
+    found: tuple[list, dict] = ([], {})
+    for message in errors:
+        question = next((q for q in questions if message.endswith(f"{q.id} {q.title}")), None)
+        if question is None:
+            found[0].append(message)
+        else:
+            _add(found, question, "rationale" if "reasons" in message else "score", message, text)
+    return found

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from tender.domain.calendar_feed import build_calendar
 from tender.services import audit, clock, reminders
 from tender.services.errors import ServiceError
 from tender.web.auth import client_ip
+from tender.web.fields import WholeNumberField
 
 bp = Blueprint("notifications", __name__)
 
@@ -38,9 +38,10 @@ class ResetCalendarForm(FlaskForm):
 class NoticePeriodForm(FlaskForm):
     """How many working days before a milestone the person wants to be reminded."""
 
-    working_days = IntegerField("Working days before a milestone", validators=[
+    working_days = WholeNumberField("Working days before a milestone", validators=[
         InputRequired("Enter a number of working days"),
-        NumberRange(min=1, max=30, message="Enter a number of working days from 1 to 30")])
+        NumberRange(min=1, max=30, message="Enter a number of working days from 1 to 30")],
+        invalid_message="Enter the number of working days as a whole number from 1 to 30, like 5")
 
 
 @bp.app_context_processor
@@ -65,7 +66,7 @@ def _feed_url(token: str) -> str:
 
 @bp.route("/notifications")
 @login_required
-def index(status: int = 200, errors: list[str] | None = None):
+def index(status: int = 200, errors: list | None = None, notice_form: NoticePeriodForm | None = None):
     """The person's overdue and due-soon milestones, and their calendar subscription link."""
     today = clock.today()
     digest = reminders.notifications_for(current_user, today)
@@ -77,7 +78,8 @@ def index(status: int = 200, errors: list[str] | None = None):
         due_soon=[i for i in items if i.kind == "due_soon"],
         escalations=[i for i in items if i.kind == "escalation"],
         feed_url=_feed_url(token) if token else None, form=ResetCalendarForm(),
-        notice_form=NoticePeriodForm(working_days=current_user.reminder_notice_days), errors=errors or [],
+        notice_form=notice_form or NoticePeriodForm(formdata=None, working_days=current_user.reminder_notice_days),
+        errors=errors or [],
     ), status
 
 
@@ -99,12 +101,14 @@ def reset_calendar_link():
 def set_notice_period():
     """Change how far ahead this person is reminded."""
     form = NoticePeriodForm()
-    if not form.validate():
-        return index(400, [e for errs in form.errors.values() for e in errs])
+    if not form.validate():  # only a form error is shown at the POST address, with status 400
+        return index(400, [(e, "working_days") for e in form.errors.get("working_days", [])] or
+                     [e for errs in form.errors.values() for e in errs], form)
     try:
         reminders.set_notice_period(current_user, form.working_days.data, audit.Actor.of(current_user, client_ip()))
     except ServiceError as exc:
-        return index(exc.status, [str(exc)])
+        flash(str(exc), "warning")  # Post/Redirect/Get: refreshing the page must not send the form again
+        return redirect(url_for("notifications.index", _anchor="notice-period"))
     flash(f"You will be reminded {form.working_days.data} working days before each of your milestones.", "success")
     return redirect(url_for("notifications.index"))
 

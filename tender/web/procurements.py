@@ -19,9 +19,11 @@ from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
 from tender.services.procurement import workflow
-from tender.services.errors import Blocked, ServiceError
+from tender.services.errors import (Blocked, ConcurrentChange, InvalidRequest, NotAuthorised, NotFound,
+                                    ServiceError)
 from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
+from tender.web.confirm import Confirmation, ReasonField, render_confirmation
 from tender.web.forms import (AdvanceForm, JustificationForm, MilestoneMetForm,
                               MilestoneReplanForm, ShortlistDecisionForm)
 
@@ -60,18 +62,73 @@ def overview(procurement_id: int):
     return _render_overview(procurement_id)
 
 
+def _refused(procurement_id: int, exc: ServiceError):
+    """Post/Redirect/Get for a refusal that is not about what was typed (blocked, someone else moved first):
+    the message is flashed and the officer is sent back, so refreshing the page does not send the form again."""
+    reasons = getattr(exc, "reasons", [])
+    flash(" ".join([str(exc), *reasons]), "warning")
+    return redirect(url_for(".overview", procurement_id=procurement_id, _anchor="next-steps"))
+
+
+def _stage_move(procurement, trigger: str, version: str, reason: str = "", error: str | None = None) -> Confirmation:
+    """The "Are you sure?" page for one transition; the reason, where one is required, is asked for here."""
+    option = next((o for o in workflow.available_transitions(procurement, clock.today()) if o.trigger == trigger),
+                  None)
+    if option is None:
+        abort(404)
+    overview_url = url_for(".overview", procurement_id=procurement.id)
+    reason_field = ReasonField("reason", "Reason (required; kept in the audit trail)", value=reason, error=error,
+                               hint="Say why. Tenderers may be told this reason.") if option.requires_reason else None
+    return Confirmation(
+        question=f"Are you sure you want to move the procurement to “{option.dest_title}”?",
+        caption=f"{procurement.reference} · {option.label}",
+        consequences=(f"This moves {procurement.reference} from “{views.stage_title(procurement)}” to "
+                      f"“{option.dest_title}”.",
+                      "A stage change cannot be undone. The audit trail records it with your name."),
+        warning=" ".join(option.warnings) or None,
+        action_url=url_for(".advance", procurement_id=procurement.id), button=f"Yes, {option.label[0].lower()}"
+        f"{option.label[1:]}", cancel_url=overview_url, hidden={"trigger": trigger, "version": version},
+        reason=reason_field, danger=option.requires_reason)
+
+
+@bp.route("/<int:procurement_id>/advance/<trigger>")
+@login_required
+def confirm_advance(procurement_id: int, trigger: str):
+    """Ask the officer to confirm a stage move; the POST from this page makes it."""
+    _require(Permission.ADVANCE_STAGE)
+    procurement = workflow.get_procurement(procurement_id)
+    option = next((o for o in workflow.available_transitions(procurement, clock.today()) if o.trigger == trigger),
+                  None)
+    if option is not None and not option.allowed:
+        flash(f"“{option.label}” is not available yet: {' '.join(option.blockers)}", "warning")
+        return redirect(url_for(".overview", procurement_id=procurement_id, _anchor="next-steps"))
+    version = request.args.get("version", "")
+    if version.isdigit() and int(version) != procurement.version:
+        flash(workflow.CONCURRENT_MESSAGE, "warning")  # the page the officer pressed on is out of date
+        return redirect(url_for(".overview", procurement_id=procurement_id, _anchor="next-steps"))
+    return render_confirmation(_stage_move(procurement, trigger, version or str(procurement.version)))
+
+
 @bp.route("/<int:procurement_id>/advance", methods=["POST"])
 @login_required
 def advance(procurement_id: int):
-    """Fire one transition through the workflow service."""
+    """Fire one transition through the workflow service (the POST from the confirmation page)."""
     form = AdvanceForm()
     if not form.validate():
         return _render_overview(procurement_id, 400, ["The request was incomplete. Reload the page and try again."])
     try:
         change = workflow.advance(procurement_id, form.trigger.data, current_user, expected_version=form.version.data,
                                   reason=form.reason.data, today=clock.today(), ip=client_ip())
-    except Blocked as exc:
-        return _render_overview(procurement_id, exc.status, exc.reasons, str(exc))
+    except (Blocked, ConcurrentChange) as exc:
+        return _refused(procurement_id, exc)
+    except InvalidRequest as exc:
+        procurement = workflow.get_procurement(procurement_id)
+        spec = next((t for t in registry().definitions[procurement.procedure].transitions
+                     if t.trigger == form.trigger.data), None)
+        if spec is None or not spec.requires_reason or (form.reason.data or "").strip():
+            return _render_overview(procurement_id, exc.status, [str(exc)])
+        confirmation = _stage_move(procurement, form.trigger.data, str(form.version.data), error=str(exc))
+        return render_confirmation(confirmation, 400, [(str(exc), confirmation.reason.id)])
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     definition = registry().definitions[workflow.get_procurement(procurement_id).procedure]
@@ -96,7 +153,9 @@ def diagram(procurement_id: int, fmt: str):
     return Response(makers[fmt](definition, procurement.state), mimetype="text/plain")
 
 
-def _render_shortlist(procurement_id: int, status: int = 200, errors: list[str] | None = None):
+def _render_shortlist(procurement_id: int, status: int = 200, errors: list | None = None,
+                      failed: dict | None = None):
+    """The shortlist page; ``failed`` keeps what was posted for one candidate, with its errors by field."""
     _require(Permission.VIEW_PROCUREMENTS)
     procurement = workflow.get_procurement(procurement_id)
     responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == procurement.id)
@@ -104,8 +163,25 @@ def _render_shortlist(procurement_id: int, status: int = 200, errors: list[str] 
     definition = registry().definitions[procurement.procedure]
     return render_template("procurements/shortlist.html", procurement=procurement, responses=responses,
                            definition=definition, form=ShortlistDecisionForm(),
-                           justification_form=JustificationForm(), errors=errors or [],
+                           justification_form=JustificationForm(), errors=errors or [], failed=failed or {},
                            editable=procurement.state in shortlist.SHORTLIST_STAGES), status
+
+
+SHORTLIST_MESSAGES = {"decision": "Choose whether to shortlist or reject {name}",
+                      "reason": "Enter the reasons for the decision on {name}"}
+
+
+def _shortlist_failure(response: SQResponse, form: ShortlistDecisionForm, service_error: str | None = None):
+    """Errors linked to the candidate's own fields, naming the candidate; the posted choice is kept."""
+    name = response.supplier.name
+    ids = {"decision": f"d-{response.id}-s", "reason": f"reason-{response.id}"}
+    by_field = {field: SHORTLIST_MESSAGES[field].format(name=name) for field in form.errors if field in ids}
+    if service_error:
+        by_field.setdefault("reason" if "reason" in service_error.lower() else "decision",
+                            f"{name}: {service_error}")
+    failed = {"id": response.id, "decision": form.decision.data if form.decision.data in ("shortlisted", "rejected")
+              else None, "reason": form.reason.data or "", "errors": by_field}
+    return [(message, ids[field]) for field, message in by_field.items()], failed
 
 
 @bp.route("/<int:procurement_id>/shortlist")
@@ -120,14 +196,25 @@ def shortlist_page(procurement_id: int):
 def decide(procurement_id: int, response_id: int):
     """Record one shortlisting decision."""
     form = ShortlistDecisionForm()
-    if not form.validate():
-        return _render_shortlist(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
+    response = db.session.get(SQResponse, response_id)
+    if response is None or response.procurement_id != procurement_id:
+        response = None  # the service says so, in its own words
+    if response is not None and not form.validate():
+        errors, failed = _shortlist_failure(response, form)
+        return _render_shortlist(procurement_id, 400, errors or ["The request was incomplete. Reload the page and "
+                                                                 "try again."], failed)
     try:
         shortlist.record_decision(procurement_id, response_id, form.decision.data, form.reason.data,
                                   current_user, client_ip(), expected_version=form.version.data)
+    except (NotAuthorised, NotFound):
+        raise
     except ServiceError as exc:
-        return _render_shortlist(procurement_id, exc.status, [str(exc)])
-    flash("Decision recorded.", "success")
+        if exc.status != 400 or response is None:
+            flash(str(exc), "warning")  # Post/Redirect/Get: a refresh must not send the decision again
+            return redirect(url_for(".shortlist_page", procurement_id=procurement_id))
+        errors, failed = _shortlist_failure(response, form, str(exc))
+        return _render_shortlist(procurement_id, exc.status, errors, failed)
+    flash(f"Decision on {response.supplier.name} recorded.", "success")
     return redirect(url_for(".shortlist_page", procurement_id=procurement_id))
 
 
@@ -156,6 +243,8 @@ def milestone_met(procurement_id: int, milestone_id: int):
     try:
         milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(),
                             client_ip(), expected_version=form.version.data)
+    except ConcurrentChange as exc:
+        return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone marked as met.", "success")
@@ -172,6 +261,8 @@ def milestone_replan(procurement_id: int, milestone_id: int):
     try:
         milestones.replan(procurement_id, milestone_id, form.planned_date.data, form.reason.data,
                           current_user, clock.today(), client_ip(), expected_version=form.version.data)
+    except ConcurrentChange as exc:
+        return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")

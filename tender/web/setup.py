@@ -105,7 +105,7 @@ def _render_page(procurement_id: int, status: int = 200, errors: list[str] | Non
         sq_window=setup_rules.sq_window(definition),
         evaluation_models=setup.evaluation_models(), lots_open=procurement.state in setup_rules.lot_stages(definition),
         tenders_open=any(procurement.state in w.stages for w in setup_rules.tender_rounds(definition).values()),
-        uk_time=_uk_time,
+        uk_time=_uk_time, in_draft=procurement.state == definition.initial,
         errors=errors or [], failed_milestone=milestone_id,
         **forms), status
 

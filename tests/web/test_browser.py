@@ -112,8 +112,11 @@ def transition(page, label: str):
 
 
 def advance(page, label: str, to_stage: str) -> None:
-    """Press a transition's button and check the page moved on."""
+    """Press a transition's button, confirm on the "Are you sure?" page and check the page moved on."""
     page.get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Are you sure you want to move the procurement to “{to_stage}”?")
+    page.get_by_role("button", name=f"Yes, {label[0].lower()}{label[1:]}", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text=f"The procurement moved to '{to_stage}'.")).to_be_visible()
     expect(current_stage(page)).to_have_text(to_stage)
 
@@ -316,14 +319,16 @@ def test_two_officers_at_once_only_the_first_stage_change_counts(new_context):
     open_procurement(luke)
     open_procurement(priya)
     expect(current_stage(priya)).to_have_text("Draft")
+    # Priya is on the "Are you sure?" page when Luke publishes: her confirming POST carries the old version.
+    priya.get_by_role("button", name="Publish selection questionnaire", exact=True).click()
 
     advance(luke, "Publish selection questionnaire", "Selection questionnaire published")
 
-    # Priya's page is stale: it still offers to publish.
     with priya.expect_response(lambda r: r.url.endswith("/advance")) as posted:
-        priya.get_by_role("button", name="Publish selection questionnaire", exact=True).click()
-    assert posted.value.status == 409
-    expect(priya.get_by_role("alert")).to_contain_text(CONCURRENT)
+        priya.get_by_role("button", name="Yes, publish selection questionnaire", exact=True).click()
+    assert posted.value.status == 302  # Post/Redirect/Get: refreshing her page sends nothing again
+    expect(priya).to_have_url(re.compile(r"/procurements/\d+#next-steps$"))
+    expect(priya.locator(".govuk-notification-banner")).to_contain_text(CONCURRENT)
     expect(current_stage(priya)).to_have_text("Selection questionnaire published")
     expect(priya.get_by_role("button", name="Close SQ responses", exact=True)).to_be_enabled()
     expect(priya.get_by_role("button", name="Publish selection questionnaire", exact=True)).to_have_count(0)

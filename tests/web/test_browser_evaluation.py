@@ -124,6 +124,9 @@ def test_a_panel_scores_moderates_and_ranks_lot_1_and_its_guard_passes(browser, 
                 expect(page.locator("body")).not_to_contain_text("1,395,000")
                 fill_sheet(page, "score", score, f"{email} on {bidder}: evidence as written.")
                 page.get_by_role("button", name="Submit scores").click()
+                expect(page.get_by_role("heading", level=1)).to_have_text(
+                    f"Are you sure you want to submit your scores for {bidder}?")
+                page.get_by_role("button", name="Yes, submit and lock my scores").click()
                 expect(page.locator("#scores-locked")).to_be_visible()
                 page.get_by_role("link", name="Back to the bids for lot 1").click()
             expect(page.locator("strong.govuk-tag", has_text="Submitted")).to_have_count(3)
@@ -158,6 +161,9 @@ def test_a_panel_scores_moderates_and_ranks_lot_1_and_its_guard_passes(browser, 
         officer.goto(lot_url)
         expect(officer.get_by_text("Alex Morgan declared a conflict of interest")).to_be_visible()
         officer.get_by_role("button", name="Open prices for lot 1").click()
+        expect(officer.get_by_role("heading", level=1)).to_have_text(
+            "Are you sure you want to open the prices for lot 1?")
+        officer.get_by_role("button", name="Yes, open prices for lot 1").click()
         expect(officer.get_by_role("heading", level=1)).to_have_text("Ranking of lot 1")
         table = officer.locator("#ranking")
         expect(table).to_contain_text("£1,361,250.00")

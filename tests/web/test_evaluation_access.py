@@ -40,7 +40,8 @@ def score_url(panel, bid: int = 0, tail: str = "score") -> str:
 
 
 def form_of(entries: dict, action: str = "submit") -> dict:
-    data = {"action": action}
+    """A posted score sheet; a submit is the POST from the "Are you sure?" page (confirmed=yes)."""
+    data = {"action": action, **({"confirmed": "yes"} if action == "submit" else {})}
     for qid, (value, rationale) in entries.items():
         data[f"score-{qid}"], data[f"rationale-{qid}"] = value, rationale
     return data
@@ -170,7 +171,10 @@ def test_prices_show_on_the_ranking_only_after_the_officer_opens_them(app, panel
     assert "sealed" in page and "100,000" not in page and "/prices/open" in page
     assert csrf_post(moderator, lot_url(panel, "/prices/open"), {}).status_code == 403
 
-    assert csrf_post(officer, lot_url(panel, "/prices/open"), {}).status_code == 302
+    asked = csrf_post(officer, lot_url(panel, "/prices/open"), {})
+    assert asked.status_code == 200 and "Are you sure you want to open the prices for lot 1?" in asked.get_data(
+        as_text=True) and "100,000" not in asked.get_data(as_text=True)
+    assert csrf_post(officer, lot_url(panel, "/prices/open"), {"confirmed": "yes"}).status_code == 302
 
     response = officer.get(lot_url(panel, "/ranking"))
     page = response.get_data(as_text=True)

@@ -142,7 +142,9 @@ def test_the_procurement_page_shows_every_transition_and_says_why_blocked_ones_a
     assert "Time for requests to participate is too short" in html.unescape(publish)
     assert "PCR 2015 reg. 29" in html.unescape(publish)
     assert abandon.startswith("app-transition--available")
-    assert 'name="trigger" value="abandon"' in abandon and 'name="reason"' in abandon
+    # The button asks first: a GET to the confirmation page, where the reason is entered.
+    assert f'action="/procurements/{pid}/advance/abandon"' in abandon and 'method="get"' in abandon
+    assert 'name="reason"' not in abandon
     assert "Current stage: Draft" in text_of(response)
 
 
@@ -165,8 +167,9 @@ def test_posting_a_blocked_transition_shows_the_reasons_and_changes_nothing(app,
 
     response = csrf_post(client, f"/procurements/{pid}/advance", {"trigger": "publish_sq", "version": str(version)})
 
-    assert response.status_code == 409
-    text = text_of(response)
+    # Post/Redirect/Get: the reasons are shown on the procurement page; a refresh sends nothing again.
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/procurements/{pid}#next-steps")
+    text = text_of(client.get(f"/procurements/{pid}"))
     assert "'Publish selection questionnaire' is blocked." in text
     assert "Put the timetable in order." in text
     assert procurement_row(app, pid) == (state, version) == ("draft", version)
@@ -217,8 +220,8 @@ def test_a_stale_version_from_an_old_page_is_refused_and_changes_nothing(app, cl
     _, version = procurement_row(app, pid)
     response = csrf_post(client, f"/procurements/{pid}/advance",
                          {"trigger": "start_sq_evaluation", "version": str(version - 1)})
-    assert response.status_code == 409
-    assert "Someone else moved this procurement" in text_of(response)
+    assert response.status_code == 302
+    assert "Someone else moved this procurement" in text_of(client.get(response.headers["Location"]))
     assert procurement_row(app, pid) == ("sq_closed", version)
 
 

@@ -10,7 +10,7 @@ from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.models import Milestone
-from tender.models.milestone import MET
+from tender.models.milestone import MET, NOT_APPLICABLE
 from tender.services import audit
 from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
@@ -66,6 +66,12 @@ def _within_bounds(value: date, what: str) -> None:
         raise InvalidRequest(str(exc)) from None
 
 
+def _refuse_not_applicable(milestone: Milestone) -> None:
+    if milestone.status == NOT_APPLICABLE:
+        raise InvalidRequest(f"“{milestone.title}” is not applicable: {milestone.not_applicable_reason or ''} "
+                             "It cannot be met or re-planned.")
+
+
 MOVED = ("Someone else changed this milestone while you were looking at it. "
          "The page now shows it as it is: check it before you try again.")
 
@@ -78,6 +84,7 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
     check_version(milestone, expected_version, MOVED)
+    _refuse_not_applicable(milestone)
     _within_bounds(actual, "date it was met")
     if actual > today:
         raise InvalidRequest("The date it was met cannot be in the future.")
@@ -104,6 +111,7 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
         raise InvalidRequest("Enter the reason for re-planning this milestone.")
     if milestone.status == MET:
         raise InvalidRequest("This milestone has been met; it cannot be re-planned.")
+    _refuse_not_applicable(milestone)
     check_statutory_periods(procurement, milestone, planned, today)
     before = {"planned_date": milestone.planned_date}
     milestone.planned_date, milestone.replan_reason = planned, reason

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tender.domain.contract_value import FunderShare, contract_values
 from tender.extensions import db
 from tender.models import Milestone, Procurement
-from tender.models.milestone import MET
+from tender.models.milestone import CLOSED
 from tender.services.procurement.procedures import registry
 
 
@@ -24,7 +24,7 @@ class DashboardRow:
 
     procurement: Procurement
     stage_title: str
-    next_milestone: Milestone | None
+    next_milestone: Milestone | None  # the next one due; the earliest overdue one if none is ahead
     overdue: list[Milestone]
 
 
@@ -36,10 +36,14 @@ def dashboard_rows(today: date) -> list[DashboardRow]:
         milestones.setdefault(m.procurement_id, []).append(m)
     rows = []
     for p in procurements:
-        open_ones = [m for m in milestones.get(p.id, []) if m.status != MET and m.planned_date]
+        # Met and not applicable milestones are done with; what is left is due, or overdue.
+        open_ones = sorted((m for m in milestones.get(p.id, []) if m.status not in CLOSED and m.planned_date),
+                           key=lambda m: (m.planned_date, m.position))
         overdue = [m for m in open_ones if m.planned_date < today]
         upcoming = [m for m in open_ones if m.planned_date >= today]
-        rows.append(DashboardRow(p, stage_title(p), upcoming[0] if upcoming else None, overdue))
+        # With nothing ahead, the next thing to do is the earliest overdue milestone, not "None planned".
+        following = upcoming[0] if upcoming else (overdue[0] if overdue else None)
+        rows.append(DashboardRow(p, stage_title(p), following, overdue))
     return rows
 
 

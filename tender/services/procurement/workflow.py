@@ -22,6 +22,7 @@ from tender.models.milestone import MET
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
+from tender.services.procurement import milestone_scope
 from tender.services.procurement.guard_context import build_context
 from tender.services.procurement.procedures import registry
 
@@ -79,6 +80,8 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
             raise Blocked(f"'{spec.label}' is blocked.", reasons) from None
         procurement.state = to_stage
         completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
+        retired = milestone_scope.retire_unreachable(procurement, definition, from_stage, to_stage, spec.label,
+                                                     audit.Actor.of(user, ip), reason)
         if to_stage == "standstill" and procurement.award_notices_sent_on is None:
             procurement.award_notices_sent_on = today
         warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
@@ -86,7 +89,8 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
             audit.Actor.of(user, ip), "procurement.stage_changed", "procurement", procurement.id,
             procurement_ref=procurement.reference,
             before={"stage": from_stage},
-            after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings)},
+            after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings),
+                   **({"milestones_not_applicable": retired} if retired else {})},
             reason=reason,
         )
         db.session.flush()

@@ -20,6 +20,7 @@ from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot, Milestone, Procurement, SQResponse,
                            Supplier)
+from tender.models.milestone import NOT_APPLICABLE
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
@@ -112,7 +113,8 @@ def load_inputs(procurements: list[Procurement]) -> dict[int, ocds.ProcurementIn
             funders=tuple(ocds.FunderInput(f.id, f.name, f.is_lead) for f in funders[p.id]),
             lots=tuple(ocds.LotInput(lot.number, lot.title, lot.annual_budget) for lot in lots[p.id]),
             milestones=tuple(ocds.MilestoneInput(m.key, m.title, types.get(m.key), m.planned_date, m.actual_date,
-                                                 m.status) for m in milestones[p.id]),
+                                                 m.status) for m in milestones[p.id]
+                             if m.status != NOT_APPLICABLE),  # OCDS has no code for it: left out
             suppliers=tuple(suppliers[i] for i in sorted(involved)),
             candidate_ids=frozenset(candidates[p.id]),
             bidders_by_lot={n: frozenset(s) for n, s in bidders[p.id].items()},
