@@ -69,7 +69,7 @@ def advance(procurement_id: int):
         return _render_overview(procurement_id, 400, ["The request was incomplete. Reload the page and try again."])
     try:
         change = workflow.advance(procurement_id, form.trigger.data, current_user, expected_version=form.version.data,
-                                  reason=form.reason.data, today=clock.today(), ip=client_ip())
+                                  reason=form.reason.data, today=clock.today(), ip=client_ip(), now=clock.now())
     except Blocked as exc:
         return _render_overview(procurement_id, exc.status, exc.reasons, str(exc))
     except ServiceError as exc:
@@ -105,7 +105,7 @@ def _render_shortlist(procurement_id: int, status: int = 200, errors: list[str] 
     return render_template("procurements/shortlist.html", procurement=procurement, responses=responses,
                            definition=definition, form=ShortlistDecisionForm(),
                            justification_form=JustificationForm(), errors=errors or [],
-                           editable=procurement.state in shortlist.SHORTLIST_STAGES), status
+                           editable=procurement.state in shortlist.shortlist_stages(procurement)), status
 
 
 @bp.route("/<int:procurement_id>/shortlist")
@@ -170,11 +170,14 @@ def milestone_replan(procurement_id: int, milestone_id: int):
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
-        milestones.replan(procurement_id, milestone_id, form.planned_date.data, form.reason.data,
-                          current_user, clock.today(), client_ip(), expected_version=form.version.data)
+        _, warnings = milestones.replan_with_warnings(
+            procurement_id, milestone_id, form.planned_date.data, form.reason.data, current_user, clock.today(),
+            client_ip(), expected_version=form.version.data)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for(".overview", procurement_id=procurement_id))
 
 

@@ -79,10 +79,21 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
     return milestone
 
 
-@guarded(MOVED)
 def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None, *,
            expected_version: int | None = None) -> Milestone:
     """Move a milestone's planned date, refusing one that breaks a statutory minimum period."""
+    return replan_with_warnings(procurement_id, milestone_id, planned, reason, user, today, ip,
+                                expected_version=expected_version)[0]
+
+
+@guarded(MOVED)
+def replan_with_warnings(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date,
+                         ip=None, *, expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
+    """:func:`replan`, also returning the warnings of periods only the light touch regime lets through.
+
+    The officer sees them as they do when setting up or advancing a stage; the
+    audit event keeps them.
+    """
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
@@ -92,11 +103,12 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
         raise InvalidRequest("Enter the reason for re-planning this milestone.")
     if milestone.status == MET:
         raise InvalidRequest("This milestone has been met; it cannot be re-planned.")
-    check_statutory_periods(procurement, milestone, planned, today)
+    warnings = check_statutory_periods(procurement, milestone, planned, today)
     before = {"planned_date": milestone.planned_date}
     milestone.planned_date, milestone.replan_reason = planned, reason
     audit.record(audit.Actor.of(user, ip), "milestone.replanned", "milestone", milestone.id,
                  procurement_ref=procurement.reference, before=before,
-                 after={"key": milestone.key, "planned_date": planned}, reason=reason)
+                 after={"key": milestone.key, "planned_date": planned,
+                        **({"warnings": list(warnings)} if warnings else {})}, reason=reason)
     db.session.commit()
-    return milestone
+    return milestone, warnings
