@@ -15,6 +15,7 @@ from tender.extensions import db
 from tender.models import AwardApproval, SQResponse
 from tender.services import clock
 from tender.services.award import approval as awards
+from tender.services.award import standstill
 from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
@@ -50,6 +51,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
         met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), approve_form=ApproveAwardForm(),
+        standstill=standstill.page_facts(procurement, today),
     ), status
 
 

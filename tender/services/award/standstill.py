@@ -9,6 +9,7 @@ notice (s.51), whose moment ``workflow.advance`` records through
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
@@ -181,3 +182,64 @@ def lift_suspension(procurement_id: int, challenge_id: int, lifted_on: date | No
                  after={"reference": challenge.reference, "lifted_on": lifted_on}, reason=reason)
     db.session.commit()
     return challenge
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the procurement page shows about award notices, standstill and challenges."""
+
+    words: str
+    can_record: bool
+    sent_at: datetime | None  # UK time
+    electronic: bool
+    last_received_on: date | None
+    standstill: periods.Standstill | None
+    over: bool
+    challenges: tuple[LegalChallenge, ...]
+    can_challenge: bool
+
+    @property
+    def suspending(self) -> tuple[LegalChallenge, ...]:
+        """Challenges whose suspension is not lifted."""
+        return tuple(c for c in self.challenges if c.suspending)
+
+    @property
+    def show(self) -> bool:
+        """Whether the page needs the section at all."""
+        return bool(self.can_record or self.sent_at or self.standstill or self.challenges)
+
+
+def page_facts(procurement: Procurement, today: date) -> PageFacts:
+    """The standstill section of the procurement page (two queries)."""
+    sent = aware_utc(procurement.award_notices_sent_at)
+    ended = registry().definitions[procurement.procedure].is_final(procurement.state)
+    current = standstill_of(procurement)
+    return PageFacts(
+        words=notice_words(procurement),
+        can_record=procurement.state in sending_stages(procurement),
+        sent_at=sent.astimezone(periods.UK_TIME) if sent else None,
+        electronic=procurement.award_notices_electronic is not False,
+        last_received_on=procurement.award_notices_last_received_on,
+        standstill=current,
+        over=bool(current and current.over(today)),
+        challenges=tuple(challenges(procurement.id)),
+        can_challenge=not ended and (sent is not None or current is not None),
+    )
+
+
+def standstill_ends_for(user_id: int) -> list:
+    """Standstill ends of the procurements at their standstill stage that ``user_id`` leads or owns a milestone of."""
+    from tender.domain.calendar_feed import StandstillEnd
+    from tender.models import Milestone
+
+    owned = select(Milestone.procurement_id).where(Milestone.owner_id == user_id)
+    rows = db.session.scalars(select(Procurement).where(
+        Procurement.state == "standstill",
+        (Procurement.lead_officer_id == user_id) | Procurement.id.in_(owned)).order_by(Procurement.id))
+    ends = []
+    for procurement in rows:
+        current = standstill_of(procurement)
+        if current is not None:
+            ends.append(StandstillEnd(procurement.id, procurement.reference, procurement.title, current.last_day,
+                                      current.contract_from, current.rule))
+    return ends

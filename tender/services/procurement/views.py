@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tender.domain.contract_value import FunderShare, contract_values
+from tender.domain.periods import Standstill
 from tender.extensions import db
 from tender.models import Milestone, Procurement
 from tender.models.milestone import MET
@@ -26,6 +27,7 @@ class DashboardRow:
     stage_title: str
     next_milestone: Milestone | None
     overdue: list[Milestone]
+    standstill: Standstill | None = None  # shown while the procurement is at its standstill stage
 
 
 def dashboard_rows(today: date) -> list[DashboardRow]:
@@ -39,8 +41,16 @@ def dashboard_rows(today: date) -> list[DashboardRow]:
         open_ones = [m for m in milestones.get(p.id, []) if m.status != MET and m.planned_date]
         overdue = [m for m in open_ones if m.planned_date < today]
         upcoming = [m for m in open_ones if m.planned_date >= today]
-        rows.append(DashboardRow(p, stage_title(p), upcoming[0] if upcoming else None, overdue))
+        rows.append(DashboardRow(p, stage_title(p), upcoming[0] if upcoming else None, overdue,
+                                 standstill_of(p) if p.state == "standstill" else None))
     return rows
+
+
+def standstill_of(procurement: Procurement) -> Standstill | None:
+    """The procurement's recorded standstill (no query: it reads the procurement's own columns)."""
+    from tender.services.award.standstill import standstill_of as recorded
+
+    return recorded(procurement)
 
 
 def stage_title(procurement: Procurement) -> str:
