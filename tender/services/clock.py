@@ -4,7 +4,7 @@ Guards take ``today`` as data; this is where the web app gets it.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from flask import current_app
 
@@ -20,10 +20,11 @@ def today() -> date:
 
 
 def now() -> datetime:
-    """The present moment, timezone-aware; on ``TENDER_TODAY``'s day (at the present UK time) if that is set."""
-    moment = datetime.now(timezone.utc)
-    fixed = current_app.config.get("TENDER_TODAY")
-    if not fixed:
-        return moment
-    uk = moment.astimezone(UK_TIME)
-    return datetime.combine(today(), uk.time().replace(microsecond=0), tzinfo=UK_TIME).astimezone(timezone.utc)
+    """The present moment, timezone-aware (UTC); midday UK time on ``TENDER_TODAY``'s day if that is set.
+
+    A fixed day has no time of its own; midday keeps the moment on that UK day
+    whatever the season, and keeps pages and tests repeatable.
+    """
+    if current_app.config.get("TENDER_TODAY"):
+        return datetime.combine(today(), time(12, 0), tzinfo=UK_TIME).astimezone(timezone.utc)
+    return datetime.now(timezone.utc)

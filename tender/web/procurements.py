@@ -52,6 +52,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
         met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), approve_form=ApproveAwardForm(),
         standstill=standstill.page_facts(procurement, today),
+        approval_open=procurement.state in awards.approval_stages(procurement),
     ), status
 
 
