@@ -157,11 +157,14 @@ def milestone_met(procurement_id: int, milestone_id: int):
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
-        milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(),
-                            client_ip(), expected_version=form.version.data)
+        _, warnings = milestones.mark_met_with_warnings(
+            procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(), client_ip(),
+            expected_version=form.version.data)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone marked as met.", "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for(".overview", procurement_id=procurement_id))
 
 

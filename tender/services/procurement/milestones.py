@@ -16,7 +16,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.guard_context import build_context
 from tender.services.procurement.procedures import registry
-from tender.services.procurement.workflow import get_procurement
+from tender.services.procurement.workflow import get_procurement, period_warnings_after_meeting
 
 
 def _milestone(procurement_id: int, milestone_id: int) -> Milestone:
@@ -60,10 +60,17 @@ MOVED = ("Someone else changed this milestone while you were looking at it. "
          "The page now shows it as it is: check it before you try again.")
 
 
-@guarded(MOVED)
 def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
              expected_version: int | None = None) -> Milestone:
     """Record that a milestone happened, on ``actual`` (not in the future)."""
+    return mark_met_with_warnings(procurement_id, milestone_id, actual, user, today, ip,
+                                  expected_version=expected_version)[0]
+
+
+@guarded(MOVED)
+def mark_met_with_warnings(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
+                           expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
+    """:func:`mark_met`, also returning the periods a late start has made too short (warnings only)."""
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
@@ -72,11 +79,14 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
         raise InvalidRequest("The date it was met cannot be in the future.")
     before = {"status": milestone.status, "actual_date": milestone.actual_date}
     milestone.status, milestone.actual_date = MET, actual
+    warnings = period_warnings_after_meeting(procurement, registry().definitions[procurement.procedure],
+                                             milestone.key, today)
     audit.record(audit.Actor.of(user, ip), "milestone.met", "milestone", milestone.id,
                  procurement_ref=procurement.reference, before=before,
-                 after={"key": milestone.key, "status": MET, "actual_date": actual})
+                 after={"key": milestone.key, "status": MET, "actual_date": actual,
+                        **({"warnings": list(warnings)} if warnings else {})})
     db.session.commit()
-    return milestone
+    return milestone, warnings
 
 
 def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None, *,

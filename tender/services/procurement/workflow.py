@@ -86,7 +86,8 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
         completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
         after_facts = _record_stage_facts(procurement, completed, now or _moment_on(today), today)
         warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
-        warnings += tuple(w for w in _period_warnings(procurement, definition, completed, today) if w not in warnings)
+        warnings += tuple(w for w in period_warnings_after_meeting(procurement, definition, completed, today)
+                          if w not in warnings)
         audit.record(
             audit.Actor.of(user, ip), "procurement.stage_changed", "procurement", procurement.id,
             procurement_ref=procurement.reference,
@@ -144,7 +145,7 @@ def _record_stage_facts(procurement: Procurement, completed: str | None, now: da
     return {}
 
 
-def _period_warnings(procurement: Procurement, definition, completed: str | None, today: date) -> tuple[str, ...]:
+def period_warnings_after_meeting(procurement: Procurement, definition, completed: str | None, today: date) -> tuple[str, ...]:
     """Periods made too short by meeting ``completed`` today rather than on its planned date.
 
     A late invitation shortens the time left before a planned deadline. Under
