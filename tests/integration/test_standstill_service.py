@@ -229,3 +229,20 @@ def test_publishing_the_award_notice_records_its_moment_and_starts_pa_standstill
         date(2025, 12, 22), date(2026, 1, 6), date(2026, 1, 7))
     facts = standstill.page_facts(stored, date(2026, 1, 6))
     assert facts.standstill == current and not facts.over and facts.words == "assessment summaries"
+
+
+def test_marking_a_light_touch_invitation_met_late_warns_that_the_tender_period_is_short(ctx):
+    # CPN under the light touch regime: invitation planned Mon 6 June 2022, tenders due Mon 11 July (35 days).
+    # Sent on Tue 28 June instead, only 13 days remain: below the 25-day guidance for electronic tenders.
+    officer = make_user("procurement_officer")
+    p = make_procurement(regime="pcr2015_light_touch", timetable=CPN_TIMETABLE, electronic_submission=True)
+    itt = milestone(p.id, "itt_issued")
+    _, warnings = milestones.mark_met_with_warnings(p.id, itt.id, date(2022, 6, 28), officer, date(2022, 6, 28))
+    assert len(warnings) == 1
+    assert "28 June 2022 to 11 July 2022 is 13 days" in warnings[0] and "light touch" in warnings[0]
+    assert last_event().to_record()["after"]["warnings"] == list(warnings)
+    # Met on time, nothing to say.
+    other = make_procurement(regime="pcr2015_light_touch", timetable=CPN_TIMETABLE, electronic_submission=True)
+    _, none = milestones.mark_met_with_warnings(other.id, milestone(other.id, "itt_issued").id, date(2022, 6, 6),
+                                                officer, date(2022, 6, 28))
+    assert none == ()
