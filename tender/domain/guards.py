@@ -147,6 +147,8 @@ def _standstill_planned(defn, ctx: GuardContext, rule, start_day: date, end: Mil
                         source: str) -> GuardOutcome:
     """The contract is planned after the last day of standstill, counted as the binding guard counts it."""
     name = "period_meets_minimum"
+    if ctx.regime == "pa2023_light_touch":
+        return _ok(name, "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
     last_day = periods.standstill_last_day(start_day, days, rule.counting, ctx.extra_holidays)
     earliest = periods.earliest_contract_day(last_day)
     if end.planned >= earliest:

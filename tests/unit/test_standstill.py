@@ -196,3 +196,11 @@ def test_the_calendar_feed_shows_the_end_of_standstill_on_its_last_day():
     description = str(event["description"])
     assert "midnight at the end of 11 September 2025 (23:59:59 UK time, Procurement Act 2023 s.51)" in description
     assert "entered into from 12 September 2025" in description
+
+
+def test_a_pa_light_touch_contract_has_no_standstill_to_plan_around():
+    defn = DEFS["competitive_flexible_procedure"]
+    context = planned(defn, contract_award_notice_published=date(2025, 12, 22), contract_entered=date(2025, 12, 23))
+    context = GuardContext(**{**context.__dict__, "regime": "pa2023_light_touch"})
+    outcome = guards.period_meets_minimum(defn, context, "standstill")
+    assert outcome.passed and "s.51(3)" in outcome.message
