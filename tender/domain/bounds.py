@@ -158,8 +158,6 @@ def _date_sql(column: str, *, nullable: bool = True, timestamp: bool = False) ->
 CHECKS: tuple[Check, ...] = (
     Check("procurement", "estimated_value_bounds", _money_sql("estimated_value")),
     Check("procurement", "initial_term_years_bounds", f"initial_term_years >= 1 AND initial_term_years <= {MAX_TERM_YEARS}"),
-    Check("procurement", "award_notices_sent_on_bounds", _date_sql("award_notices_sent_on")),
-    Check("procurement", "assessment_summaries_sent_on_bounds", _date_sql("assessment_summaries_sent_on")),
     Check("lot", "number_bounds", f"number >= 1 AND number <= {MAX_LOT_NUMBER}"),
     Check("lot", "annual_budget_bounds", _money_sql("annual_budget", nullable=True)),
     Check("funder", "annual_amount_bounds", _money_sql("annual_amount")),

@@ -26,24 +26,43 @@ Choices, and why:
   before ``now``'s date and that is not met, because a calendar entry in the
   past reading "Scheduled" looks as if nothing is wrong.
 
+* **Standstill ends** appear as all-day events on the last day of
+  standstill (UID ``standstill-{procurement_id}@host``), saying that it ends
+  at 23:59:59 UK time and from which day the contract may be entered into:
+  the person who owns a milestone of that procurement must not sign early.
+
 Pure: imports ``icalendar`` but not Flask or SQLAlchemy.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from icalendar import Alarm, Calendar, Event
 
+from tender.domain.periods import format_uk_date
 from tender.domain.reminders import MilestoneDue
 
-__all__ = ["build_calendar", "milestone_uid", "STATUS_TEXT"]
+__all__ = ["build_calendar", "milestone_uid", "STATUS_TEXT", "StandstillEnd"]
 
 PRODID = "-//Tender//Procurement milestones//EN"
 
 #: How each stored status reads in the event description.
 STATUS_TEXT = {"scheduled": "Scheduled", "met": "Met", "notMet": "Not met"}
+
+
+@dataclass(frozen=True)
+class StandstillEnd:
+    """The end of one procurement's standstill period, for the feed."""
+
+    procurement_id: int
+    procurement_ref: str
+    procurement_title: str
+    last_day: date
+    contract_from: date
+    rule: str
 
 
 def _uid_host(base_url: str) -> str:
@@ -61,6 +80,7 @@ def build_calendar(
     milestones: Iterable[MilestoneDue],
     base_url: str,
     now: datetime,
+    standstill_ends: Iterable[StandstillEnd] = (),
 ) -> bytes:
     """Return the .ics feed for ``owner_name``'s ``milestones``.
 
@@ -128,4 +148,29 @@ def build_calendar(
             event.add_component(alarm)
         cal.add_component(event)
 
+    for end in sorted(standstill_ends, key=lambda e: (e.last_day, e.procurement_id)):
+        cal.add_component(_standstill_event(end, base, base_url, stamp))
     return cal.to_ical()
+
+
+def _standstill_event(end: StandstillEnd, base: str, base_url: str, stamp: datetime) -> Event:
+    link = f"{base}/procurements/{end.procurement_id}"
+    event = Event()
+    event.add("uid", f"standstill-{end.procurement_id}@{_uid_host(base_url)}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", end.last_day)
+    event.add("dtend", end.last_day + timedelta(days=1))
+    event.add("summary", f"{end.procurement_ref}: standstill ends at 23:59:59")
+    event.add("description", "\n".join([
+        f"Standstill ends at midnight at the end of {format_uk_date(end.last_day)} (23:59:59 UK time, {end.rule}).",
+        f"The contract can be entered into from {format_uk_date(end.contract_from)}, unless a legal challenge "
+        "suspends it.",
+        f"Procurement: {end.procurement_ref} {end.procurement_title}",
+        f"Open in Tender: {link}",
+    ]))
+    event.add("url", link)
+    event.add("transp", "TRANSPARENT")
+    event.add("x-microsoft-cdo-busystatus", "FREE")
+    event.add("x-microsoft-cdo-alldayevent", "TRUE")
+    event.add("categories", ["Standstill"])
+    return event

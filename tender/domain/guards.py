@@ -9,7 +9,7 @@ gave. It returns a ``GuardOutcome`` whose message an officer can act on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Callable, Mapping
 
 from tender.domain import periods
@@ -56,8 +56,22 @@ class GuardContext:
     lots: tuple[LotFacts, ...] = ()
     award_on_initial_reserved: bool = False
     award_approved_by: str | None = None
-    award_notices_sent_on: date | None = None
-    assessment_summaries_sent_on: date | None = None
+    #: When the last award decision letter (PCR reg. 86) or assessment summary
+    #: (PA s.50) was sent: timezone-aware; the UK day of it is what counts.
+    award_notices_sent_at: datetime | None = None
+    award_notices_electronic: bool = True  # PCR reg. 87(2)(a); False: 87(2)(b)
+    award_notices_last_received_on: date | None = None  # reg. 87(2)(b)(ii)
+    #: When the contract award notice (UK6) was published: PA standstill starts then (s.51).
+    award_notice_published_at: datetime | None = None
+    #: References of recorded legal challenges whose suspension is not lifted.
+    challenges_suspending: tuple[str, ...] = ()
+
+    def standstill(self) -> periods.Standstill | None:
+        """The standstill this procurement is in, per its regime (None if not started or not applicable)."""
+        return periods.standstill_for(
+            self.regime, notices_sent_at=self.award_notices_sent_at,
+            award_notice_published_at=self.award_notice_published_at, electronic=self.award_notices_electronic,
+            last_received=self.award_notices_last_received_on, extra_holidays=self.extra_holidays)
 
 
 @dataclass(frozen=True)
@@ -119,12 +133,31 @@ def period_meets_minimum(defn, ctx: GuardContext, period: str) -> GuardOutcome:
     if end.planned <= start_day:
         return _no(name, f"'{end.title}' ({_fmt(end.planned)}) must be after '{start.title}' ({_fmt(start_day)}).")
     days, source = rule.minimum_for(ctx.conditions)
+    if rule.kind == "standstill":
+        return _standstill_planned(defn, ctx, rule, start_day, end, days, source)
     check = periods.check_period(start_day, end.planned, days, rule.counting, ctx.extra_holidays)
     if check.ok:
         return _ok(name, f"{rule.label}: {check.days_given} days, minimum {days} ({source}).")
     severity = period_enforcement(defn, rule, ctx.regime)
     advice = "" if severity == BLOCK else " Under the light touch regime this is a warning: record why the period is reasonable and proportionate."
     return _no(name, f"{rule.label} is too short ({source}). {check.explanation}{advice}", severity)
+
+
+def _standstill_planned(defn, ctx: GuardContext, rule, start_day: date, end: MilestoneFacts, days: int,
+                        source: str) -> GuardOutcome:
+    """The contract is planned after the last day of standstill, counted as the binding guard counts it."""
+    name = "period_meets_minimum"
+    if ctx.regime == "pa2023_light_touch":
+        return _ok(name, "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
+    last_day = periods.standstill_last_day(start_day, days, rule.counting, ctx.extra_holidays)
+    earliest = periods.earliest_contract_day(last_day)
+    if end.planned >= earliest:
+        return _ok(name, f"{rule.label}: ends at midnight at the end of {_fmt(last_day)} ({source}).")
+    severity = period_enforcement(defn, rule, ctx.regime)
+    advice = "" if severity == BLOCK else " Under the light touch regime this is a warning: record why."
+    return _no(name, f"{rule.label} is too short ({source}). Standstill runs until midnight at the end of "
+                     f"{_fmt(last_day)}, so '{end.title}' must be planned on or after {_fmt(earliest)}, "
+                     f"not {_fmt(end.planned)}.{advice}", severity)
 
 
 def deadline_passed(defn, ctx: GuardContext, milestone: str) -> GuardOutcome:
@@ -203,30 +236,44 @@ def award_approved(defn, ctx: GuardContext) -> GuardOutcome:
 
 
 def standstill_over(defn, ctx: GuardContext) -> GuardOutcome:
-    """The standstill period has ended (PCR reg. 87; PA s.51)."""
-    sent = ctx.award_notices_sent_on
-    if not sent:
-        return _no("standstill_over", "The award decision notices have not been sent, so standstill has not started.")
+    """The standstill period has ended (PCR reg. 87; PA s.51): see ``periods.standstill_for``."""
+    name = "standstill_over"
     if ctx.regime == "pa2023_light_touch":
-        return _ok("standstill_over", "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
-    if ctx.regime.startswith("pa2023"):
-        last_day = periods.pa_standstill_end(sent, ctx.extra_holidays)
-        rule = "Procurement Act 2023 s.51"
-    else:
-        last_day = periods.pcr_standstill_last_day(sent, ctx.extra_holidays)
-        rule = "PCR 2015 reg. 87"
-    if ctx.today <= last_day:
-        return _no("standstill_over", f"Standstill ends at midnight at the end of {_fmt(last_day)} ({rule}); "
-                                      f"the contract cannot be entered into before then.")
-    return _ok("standstill_over")
+        return _ok(name, "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
+    standstill = ctx.standstill()
+    if standstill is None:
+        if ctx.regime.startswith("pa2023"):
+            return _no(name, "The contract award notice has not been published, so standstill has not started.")
+        return _no(name, "The award decision letters have not been recorded as sent, so standstill has not started.")
+    if not standstill.over(ctx.today):
+        return _no(name, f"{standstill.explanation} The contract cannot be entered into before then.")
+    return _ok(name, standstill.explanation)
+
+
+def no_challenge_suspension(defn, ctx: GuardContext) -> GuardOutcome:
+    """No recorded legal challenge suspends entering into the contract (PCR reg. 95; PA s.101)."""
+    if not ctx.challenges_suspending:
+        return _ok("no_challenge_suspension")
+    rule = "Procurement Act 2023 s.101" if ctx.regime.startswith("pa2023") else "PCR 2015 reg. 95"
+    return _no("no_challenge_suspension", "A legal challenge (" + ", ".join(ctx.challenges_suspending) + ") "
+               f"suspends entering into the contract ({rule}). Record when the court lifts the suspension or "
+               "the proceedings end before you continue.")
+
+
+def award_notices_sent(defn, ctx: GuardContext) -> GuardOutcome:
+    """The award decision letters (PCR reg. 86) have been recorded as sent, with the moment."""
+    if ctx.award_notices_sent_at:
+        return _ok("award_notices_sent")
+    return _no("award_notices_sent", "Record when the award decision letters were sent to every candidate and "
+               "tenderer first (PCR 2015 reg. 86): standstill is counted from then.")
 
 
 def assessment_summaries_sent(defn, ctx: GuardContext) -> GuardOutcome:
     """Assessment summaries go to every assessed supplier before the award notice (PA s.50)."""
-    if ctx.assessment_summaries_sent_on:
+    if ctx.award_notices_sent_at:
         return _ok("assessment_summaries_sent")
-    return _no("assessment_summaries_sent", "Send the assessment summaries to every assessed supplier first "
-               "(Procurement Act 2023 s.50).")
+    return _no("assessment_summaries_sent", "Record when the assessment summaries were sent to every assessed "
+               "supplier first (Procurement Act 2023 s.50).")
 
 
 @dataclass(frozen=True)
@@ -249,6 +296,8 @@ GUARDS: dict[str, Guard] = {
     "award_approved": Guard(award_approved),
     "standstill_over": Guard(standstill_over),
     "assessment_summaries_sent": Guard(assessment_summaries_sent),
+    "award_notices_sent": Guard(award_notices_sent),
+    "no_challenge_suspension": Guard(no_challenge_suspension),
 }
 
 KNOWN_GUARDS: dict[str, frozenset[str]] = {name: guard.args for name, guard in GUARDS.items()}

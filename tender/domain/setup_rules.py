@@ -94,3 +94,18 @@ def lot_stages(defn) -> frozenset[str]:
             break
         stages.append(stage.name)
     return frozenset(stages)
+
+
+def shortlist_stages(defn) -> frozenset[str]:
+    """The stages in which shortlisting decisions may be recorded.
+
+    From the close of the selection questionnaire (or requests to participate)
+    until the transition guarded by ``shortlist_decided`` leaves: CPN's
+    sq_closed and sq_evaluation, the competitive flexible procedure's
+    participation_assessment. Empty for a procedure with no shortlist.
+    """
+    window = sq_window(defn)
+    stages = {window.closed_stage} if window else set()
+    stages |= {stage for t in defn.transitions if _guard_args(t, "shortlist_decided") is not None
+               for stage in t.sources}
+    return frozenset(stages)

@@ -70,7 +70,10 @@ class Period:
     """A statutory minimum period between two milestones, with its legal source.
 
     ``enforcement`` overrides the procedure's default when set (``None``
-    otherwise); see ``ProcedureDefinition.enforcement_for``.
+    otherwise); see ``ProcedureDefinition.enforcement_for``. ``kind`` is
+    ``"minimum"`` (the end milestone may fall on the period's last day, like a
+    tender deadline) or ``"standstill"`` (the end milestone, entering into the
+    contract, must fall *after* the period's last day: PCR reg. 87, PA s.51).
     """
 
     name: str
@@ -82,6 +85,7 @@ class Period:
     source: str
     variants: tuple[PeriodVariant, ...] = ()
     enforcement: str | None = None
+    kind: str = "minimum"
 
     def minimum_for(self, conditions: Collection[str]) -> tuple[int, str]:
         """The smallest minimum that applies given the conditions held, and its source.
@@ -251,6 +255,7 @@ def _build(data: Mapping[str, Any], source: str) -> ProcedureDefinition:
             p["name"], p["label"], p["start"], p["end"], p["days"], p["counting"], p["source"],
             tuple(PeriodVariant(v["when"], v["days"], v["source"]) for v in p.get("variants") or ()),
             p.get("enforcement"),
+            p.get("kind", "minimum"),
         )
         for p in data["periods"]
     )

@@ -22,7 +22,8 @@ from tender.domain.yaml_source import DefinitionError, line_of
 
 REGIMES = ("pcr2015", "pcr2015_light_touch", "pa2023", "pa2023_light_touch")
 ENFORCEMENTS = ("block", "warn")
-COUNTINGS = ("calendar", "working")
+COUNTINGS = ("calendar", "days", "working")
+PERIOD_KINDS = ("minimum", "standstill")
 #: Facts a procurement can hold that shorten a statutory minimum period.
 CONDITIONS = ("electronic", "pin", "urgency", "agreed_with_candidates")
 ROUNDS = ("initial", "final")
@@ -62,7 +63,7 @@ MILESTONE_REQUIRED, MILESTONE_OPTIONAL = ("key", "title"), ("ocds_type",)
 TRANSITION_REQUIRED = ("trigger", "label", "source", "dest")
 TRANSITION_OPTIONAL = ("guards", "requires_reason", "description")
 PERIOD_REQUIRED = ("name", "label", "start", "end", "days", "counting", "source")
-PERIOD_OPTIONAL = ("variants", "enforcement")
+PERIOD_OPTIONAL = ("variants", "enforcement", "kind")
 VARIANT_REQUIRED = ("when", "days", "source")
 
 
@@ -262,6 +263,8 @@ def _check_periods(check: _Checker, data: Mapping, milestones: set[str]) -> set[
         check.text(item, "source", path)
         if "enforcement" in item:
             check.choice(item, "enforcement", path, ENFORCEMENTS)
+        if "kind" in item:
+            check.choice(item, "kind", path, PERIOD_KINDS)
         if "variants" in item:
             _check_variants(check, item, path, days)
     return names

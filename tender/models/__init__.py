@@ -1,6 +1,7 @@
 """Database models, one module per aggregate. Importing this registers them all."""
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
+from tender.models.challenge import LegalChallenge
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
@@ -11,5 +12,5 @@ from tender.models.user import LoginAttempt, User, UserSession
 __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
-    "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
+    "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.extensions import db
@@ -38,8 +38,13 @@ class Procurement(db.Model):
     urgency: Mapped[bool] = mapped_column(Boolean, default=False)
     award_on_initial_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     shortlist_justification: Mapped[str | None] = mapped_column(Text, default=None)
-    award_notices_sent_on: Mapped[date | None] = mapped_column(Date, default=None)
-    assessment_summaries_sent_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # When the last award decision letter (PCR reg. 86) or assessment summary (PA s.50)
+    # was sent; PCR standstill counts from its UK day (tender.services.award.standstill).
+    award_notices_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    award_notices_electronic: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    award_notices_last_received_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # When the contract award notice (UK6) was published: PA standstill counts from its UK day (s.51).
+    award_notice_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     lead_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from tender.domain.calendar_feed import build_calendar
 from tender.services import audit, clock, reminders
+from tender.services.award import standstill
 from tender.services.errors import ServiceError
 from tender.web.auth import client_ip
 from tender.web.fields import WholeNumberField
@@ -123,7 +124,8 @@ def calendar_feed(token: str):
     fixed = current_app.config.get("TENDER_TODAY")
     if fixed:
         now = datetime.combine(clock.today(), now.timetz())
-    body = build_calendar(user.name, reminders.owned_milestones(user), current_app.config["BASE_URL"], now)
+    body = build_calendar(user.name, reminders.owned_milestones(user), current_app.config["BASE_URL"], now,
+                          standstill_ends=standstill.standstill_ends_for(user.id))
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="tender-milestones.ics"',
         # The URL is a credential: do not let it leak to other sites or caches.

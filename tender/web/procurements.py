@@ -15,6 +15,7 @@ from tender.extensions import db
 from tender.models import AwardApproval, SQResponse
 from tender.services import clock
 from tender.services.award.recommendation import approval_stages
+from tender.services.award import standstill
 from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
@@ -52,6 +53,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
         met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), award_stages=approval_stages(procurement),
+        standstill=standstill.page_facts(procurement, today),
     ), status
 
 
@@ -118,7 +120,7 @@ def advance(procurement_id: int):
         return _render_overview(procurement_id, 400, ["The request was incomplete. Reload the page and try again."])
     try:
         change = workflow.advance(procurement_id, form.trigger.data, current_user, expected_version=form.version.data,
-                                  reason=form.reason.data, today=clock.today(), ip=client_ip())
+                                  reason=form.reason.data, today=clock.today(), ip=client_ip(), now=clock.now())
     except (Blocked, ConcurrentChange) as exc:
         return _refused(procurement_id, exc)
     except InvalidRequest as exc:
@@ -164,7 +166,7 @@ def _render_shortlist(procurement_id: int, status: int = 200, errors: list | Non
     return render_template("procurements/shortlist.html", procurement=procurement, responses=responses,
                            definition=definition, form=ShortlistDecisionForm(),
                            justification_form=JustificationForm(), errors=errors or [], failed=failed or {},
-                           editable=procurement.state in shortlist.SHORTLIST_STAGES), status
+                           editable=procurement.state in shortlist.shortlist_stages(procurement)), status
 
 
 SHORTLIST_MESSAGES = {"decision": "Choose whether to shortlist or reject {name}",
@@ -241,13 +243,16 @@ def milestone_met(procurement_id: int, milestone_id: int):
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
-        milestones.mark_met(procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(),
-                            client_ip(), expected_version=form.version.data)
+        _, warnings = milestones.mark_met_with_warnings(
+            procurement_id, milestone_id, form.actual_date.data, current_user, clock.today(), client_ip(),
+            expected_version=form.version.data)
     except ConcurrentChange as exc:
         return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone marked as met.", "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for(".overview", procurement_id=procurement_id))
 
 
@@ -259,13 +264,16 @@ def milestone_replan(procurement_id: int, milestone_id: int):
     if not form.validate():
         return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
     try:
-        milestones.replan(procurement_id, milestone_id, form.planned_date.data, form.reason.data,
-                          current_user, clock.today(), client_ip(), expected_version=form.version.data)
+        _, warnings = milestones.replan_with_warnings(
+            procurement_id, milestone_id, form.planned_date.data, form.reason.data, current_user, clock.today(),
+            client_ip(), expected_version=form.version.data)
     except ConcurrentChange as exc:
         return _refused(procurement_id, exc)
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for(".overview", procurement_id=procurement_id))
 
 

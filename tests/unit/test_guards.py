@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,11 @@ TIMETABLE = {
     "award_letters_sent": date(2022, 9, 26), "contract_awarded": date(2022, 10, 10),
     "mobilisation_started": date(2022, 10, 11), "service_live": date(2023, 4, 3),
 }
+
+
+def NOON(year: int, month: int, day: int) -> datetime:  # noqa: N802 - reads like a date
+    """Midday UTC on a day: the same day in the UK, summer or winter."""
+    return datetime(year, month, day, 12, tzinfo=timezone.utc)
 
 
 def context(**changes) -> GuardContext:
@@ -119,7 +124,7 @@ def test_award_guards():
     (date(2022, 9, 13), True),
 ])
 def test_pcr_standstill_ends_at_midnight_after_the_rolled_tenth_day(today, passes):
-    outcome = guards.standstill_over(CPN, context(today=today, award_notices_sent_on=date(2022, 9, 1)))
+    outcome = guards.standstill_over(CPN, context(today=today, award_notices_sent_at=NOON(2022, 9, 1)))
     assert outcome.passed is passes
     if not passes:
         assert "12 September 2022" in outcome.message and "reg. 87" in outcome.message
@@ -129,11 +134,11 @@ def test_pa_standstill_is_eight_working_days_and_does_not_apply_to_light_touch_c
     pa = DEFS["competitive_flexible_procedure"]
     # Published Fri 6 June 2025: 6, 9, 10, 11, 12, 13, 16, 17 June are the 8 working days.
     assert guards.standstill_over(pa, context(regime="pa2023", today=date(2025, 6, 17),
-                                              award_notices_sent_on=date(2025, 6, 6))).blocks
+                                              award_notice_published_at=NOON(2025, 6, 6))).blocks
     assert guards.standstill_over(pa, context(regime="pa2023", today=date(2025, 6, 18),
-                                              award_notices_sent_on=date(2025, 6, 6))).passed
+                                              award_notice_published_at=NOON(2025, 6, 6))).passed
     assert guards.standstill_over(pa, context(regime="pa2023_light_touch", today=date(2025, 6, 9),
-                                              award_notices_sent_on=date(2025, 6, 6))).passed
+                                              award_notice_published_at=NOON(2025, 6, 6))).passed
 
 
 def test_every_guard_named_in_a_workflow_has_an_implementation():

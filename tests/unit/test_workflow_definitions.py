@@ -133,9 +133,11 @@ def test_procurement_act_standstill_counts_working_days_and_periods_calendar_day
     assert pa.regimes == ("pa2023", "pa2023_light_touch")
     standstill = pa.period("standstill")
     assert (standstill.days, standstill.counting) == (8, "working") and "s.51" in standstill.source
-    assert pa.period("participation_period").counting == "calendar"
+    assert standstill.kind == "standstill"
+    # Calendar days as the Act counts them: no PCR reg. 2 roll-forward.
+    assert pa.period("participation_period").counting == "days"
     assert pa.period("participation_period").minimum_for(set())[0] == 25
-    assert pa.period("tendering_period").counting == "calendar"
+    assert pa.period("tendering_period").counting == "days"
     abandon = pa.transition("abandon")
     assert abandon.requires_reason and "UK12" in abandon.description
     assert "contract_entered" not in abandon.sources

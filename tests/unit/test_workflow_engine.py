@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,9 @@ def permissive_context(definition) -> GuardContext:
     lots = (LotFacts(1, "Lot 1", bids={"initial": 2, "final": 2}, evaluation_final={"initial": True, "final": True}),)
     return GuardContext(today=date(2030, 1, 1), regime=definition.regimes[0], conditions=frozenset({"electronic"}),
                         milestones=milestones, candidates=3, shortlisted=3, lots=lots, award_on_initial_reserved=True,
-                        award_approved_by="Approver", award_notices_sent_on=date(2029, 1, 1),
-                        assessment_summaries_sent_on=date(2029, 1, 1))
+                        award_approved_by="Approver",
+                        award_notices_sent_at=datetime(2029, 1, 1, 12, tzinfo=timezone.utc),
+                        award_notice_published_at=datetime(2029, 1, 1, 12, tzinfo=timezone.utc))
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY.definitions))

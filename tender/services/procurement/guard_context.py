@@ -7,13 +7,13 @@ evaluation status only if a guard reads it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
 from tender.domain.guards import GuardContext, LotFacts, MilestoneFacts
 from tender.extensions import db
-from tender.models import AwardApproval, Bid, Lot, Procurement, SQResponse, Supplier, User
+from tender.models import AwardApproval, Bid, LegalChallenge, Lot, Milestone, Procurement, SQResponse, Supplier, User
 from tender.services.evaluation import status as evaluation_status
 
 
@@ -55,6 +55,9 @@ def build_context(procurement: Procurement, today: date) -> GuardContext:
         select(User.name).join(AwardApproval, AwardApproval.approved_by_id == User.id)
         .where(AwardApproval.procurement_id == procurement.id)
     ).scalar_one_or_none()
+    suspending = tuple(db.session.scalars(
+        select(LegalChallenge.reference).where(LegalChallenge.procurement_id == procurement.id,
+                                               LegalChallenge.lifted_on.is_(None)).order_by(LegalChallenge.id)))
     return GuardContext(
         today=today,
         regime=procurement.regime,
@@ -68,9 +71,19 @@ def build_context(procurement: Procurement, today: date) -> GuardContext:
         lots=lot_facts,
         award_on_initial_reserved=procurement.award_on_initial_reserved,
         award_approved_by=approval,
-        award_notices_sent_on=procurement.award_notices_sent_on,
-        assessment_summaries_sent_on=procurement.assessment_summaries_sent_on,
+        award_notices_sent_at=aware_utc(procurement.award_notices_sent_at),
+        award_notices_electronic=procurement.award_notices_electronic is not False,
+        award_notices_last_received_on=procurement.award_notices_last_received_on,
+        award_notice_published_at=aware_utc(procurement.award_notice_published_at),
+        challenges_suspending=suspending,
     )
+
+
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands timezone columns back naive; they were stored as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 class _EvaluationStatus:

@@ -17,7 +17,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.guard_context import build_context
 from tender.services.procurement.procedures import registry
-from tender.services.procurement.workflow import get_procurement
+from tender.services.procurement.workflow import get_procurement, period_warnings_after_meeting
 
 
 def _milestone(procurement_id: int, milestone_id: int) -> Milestone:
@@ -76,10 +76,17 @@ MOVED = ("Someone else changed this milestone while you were looking at it. "
          "The page now shows it as it is: check it before you try again.")
 
 
-@guarded(MOVED)
 def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
              expected_version: int | None = None) -> Milestone:
     """Record that a milestone happened, on ``actual`` (not in the future)."""
+    return mark_met_with_warnings(procurement_id, milestone_id, actual, user, today, ip,
+                                  expected_version=expected_version)[0]
+
+
+@guarded(MOVED)
+def mark_met_with_warnings(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
+                           expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
+    """:func:`mark_met`, also returning the periods a late start has made too short (warnings only)."""
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
@@ -90,17 +97,31 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
         raise InvalidRequest("The date it was met cannot be in the future.")
     before = {"status": milestone.status, "actual_date": milestone.actual_date}
     milestone.status, milestone.actual_date = MET, actual
+    warnings = period_warnings_after_meeting(procurement, registry().definitions[procurement.procedure],
+                                             milestone.key, today)
     audit.record(audit.Actor.of(user, ip), "milestone.met", "milestone", milestone.id,
                  procurement_ref=procurement.reference, before=before,
-                 after={"key": milestone.key, "status": MET, "actual_date": actual})
+                 after={"key": milestone.key, "status": MET, "actual_date": actual,
+                        **({"warnings": list(warnings)} if warnings else {})})
     db.session.commit()
-    return milestone
+    return milestone, warnings
 
 
-@guarded(MOVED)
 def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date, ip=None, *,
            expected_version: int | None = None) -> Milestone:
     """Move a milestone's planned date, refusing one that breaks a statutory minimum period."""
+    return replan_with_warnings(procurement_id, milestone_id, planned, reason, user, today, ip,
+                                expected_version=expected_version)[0]
+
+
+@guarded(MOVED)
+def replan_with_warnings(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date,
+                         ip=None, *, expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
+    """:func:`replan`, also returning the warnings of periods only the light touch regime lets through.
+
+    The officer sees them as they do when setting up or advancing a stage; the
+    audit event keeps them.
+    """
     authorise(user, Permission.MANAGE_MILESTONES)
     procurement = get_procurement(procurement_id)
     milestone = _milestone(procurement.id, milestone_id)
@@ -112,11 +133,12 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
     if milestone.status == MET:
         raise InvalidRequest("This milestone has been met; it cannot be re-planned.")
     _refuse_not_applicable(milestone)
-    check_statutory_periods(procurement, milestone, planned, today)
+    warnings = check_statutory_periods(procurement, milestone, planned, today)
     before = {"planned_date": milestone.planned_date}
     milestone.planned_date, milestone.replan_reason = planned, reason
     audit.record(audit.Actor.of(user, ip), "milestone.replanned", "milestone", milestone.id,
                  procurement_ref=procurement.reference, before=before,
-                 after={"key": milestone.key, "planned_date": planned}, reason=reason)
+                 after={"key": milestone.key, "planned_date": planned,
+                        **({"warnings": list(warnings)} if warnings else {})}, reason=reason)
     db.session.commit()
-    return milestone
+    return milestone, warnings

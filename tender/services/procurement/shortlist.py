@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from tender.domain import setup_rules
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.models import SQResponse
@@ -11,9 +12,14 @@ from tender.services import audit
 from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
+from tender.services.procurement.procedures import registry
 from tender.services.procurement.workflow import get_procurement
 
-SHORTLIST_STAGES = {"sq_closed", "sq_evaluation"}
+
+
+def shortlist_stages(procurement) -> frozenset[str]:
+    """The stages in which this procurement's procedure takes shortlisting decisions (see setup_rules)."""
+    return setup_rules.shortlist_stages(registry().definitions[procurement.procedure])
 
 
 DECIDED_MEANWHILE = ("Someone else recorded a decision on this candidate while you were looking at it. "
@@ -35,7 +41,7 @@ def record_decision(procurement_id: int, response_id: int, decision: str, reason
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest("Enter the reasons for the decision. Unsuccessful candidates are told them.")
-    if procurement.state not in SHORTLIST_STAGES:
+    if procurement.state not in shortlist_stages(procurement):
         raise InvalidRequest("Shortlisting decisions can only be recorded after selection questionnaire "
                              "responses close and before the invitation to tender is issued.")
     before = {"decision": response.decision, "reason": response.decision_reason}
@@ -52,7 +58,7 @@ def record_justification(procurement_id: int, text: str, user, ip=None) -> None:
     """Record why fewer candidates than the minimum were shortlisted (reg. 65(2))."""
     authorise(user, Permission.RECORD_SHORTLIST)
     procurement = get_procurement(procurement_id)
-    if procurement.state not in SHORTLIST_STAGES:
+    if procurement.state not in shortlist_stages(procurement):
         raise InvalidRequest("The shortlist justification can only be recorded after selection questionnaire "
                              "responses close and before the invitation to tender is issued.")
     text = (text or "").strip()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tender.domain.contract_value import FunderShare, contract_values
+from tender.domain.periods import Standstill
 from tender.extensions import db
 from tender.models import Milestone, Procurement
 from tender.models.milestone import CLOSED
@@ -26,6 +27,7 @@ class DashboardRow:
     stage_title: str
     next_milestone: Milestone | None  # the next one due; the earliest overdue one if none is ahead
     overdue: list[Milestone]
+    standstill: Standstill | None = None  # shown while the procurement is at its standstill stage
 
 
 def dashboard_rows(today: date) -> list[DashboardRow]:
@@ -43,8 +45,16 @@ def dashboard_rows(today: date) -> list[DashboardRow]:
         upcoming = [m for m in open_ones if m.planned_date >= today]
         # With nothing ahead, the next thing to do is the earliest overdue milestone, not "None planned".
         following = upcoming[0] if upcoming else (overdue[0] if overdue else None)
-        rows.append(DashboardRow(p, stage_title(p), following, overdue))
+        rows.append(DashboardRow(p, stage_title(p), following, overdue,
+                                 standstill_of(p) if p.state == "standstill" else None))
     return rows
+
+
+def standstill_of(procurement: Procurement) -> Standstill | None:
+    """The procurement's recorded standstill (no query: it reads the procurement's own columns)."""
+    from tender.services.award.standstill import standstill_of as recorded
+
+    return recorded(procurement)
 
 
 def stage_title(procurement: Procurement) -> str:

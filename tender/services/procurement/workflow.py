@@ -8,12 +8,14 @@ transaction, so a failure anywhere leaves nothing changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from tender.domain.bounds import MAX_ID
+from tender.domain import periods
+from tender.domain.guards import BLOCK, LIGHT_TOUCH_REGIMES, period_meets_minimum
 from tender.domain.roles import Permission
 from tender.domain.workflow_engine import TransitionBlocked, TransitionNotAllowed, TransitionOption
 from tender.extensions import db
@@ -57,8 +59,13 @@ def available_transitions(procurement: Procurement, today: date) -> list[Transit
 
 
 def advance(procurement_id: int, trigger: str, user, *, expected_version: int | None, today: date,
-            reason: str | None = None, ip: str | None = None) -> StageChange:
-    """Fire ``trigger`` on the procurement for ``user``; see the module docstring."""
+            reason: str | None = None, ip: str | None = None, now: datetime | None = None) -> StageChange:
+    """Fire ``trigger`` on the procurement for ``user``; see the module docstring.
+
+    ``now`` (timezone-aware) is the moment of the change, for the contract
+    award notice's publication; by default the present moment if it is
+    ``today`` in the UK, else midday UK time on ``today``.
+    """
     try:
         authorise(user, Permission.ADVANCE_STAGE)
         procurement = get_procurement(procurement_id)
@@ -82,15 +89,16 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
         completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
         retired = milestone_scope.retire_unreachable(procurement, definition, from_stage, to_stage, spec.label,
                                                      audit.Actor.of(user, ip), reason)
-        if to_stage == "standstill" and procurement.award_notices_sent_on is None:
-            procurement.award_notices_sent_on = today
+        after_facts = _record_stage_facts(procurement, completed, now or _moment_on(today), today)
         warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
+        warnings += tuple(w for w in period_warnings_after_meeting(procurement, definition, completed, today)
+                          if w not in warnings)
         audit.record(
             audit.Actor.of(user, ip), "procurement.stage_changed", "procurement", procurement.id,
             procurement_ref=procurement.reference,
             before={"stage": from_stage},
             after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings),
-                   **({"milestones_not_applicable": retired} if retired else {})},
+                   **({"milestones_not_applicable": retired} if retired else {}), **after_facts},
             reason=reason,
         )
         db.session.flush()
@@ -116,3 +124,55 @@ def _complete_stage_milestone(procurement: Procurement, key: str | None, today: 
     milestone.status = MET
     milestone.actual_date = today
     return key
+
+
+def _moment_on(today: date) -> datetime:
+    real = datetime.now(timezone.utc)
+    if periods.uk_date(real) == today:
+        return real
+    return datetime.combine(today, time(12, 0), tzinfo=periods.UK_TIME)
+
+
+def _record_stage_facts(procurement: Procurement, completed: str | None, now: datetime, today: date) -> dict:
+    """What meeting some milestones sets: the award notice's moment (PA s.51), the UK7 due date (s.53)."""
+    from tender.services.award.standstill import record_award_notice_published
+
+    if completed == "contract_award_notice_published":
+        record_award_notice_published(procurement, now)
+        return {"award_notice_published_at": procurement.award_notice_published_at.isoformat()}
+    if completed == "contract_entered":
+        due = periods.contract_details_notice_due(today, procurement.regime in LIGHT_TOUCH_REGIMES)
+        details = db.session.scalar(select(Milestone).where(
+            Milestone.procurement_id == procurement.id, Milestone.key == "contract_details_published"))
+        if details is not None and details.status != MET and (details.planned_date is None
+                                                              or details.planned_date > due):
+            details.planned_date = due
+            details.replan_reason = "Due within 30 days of entering into the contract (120 for light touch), " \
+                                    "Procurement Act 2023 s.53."
+            return {"contract_details_notice_due": due}
+    return {}
+
+
+def period_warnings_after_meeting(procurement: Procurement, definition, completed: str | None, today: date) -> tuple[str, ...]:
+    """Periods made too short by meeting ``completed`` today rather than on its planned date.
+
+    A late invitation shortens the time left before a planned deadline. Under
+    the light touch regime that is a warning like any other short period; so
+    it is under the full regime, where the guards already refused a plan that
+    was too short and the deadline must now be moved.
+    """
+    if not completed:
+        return ()
+    context = build_context(procurement, today)
+    messages = []
+    for period in definition.periods:
+        if completed != period.start or period.kind == "standstill":
+            continue
+        other = context.milestones.get(period.end if completed == period.start else period.start)
+        if other is None or other.planned is None:
+            continue
+        outcome = period_meets_minimum(definition, context, period.name)
+        if not outcome.passed:
+            messages.append(outcome.message if outcome.severity != BLOCK else
+                            outcome.message + " Move the deadline so the period is long enough.")
+    return tuple(messages)

@@ -4,15 +4,15 @@ The bounds live in ``tender.domain.bounds`` with the forms and services that
 enforce them first; the database refuses anything that slips past them, on
 SQLite and PostgreSQL alike.
 
-Revision ID: 0007_input
-Revises: 0006_pages
+Revision ID: 0008_input
+Revises: 0007_standstill
 """
 from alembic import op
 
 from tender.domain.bounds import CHECKS
 
-revision = "0007_input"
-down_revision = "0006_pages"
+revision = "0008_input"
+down_revision = "0007_standstill"
 branch_labels = None
 depends_on = None
 
