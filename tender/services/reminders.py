@@ -198,7 +198,7 @@ def notification_count(user: User, as_of: date) -> int:
     email = user.email.strip().lower()
     notice = DEFAULT_NOTICE_DAYS if user.reminder_notice_days is None else user.reminder_notice_days
     owner = aliased(User, name="owner")
-    unmet = (Milestone.status != MET, Milestone.planned_date.is_not(None))
+    unmet = (Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None))
     own = db.session.scalar(
         select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
         .where(*unmet, Milestone.owner_id == user.id,

@@ -73,6 +73,13 @@ class Officer:
         return self.post(f"/procurements/{self.pid}/advance", {"trigger": trigger, "version": str(self.version())},
                          expect)
 
+    def blocked(self, trigger: str) -> str:
+        """Post a transition its guards block: the officer is sent back (Post/Redirect/Get) and told why."""
+        before = self.state()
+        response = self.advance(trigger)
+        assert response.headers["Location"].endswith("#next-steps") and self.state() == before
+        return text_of(self.client.get(f"/procurements/{self.pid}"))
+
 
 def panel_member(app, role: str) -> str:
     with app.app_context():
@@ -139,7 +146,7 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
         evaluator.pid = officer.pid
         evaluator.post(f"{lot}/declaration", {"has_conflict": "no"})
         for bid_id, score in zip(bid_ids, (4, 3)):
-            data = {"action": "submit"}
+            data = {"action": "submit", "confirmed": "yes"}
             for qid, (value, rationale) in sheet(score).items():
                 data[f"score-{qid}"], data[f"rationale-{qid}"] = value, rationale
             evaluator.post(f"{lot}/bids/{bid_id}/score", data)
@@ -151,17 +158,25 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
         for qid, (value, rationale) in sheet(score, "Agreed at moderation.").items():
             data[f"score-{qid}"], data[f"rationale-{qid}"] = value, rationale
         chair.post(f"{lot}/bids/{bid_id}/moderate", data)
-    officer.post(f"{lot}/prices/open", {})
+    officer.post(f"{lot}/prices/open", {"confirmed": "yes"})
 
     # The summaries cannot go before the award is approved and their sending recorded.
     officer.on("2025-09-01")
-    blocked = officer.advance("send_assessment_summaries", expect=409)
-    assert "No approval of the award decision is recorded" in text_of(blocked)
+    blocked = officer.blocked("send_assessment_summaries")
+    assert "No approval of the award decision is recorded" in blocked
     approver = Officer(app, approver_email)
     approver.pid = officer.pid
-    approver.post(f"/procurements/{officer.pid}/award/approve", {"authority": "Decision 25/00101", "note": ""})
-    blocked = officer.advance("send_assessment_summaries", expect=409)
-    assert "Record when the assessment summaries were sent" in text_of(blocked)
+    # The officer records the lot's recommendation; the approver reads it, declares, and approves its digest.
+    officer.post(f"/procurements/{officer.pid}/award/lots/1/recommend", {"no_award_reason": ""})
+    approver.post(f"/procurements/{officer.pid}/award/declarations", {"conflict-1": "no", "details-1": ""})
+    award_page = text_of(approver.client.get(f"/procurements/{officer.pid}/award"))
+    assert "Award to" in award_page
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"',
+                       approver.client.get(f"/procurements/{officer.pid}/award").get_data(as_text=True)).group(1)
+    approver.post(f"/procurements/{officer.pid}/award/approve",
+                  {"authority": "Decision 25/00101", "note": "", "digest": digest, "confirm": "y"})
+    blocked = officer.blocked("send_assessment_summaries")
+    assert "Record when the assessment summaries were sent" in blocked
     page = text_of(officer.client.get(f"/procurements/{officer.pid}"))
     assert "Record that the assessment summaries were sent" in page
     refused = officer.post(f"/procurements/{officer.pid}/award/notices-sent",
@@ -186,17 +201,17 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
 
     # On the last day of standstill the contract is refused.
     officer.on("2025-09-11")
-    blocked = officer.advance("enter_contract", expect=409)
+    blocked = officer.blocked("enter_contract")
     assert "Standstill ends at midnight at the end of 11 September 2025 (Procurement Act 2023 s.51)" in \
-        text_of(blocked)
+        blocked
 
     # A claim issued in standstill suspends it (s.101) until the suspension is lifted.
     officer.post(f"/procurements/{officer.pid}/challenges", {
         "reference": "HT-2025-000321", "issued_on": "2025-09-10", "aware_on": "2025-09-11",
         "note": "Shaw Trust challenges the quality scores."})
     officer.on("2025-09-12")
-    blocked = officer.advance("enter_contract", expect=409)
-    assert "A legal challenge (HT-2025-000321) suspends entering into the contract" in text_of(blocked)
+    blocked = officer.blocked("enter_contract")
+    assert "A legal challenge (HT-2025-000321) suspends entering into the contract" in blocked
     assert officer.state() == "standstill"
     challenge_id, challenge_version = officer.read(lambda: db.session.execute(
         select(LegalChallenge.id, LegalChallenge.version)).one())
