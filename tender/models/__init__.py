@@ -1,6 +1,7 @@
 """Database models, one module per aggregate. Importing this registers them all."""
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
+from tender.models.letter import AwardLetter, LetterDelivery
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
@@ -12,4 +13,5 @@ __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
     "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
+    "AwardLetter", "LetterDelivery",
 ]

@@ -38,6 +38,8 @@ class Procurement(db.Model):
     urgency: Mapped[bool] = mapped_column(Boolean, default=False)
     award_on_initial_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     shortlist_justification: Mapped[str | None] = mapped_column(Text, default=None)
+    # PCR 2015 reg. 26(4): why the competitive procedure with negotiation may be used (for the reg. 84 report).
+    negotiation_ground: Mapped[str | None] = mapped_column(Text, default=None)
     award_notices_sent_on: Mapped[date | None] = mapped_column(Date, default=None)
     assessment_summaries_sent_on: Mapped[date | None] = mapped_column(Date, default=None)
     lead_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
