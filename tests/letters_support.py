@@ -57,7 +57,7 @@ def moderated_sheet(bidder: str, score: int) -> dict[str, tuple[str, str]]:
     return sheet
 
 
-def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True) -> int:
+def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
     """Load the demo and record an approved award decision for ``lots``; returns the procurement id."""
     from tender.services.evaluation import panel, ranking, scoring
 
@@ -74,7 +74,7 @@ def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True) -> int:
             panel.declare(pid, number, person, False, "")
         lot = panel.get_lot(pid, number)
         bids = {b.supplier.name: b for b in _bids(lot)}
-        for bidder, score in zip(BIDDERS, SCORES[number]):
+        for bidder, score in zip(BIDDERS, (scores or SCORES)[number]):
             sheet = moderated_sheet(bidder, score)
             scoring.save_scores(pid, number, ROUND, bids[bidder].id, evaluator, sheet, True)
             scoring.moderate(pid, number, ROUND, bids[bidder].id, moderator, sheet)

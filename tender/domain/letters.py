@@ -47,6 +47,22 @@ def money(value: str | Decimal | None) -> str:
     return f"£{Decimal(value).quantize(TWO_PLACES):,}"
 
 
+def score_text(value: str | None) -> str:
+    """A recorded score as people write it: "4" for "4.00", "2.5" for "2.50", "pass" as is."""
+    if value is None:
+        return ""
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return value
+    return f"{number.normalize():f}"
+
+
+def criterion_label(line) -> str:
+    """"Q1.1 Model of care" for a numbered criterion, just the title for a section like "Quality"."""
+    return f"{line.id} {line.title}" if any(ch.isdigit() for ch in line.id) else line.title
+
+
 @dataclass(frozen=True)
 class CriterionLine:
     """One row of the scores table: a criterion (level 0), a sub-criterion or a question."""
@@ -190,7 +206,8 @@ def draft_narrative(facts: LetterFacts) -> str:
                 f"{facts.winner} met every requirement and scored {two_places(facts.winner_total)} in total.")
     ahead = [line for line in questions
              if (_number(line.winner_score) or Decimal(0)) > (_number(line.score) or Decimal(0))]
-    lines = [f"- {line.title}: the winning tender scored {line.winner_score} against your {line.score}. "
+    lines = [f"- {line.title}: the winning tender scored {score_text(line.winner_score)} against your "
+             f"{score_text(line.score)}. "
              f"The panel found that {_strip(line.winner_explanation)}; for your tender, "
              f"{_strip(line.explanation)}." for line in ahead]
     price_part = ""

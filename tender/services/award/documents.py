@@ -15,7 +15,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from tender.domain.letters import money, two_places
+from tender.domain.letters import criterion_label, money, score_text, two_places
 from tender.domain.periods import format_uk_date
 from tender.mail import templates_dir
 
@@ -59,7 +59,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
                              autoescape=jinja2.select_autoescape(default=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(two_places=two_places, money=money, uk_date=format_uk_date, paragraphs=_paragraphs,
+    env.filters.update(two_places=two_places, money=money, uk_date=format_uk_date, paragraphs=_paragraphs, score=score_text, label=criterion_label,
                        css_string=_css_string)
     return env
 
