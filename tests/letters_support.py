@@ -1,18 +1,15 @@
 """The demo procurement taken to a recorded, approved award decision (call inside an app context).
 
 Every lot of the Live Well Kent demo is scored by one evaluator, moderated,
-its prices opened, and its recommendation recorded from the frozen ranking;
-the award is approved. Until the lead's ``tender.services.award.recommendation``
-lands, the recommendation row is written here from ``tender.domain.award.decision_record``.
+its prices opened, and its recommendation recorded from the frozen ranking
+(``tender.services.award.recommendation``); the approver declares no conflict
+and approves the award (``tender.services.award.approval``).
 """
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from tender.demo import BIDDERS, REFERENCE, load_demo
-from tender.domain.award import BidFacts, decision_record, digest
 from tender.extensions import db
 from tender.models import AwardApproval, AwardRecommendation, Bid, Procurement, Supplier
 from tests.evaluation_support import QUESTIONS, user
@@ -59,7 +56,7 @@ def moderated_sheet(bidder: str, score: int) -> dict[str, tuple[str, str]]:
 
 def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
     """Load the demo and record an approved award decision for ``lots``; returns the procurement id."""
-    from tender.services.evaluation import panel, ranking, scoring
+    from tender.services.evaluation import envelope, panel, scoring
 
     load_demo(PASSWORD)
     procurement = db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE))
@@ -78,7 +75,11 @@ def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
             sheet = moderated_sheet(bidder, score)
             scoring.save_scores(pid, number, ROUND, bids[bidder].id, evaluator, sheet, True)
             scoring.moderate(pid, number, ROUND, bids[bidder].id, moderator, sheet)
-        ranking.open_prices(pid, number, ROUND, officer)
+        envelope.open_prices(pid, number, ROUND, officer)
+    procurement = db.session.get(Procurement, pid)
+    procurement.state = "award_decision"  # as if the officer had advanced it through the stages
+    db.session.commit()
+    for number in lots:
         record_recommendation(pid, number, officer)
     if approve:
         approve_award(pid)
@@ -92,46 +93,24 @@ def _bids(lot):
 
 
 def record_recommendation(pid: int, number: int, officer) -> AwardRecommendation:
-    """The recommendation of one lot from its frozen ranking (stands in for the lead's service)."""
-    from tender.services.evaluation import ranking
+    """The recommendation of one lot, recorded by the officer from its frozen ranking."""
+    from tender.services.award import recommendation
 
-    result = ranking.lot_evaluation(pid, number, ROUND, officer)
-    moderated: dict[int, dict] = {}
-    for m in result.data.moderated:
-        moderated.setdefault(m.bid_id, {})[m.criterion_id] = m
-    facts = {}
-    for bid in result.data.bids:
-        rows = moderated.get(bid.id, {})
-        supplier_id = db.session.get(Bid, bid.id).supplier_id
-        facts[bid.bidder] = BidFacts(supplier_id=supplier_id, bid_id=bid.id, price=bid.price,
-                                     scores={q: m.value for q, m in rows.items()},
-                                     rationales={q: m.rationale for q, m in rows.items()})
-    procurement = db.session.get(Procurement, pid)
-    record = decision_record(procurement=procurement.reference, lot_number=number, lot_title=result.lot.title,
-                             round_=ROUND, model=result.model, ranking=result.ranking, bids=facts,
-                             total_years=procurement.initial_term_years)
-    from tender.domain.award import canonical_json
-
-    winner = record["recommended"]
-    rec = AwardRecommendation(procurement_id=pid, lot_id=result.lot.id, round=ROUND,
-                              supplier_id=winner and winner["supplier_id"], bid_id=winner and winner["bid_id"],
-                              annual_price=record["annual_price"], contract_value=record["contract_value"],
-                              decision=canonical_json(record), digest=digest(record), recorded_by_id=officer.id,
-                              recorded_at=datetime.now(timezone.utc))
-    db.session.add(rec)
-    db.session.commit()
-    return rec
+    return recommendation.record(pid, number, officer)
 
 
 def approve_award(pid: int) -> AwardApproval:
-    """The Corporate Director's approval (written directly: the procurement is not at the award stage)."""
-    from tender.domain.award import approval_digest
+    """The Corporate Director declares no conflict on any lot and approves the decision as shown."""
+    from tender.services.award import approval
 
-    recs = db.session.scalars(select(AwardRecommendation).where(AwardRecommendation.procurement_id == pid,
-                                                                AwardRecommendation.voided_at.is_(None))).all()
-    approval = AwardApproval(procurement_id=pid, approved_by_id=user(APPROVER).id,
-                             approved_at=datetime.now(timezone.utc), authority="Delegated by decision 22/00033",
-                             digest=approval_digest({r.lot.number: r.digest for r in recs}))
-    db.session.add(approval)
-    db.session.commit()
-    return approval
+    approver = user(APPROVER)
+    lots = sorted(recommendation_lots(pid))
+    approval.declare_conflicts(pid, approver, {n: (False, "") for n in lots})
+    view = approval.approval_view(pid, approver)
+    return approval.approve_award(pid, approver, "Delegated by decision 22/00033", digest_seen=view.digest)
+
+
+def recommendation_lots(pid: int) -> list[int]:
+    from tender.services.award import recommendation
+
+    return list(recommendation.current(pid))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 ACTIONS = ("draft", "submit")
 
@@ -26,6 +26,7 @@ class WithdrawForm(FlaskForm):
     user_id = IntegerField("Person", validators=[InputRequired("Choose the person to take off the panel")])
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for taking this person off the panel"),
                                                  Length(max=2000)])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
 class DeclarationForm(FlaskForm):
@@ -49,6 +50,24 @@ def sections_from(form) -> list[str]:
 def sheet_entries(form, question_ids) -> dict[str, tuple[str, str]]:
     """question id -> (score as text, rationale) from a posted score or moderation sheet."""
     return {qid: (form.get(f"score-{qid}", ""), form.get(f"rationale-{qid}", ""))[:2] for qid in question_ids}
+
+
+def sheet_versions(form, question_ids, missing: int | None = 0) -> dict[str, int]:
+    """question id -> the row version the page showed (0: none yet; -1: unreadable, so it never matches).
+
+    ``missing`` is what a question without a version field counts as: 0 (the
+    sender saw no row) for consensus scores, or None to leave it unchecked for
+    a person's own drafts, where the only rival is their own other tab.
+    """
+    versions = {}
+    for qid in question_ids:
+        raw = form.get(f"version-{qid}")
+        if raw is None:
+            if missing is not None:
+                versions[qid] = missing
+            continue
+        versions[qid] = int(raw) if raw.isdigit() and len(raw) < 10 else -1
+    return versions
 
 
 def sheet_action(form) -> str | None:

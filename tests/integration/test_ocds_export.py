@@ -131,10 +131,22 @@ def test_advancing_the_demo_to_tender_evaluation_changes_status_tag_milestones_a
 def test_once_the_contract_is_awarded_lots_with_a_final_ranking_get_an_award_and_a_contract(ctx):
     from tests.integration.test_audit_export import evaluate_demo_lot_one, run_demo_procurement_to_tender_evaluation
 
+    from datetime import datetime, timezone
+
+    from tender.models import AwardApproval, User
+    from tender.services.award import recommendation
+
     p = run_demo_procurement_to_tender_evaluation()
     evaluate_demo_lot_one(p)
     procurement = db.session.get(Procurement, p.id)
-    procurement.state = "contract_awarded"  # the later stages need every lot evaluated; lot 1 is enough here
+    procurement.state = "award_decision"  # the later stages need every lot evaluated; lot 1 is enough here
+    db.session.commit()
+    officer = db.session.scalar(select(User).where(User.email == "luke.edwards@kent.example"))
+    recorded = recommendation.record(p.id, 1, officer)
+    approver = db.session.scalar(select(User).where(User.role == "approver"))
+    db.session.add(AwardApproval(procurement_id=p.id, approved_by_id=approver.id, authority="Decision 22/00033",
+                                 approved_at=datetime.now(timezone.utc)))
+    procurement.state = "contract_awarded"
     signed = db.session.scalar(select(Milestone).where(Milestone.procurement_id == p.id,
                                                        Milestone.key == "contract_awarded"))
     signed.status, signed.actual_date = "met", date(2022, 10, 10)
@@ -146,6 +158,7 @@ def test_once_the_contract_is_awarded_lots_with_a_final_ranking_get_an_award_and
     [award] = release["awards"]
     assert award["status"] == "active" and award["relatedLots"] == ["1"]
     [winner] = award["suppliers"]
+    assert winner["id"].endswith(str(recorded.supplier_id)) or recorded.supplier.name == winner["name"]
     roles = {p["id"]: p["roles"] for p in release["parties"]}
     assert roles[winner["id"]] == ["tenderer", "supplier"]
     [contract] = release["contracts"]

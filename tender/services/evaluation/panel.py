@@ -103,6 +103,21 @@ def declaration_of(lot: Lot, user) -> ConflictDeclaration | None:
         ConflictDeclaration.lot_id == lot.id, ConflictDeclaration.user_id == user.id))
 
 
+def conflicted_lot_ids(user, procurement_id: int | None = None) -> set[int]:
+    """The lots this person declared a conflict of interest on (of one procurement, or all)."""
+    query = select(ConflictDeclaration.lot_id).where(ConflictDeclaration.user_id == user.id,
+                                                     ConflictDeclaration.has_conflict.is_(True))
+    if procurement_id is not None:
+        query = query.join(Lot, Lot.id == ConflictDeclaration.lot_id).where(Lot.procurement_id == procurement_id)
+    return set(db.session.scalars(query))
+
+
+def refuse_if_conflicted(lot: Lot, user) -> None:
+    """Whoever declared a conflict on a lot sees none of its bids, scores, prices or ranking, in any role."""
+    if lot.id in conflicted_lot_ids(user, lot.procurement_id):
+        raise NotAuthorised(CONFLICTED)
+
+
 def require_panel_access(lot: Lot, user, role: str) -> EvaluatorAssignment:
     """The active assignment of a panel member cleared to see bids, or NotAuthorised saying why."""
     authorise(user, Permission.SCORE if role == EVALUATOR else Permission.MODERATE)
@@ -178,7 +193,7 @@ def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[st
 
 
 def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, officer,
-             ip: str | None = None) -> EvaluatorAssignment:
+             ip: str | None = None, expected_version: int | None = None) -> EvaluatorAssignment:
     """Take someone off a lot's panel (illness, leaving) before they have scored; audited with the reason.
 
     Once a person has submitted or moderated scores on the lot, those scores
@@ -202,9 +217,14 @@ def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, of
     if scored or moderated:
         raise InvalidRequest(f"{person.name} has already submitted or moderated scores for lot {lot.number}, "
                              "so they stay on the record and cannot be taken off the panel.")
+    if expected_version is not None and assignment.version != expected_version:
+        raise ConcurrentChange(f"Someone else changed {person.name}'s place on the panel since you opened the page. "
+                               "Reload it and check.")
     changed = db.session.execute(update(EvaluatorAssignment).where(
-        EvaluatorAssignment.id == assignment.id, EvaluatorAssignment.withdrawn_at.is_(None))
-        .values(withdrawn_at=now())).rowcount
+        EvaluatorAssignment.id == assignment.id, EvaluatorAssignment.withdrawn_at.is_(None),
+        EvaluatorAssignment.version == assignment.version)
+        .values(withdrawn_at=now(), version=EvaluatorAssignment.version + 1)
+        .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
         raise ConcurrentChange(f"{person.name} was taken off the panel by someone else at the same time.")

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from tender.domain import ocds
 from tender.domain.roles import Permission
 from tender.extensions import db
-from tender.models import AwardApproval, Bid, Funder, Lot, Milestone, Procurement, SQResponse, Supplier
-from tender.models.supplier import ROUNDS
+from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot, Milestone, Procurement, SQResponse,
+                           Supplier)
 from tender.services import audit
 from tender.services.accounts import authorise
-from tender.services.errors import InvalidRequest, NotAuthorised, NotFound, ServiceError
+from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
 from tender.services.procurement.procedures import registry
 
 DEFAULT_PUBLISHER = "Tender"
@@ -122,25 +122,21 @@ def load_inputs(procurements: list[Procurement]) -> dict[int, ocds.ProcurementIn
 
 
 def _winners(lots: list[Lot], supplier_ids: dict[str, int]) -> dict[int, tuple[ocds.WinnerInput, ...]]:
-    """Lot id -> its winner on the latest round with bids, if the ranking is final and has one winner."""
-    from tender.services.evaluation.panel import model_for
-    from tender.services.evaluation.data import load_rounds
-    from tender.services.evaluation.ranking import evaluate_round
+    """Lot id -> its recorded, approved recommendation's supplier and annual price (never a fresh ranking).
 
-    data = load_rounds([lot.id for lot in lots], ROUNDS)
+    A lot is published as awarded only from the decision on record: the
+    recommendation the approver approved. A lot with no award recorded, or
+    whose procurement has no approval, has no winner to publish.
+    """
+    if not lots:
+        return {}
+    approved = set(db.session.scalars(select(AwardApproval.procurement_id).where(
+        AwardApproval.procurement_id.in_({lot.procurement_id for lot in lots}))))
     result = {}
-    for lot in lots:
-        round_ = next((r for r in reversed(ROUNDS) if data[(lot.id, r)].bids), None)
-        if round_ is None or not lot.evaluation_model:
-            continue
-        try:
-            evaluation = evaluate_round(lot, round_, model_for(lot), data[(lot.id, round_)])
-        except ServiceError:  # the model file is gone: no award can be shown
-            continue
-        ranking = evaluation.ranking
-        if ranking is None or len(ranking.winners) != 1:
-            continue
-        bid = next(b for b in data[(lot.id, round_)].bids if b.bidder == ranking.winners[0])
-        price = bid.price if data[(lot.id, round_)].prices_opened else None
-        result[lot.id] = (ocds.WinnerInput(lot.number, supplier_ids[bid.bidder], price),)
+    for rec, number in db.session.execute(
+            select(AwardRecommendation, Lot.number).join(Lot, Lot.id == AwardRecommendation.lot_id)
+            .where(AwardRecommendation.lot_id.in_([lot.id for lot in lots]), AwardRecommendation.voided_at.is_(None),
+                   AwardRecommendation.supplier_id.is_not(None))):
+        if rec.procurement_id in approved:
+            result[rec.lot_id] = (ocds.WinnerInput(number, rec.supplier_id, rec.annual_price),)
     return result
