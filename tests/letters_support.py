@@ -64,6 +64,7 @@ def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
     for supplier in db.session.scalars(select(Supplier)):
         supplier.contact_email = supplier_email(supplier.name)
     db.session.commit()
+    _keep_only(pid, lots)
     officer, evaluator, moderator = user(OFFICER), user(EVALUATOR), user(MODERATOR)
     for number in lots:
         for person in (evaluator, moderator):
@@ -84,6 +85,18 @@ def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
     if approve:
         approve_award(pid)
     return pid
+
+
+def _keep_only(pid: int, lots) -> None:
+    """Take the other lots (and their tenders) out of the demo, so a test evaluates only ``lots``."""
+    from tender.models import Lot
+
+    for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number.not_in(lots))):
+        for bid in _bids(lot):
+            db.session.delete(bid)
+        db.session.flush()
+        db.session.delete(lot)
+    db.session.commit()
 
 
 def _bids(lot):

@@ -7,7 +7,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from tender.services.evaluation import ranking as evaluation_ranking
+from tender.services.evaluation import envelope
 from tender.services.evaluation import scoring as evaluation_scoring
 from tests.evaluation_support import build_panel, sheet, user
 from tests.helpers import login
@@ -25,7 +25,7 @@ def test_the_workbook_is_formatted_for_people_and_printers(app):
         for bid_id, value in zip(panel.bid_ids, (3, 2)):
             evaluation_scoring.moderate(panel.procurement_id, 1, "initial", bid_id, user(panel.moderator),
                                         sheet(value, "+44 is not a sum; @mention -minus"))
-        evaluation_ranking.open_prices(panel.procurement_id, 1, "initial", user(panel.officer))
+        envelope.open_prices(panel.procurement_id, 1, "initial", user(panel.officer))
     client = app.test_client()
     login(client, panel.officer)
     data = client.get(f"/procurements/{panel.procurement_id}/evaluation/initial/export.xlsx").data
