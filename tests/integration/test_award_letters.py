@@ -112,3 +112,51 @@ def test_the_attached_pdf_is_the_stored_document_and_its_digest_is_audited(ctx, 
         info = subprocess.run(["pdfinfo", "-meta", "-"], input=data, capture_output=True, check=True).stdout
         assert b'pdfaid:part="3"' in info and b"Tagged:          yes" in subprocess.run(
             ["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout
+
+
+def test_under_the_procurement_act_suppliers_get_assessment_summaries_with_explanations(ctx, smtp, tmp_path):
+    pid = award_demo(lots=(1,))
+    db.session.get(Procurement, pid).regime = "pa2023"  # the same decision, recorded under the Act
+    db.session.commit()
+    officer = user(OFFICER)
+    letters.draft(pid, officer)
+    assert {l.kind for l in letters.letters_for(pid)} == {"assessment_summary"}
+    letters.send(pid, officer, smtp.settings())
+    loser = next(l for l in letters.letters_for(pid) if not l.successful)
+    text = " ".join(pdf_text(letters.document(pid, loser.id, officer)[1], tmp_path).split())
+    assert "Assessment summary" in text and "section 50 of the Procurement Act 2023" in text
+    assert "How each answer was assessed" in text
+    assert f"{loser.supplier.name} sets out a stepped model of care" in text  # its own explanation
+    assert "Winning tender: 4" in text and "Porchlight sets out a stepped model of care" in text
+    assert "Why your tender was not the most advantageous tender" in text
+    assert "8 working days beginning with the day we publish the contract award notice" in text
+    procurement = db.session.get(Procurement, pid)
+    assert procurement.assessment_summaries_sent_on is not None and procurement.award_notices_sent_on is None
+
+
+def test_a_letter_sent_by_post_starts_standstill_only_once_its_posting_is_recorded(ctx, smtp, tmp_path):
+    from datetime import date
+
+    from tender.services.errors import InvalidRequest
+
+    pid = award_demo(lots=(1,))
+    officer = user(OFFICER)
+    letters.draft(pid, officer)
+    by_post = letters.letters_for(pid)[2]
+    letters.edit(pid, by_post.id, officer, by_post.narrative, "post", None)
+    result = letters.send(pid, officer, smtp.settings())
+    assert (result.emailed, result.to_post, result.standstill_started) == (2, 1, None)
+    assert len(smtp.handler.messages()) == 2
+    text = " ".join(pdf_text(letters.document(pid, by_post.id, officer)[1], tmp_path).split())
+    assert "sent by post" in text and "regulation 87(2)(b)" in text
+    # Every letter states the standstill that binds: the postal one, 15 days after sending.
+    emailed = next(l for l in letters.letters_for(pid) if l.method == "email")
+    assert "regulation 87(2)(b)" in " ".join(pdf_text(letters.document(pid, emailed.id, officer)[1], tmp_path,
+                                                      "other.pdf").split())
+    with pytest.raises(InvalidRequest, match="on or after the date of the letter"):
+        letters.record_posting(pid, by_post.id, officer, date(2020, 1, 1))
+    letters.record_posting(pid, by_post.id, officer, letters.uk_date(by_post.issued_at))
+    assert db.session.get(Procurement, pid).award_notices_sent_on == letters.uk_date(by_post.issued_at)
+    (posted,) = events("award.letter_posted")
+    assert posted["after"]["sha256"] == by_post.sha256
+    assert len(events("award.standstill_started")) == 1
