@@ -252,6 +252,9 @@ def retry(procurement_id: int, user, settings: MailSettings, ip: str | None = No
     """E-mail again the letters whose delivery failed (the ones that went are not sent twice)."""
     authorise(user, Permission.ADVANCE_STAGE)
     procurement = get_procurement(procurement_id)
+    if not settings.default_sender:
+        raise InvalidRequest("Tender has no sender address for e-mail (MAIL_DEFAULT_SENDER). Ask your administrator "
+                             "to set it.")
     report = delivery.deliver(procurement.id, settings, audit.Actor.of(user, ip))
     started = start_standstill_if_complete(procurement.id, user, ip)
     return SendResult(issued=0, emailed=len(report.sent), failed=tuple(report.failed), to_post=0,
