@@ -115,8 +115,10 @@ def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
     from tender.cli.audit import audit_group
     from tender.cli.ocds import ocds_group
+    from tender.cli.report import report_command
     from tender.cli.reminders import reminders_group
-    for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group):
+    for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group,
+                    report_command):
         app.cli.add_command(command)
     try:
         from tender.cli.evaluate import evaluate_command, rules_check_command

@@ -38,6 +38,8 @@ class Procurement(db.Model):
     urgency: Mapped[bool] = mapped_column(Boolean, default=False)
     award_on_initial_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     shortlist_justification: Mapped[str | None] = mapped_column(Text, default=None)
+    # PCR 2015 reg. 26(4): why the competitive procedure with negotiation may be used (for the reg. 84 report).
+    negotiation_ground: Mapped[str | None] = mapped_column(Text, default=None)
     # When the last award decision letter (PCR reg. 86) or assessment summary (PA s.50)
     # was sent; PCR standstill counts from its UK day (tender.services.award.standstill).
     award_notices_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -1,0 +1,295 @@
+"""What each tenderer is told about the award decision, drafted from the recorded decision.
+
+Two documents, one per tenderer per lot, read from the recorded decision
+(``tender.domain.award.decision_record``) and never from a fresh ranking:
+
+* **Award decision letters** (PCR 2015 reg. 86): the award criteria and
+  weights, the recipient's scores and total, the winner's name, scores and
+  total, the characteristics and relative advantages of the winning tender,
+  and the exact moment standstill ends (reg. 87).
+* **Assessment summaries** (Procurement Act 2023 s.50): each criterion's
+  score with its explanation and the total; for the unsuccessful, the
+  winner's scores too and why theirs was not the most advantageous tender.
+
+The narrative is drafted here from the panel's moderated rationales; the
+officer edits it before sending. Pure: no database, no Flask, no clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Mapping
+
+from tender.domain.periods import earliest_period_end, format_uk_date, pa_standstill_end, pcr_standstill_end
+
+AWARD_LETTER, ASSESSMENT_SUMMARY = "award_letter", "assessment_summary"
+EMAIL, POST = "email", "post"
+TWO_PLACES = Decimal("0.01")
+
+
+def kind_for(regime: str) -> str:
+    """Assessment summaries under the Procurement Act 2023, award decision letters under PCR 2015."""
+    return ASSESSMENT_SUMMARY if regime.startswith("pa2023") else AWARD_LETTER
+
+
+def two_places(value: str | Decimal | None) -> str:
+    """Marks and totals as people read them: 2 decimal places ("95.02"), or an empty string."""
+    if value is None:
+        return ""
+    return str(Decimal(value).quantize(TWO_PLACES))
+
+
+def money(value: str | Decimal | None) -> str:
+    """"£1,395,000.00" (or an empty string)."""
+    if value is None:
+        return ""
+    return f"£{Decimal(value).quantize(TWO_PLACES):,}"
+
+
+def score_text(value: str | None) -> str:
+    """A recorded score as people write it: "4" for "4.00", "2.5" for "2.50", "pass" as is."""
+    if value is None:
+        return ""
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return value
+    return f"{number.normalize():f}"
+
+
+def criterion_label(line) -> str:
+    """"Q1.1 Model of care" for a numbered criterion, just the title for a section like "Quality"."""
+    return f"{line.id} {line.title}" if any(ch.isdigit() for ch in line.id) else line.title
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    """One row of the scores table: a criterion (level 0), a sub-criterion or a question."""
+
+    id: str
+    title: str
+    level: int
+    weight: str | None  # percentage of its parent, as recorded
+    marks: str  # the most it can earn towards the total
+    question: bool
+    pass_fail: bool
+    score: str | None  # the recipient's moderated score (or "pass"/"fail")
+    earned: str | None  # the recipient's weighted marks
+    winner_score: str | None
+    winner_earned: str | None
+    explanation: str  # the panel's moderated rationale for the recipient's answer
+    winner_explanation: str
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    """Everything a letter or summary states, for one tenderer of one lot."""
+
+    procurement_ref: str
+    lot_number: int
+    lot_title: str
+    supplier: str
+    supplier_id: int
+    successful: bool
+    rank: int | None
+    tenderers: int
+    excluded: bool
+    reasons: tuple[str, ...]
+    lines: tuple[CriterionLine, ...]
+    price_weight: str | None
+    price: str | None
+    price_score: str | None
+    total: str | None
+    winner: str | None
+    winner_price: str | None
+    winner_price_score: str | None
+    winner_total: str | None
+    no_award_reason: str | None
+    annual_price: str | None
+    contract_value: str | None
+    total_years: int
+
+
+def _row(decision: Mapping, supplier_id: int | None) -> Mapping | None:
+    return next((r for r in decision["ranking"] if r["supplier_id"] == supplier_id), None)
+
+
+def _level(criteria: Mapping[str, Mapping], cid: str) -> int:
+    level, parent = 0, criteria[cid]["parent"]
+    while parent is not None:
+        level, parent = level + 1, criteria[parent]["parent"]
+    return level
+
+
+def _earned(row: Mapping | None, cid: str, question: bool) -> str | None:
+    if row is None:
+        return None
+    return (row["question_marks"] if question else row["parts"]).get(cid)
+
+
+def _score(row: Mapping | None, cid: str) -> str | None:
+    return None if row is None else row["scores"].get(cid)
+
+
+def recipients(decision: Mapping) -> list[tuple[int, str]]:
+    """(supplier id, name) of every tenderer in the lot's recorded ranking, in ranking order."""
+    return [(r["supplier_id"], r["supplier"]) for r in decision["ranking"]]
+
+
+def letter_facts(decision: Mapping, supplier_id: int) -> LetterFacts:
+    """The figures one tenderer's letter states, all read from the recorded decision."""
+    mine = _row(decision, supplier_id)
+    if mine is None:
+        raise ValueError(f"Supplier {supplier_id} did not tender for lot {decision['lot']['number']}.")
+    recommended = decision.get("recommended")
+    winner = _row(decision, recommended["supplier_id"]) if recommended else None
+    criteria = {c["id"]: c for c in decision["model"]["criteria"]}
+    lines = []
+    for c in decision["model"]["criteria"]:
+        cid = c["id"]
+        lines.append(CriterionLine(
+            id=cid, title=c["title"], level=_level(criteria, cid), weight=c["weight"], marks=two_places(c["marks"]),
+            question=c["question"], pass_fail=c["pass_fail"], score=_score(mine, cid),
+            earned=_earned(mine, cid, c["question"]), winner_score=_score(winner, cid),
+            winner_earned=_earned(winner, cid, c["question"]),
+            explanation=mine["rationales"].get(cid, ""),
+            winner_explanation=winner["rationales"].get(cid, "") if winner else ""))
+    price = decision["model"]["price"]
+    return LetterFacts(
+        procurement_ref=decision["procurement"], lot_number=decision["lot"]["number"],
+        lot_title=decision["lot"]["title"], supplier=mine["supplier"], supplier_id=supplier_id,
+        successful=winner is not None and winner["supplier_id"] == supplier_id, rank=mine["rank"],
+        tenderers=len(decision["ranking"]), excluded=mine["excluded"], reasons=tuple(mine["reasons"]),
+        lines=tuple(lines), price_weight=price["weight"] if price else None, price=mine["price"],
+        price_score=mine["price_score"], total=mine["total"], winner=winner["supplier"] if winner else None,
+        winner_price=winner["price"] if winner else None,
+        winner_price_score=winner["price_score"] if winner else None,
+        winner_total=winner["total"] if winner else None, no_award_reason=decision.get("no_award_reason"),
+        annual_price=decision.get("annual_price"), contract_value=decision.get("contract_value"),
+        total_years=decision.get("total_years") or 0)
+
+
+def _number(value: str | None) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(value)
+    except ArithmeticError:  # "pass" / "fail"
+        return None
+
+
+def _strip(text: str) -> str:
+    return text.strip().rstrip(".")
+
+
+def draft_narrative(facts: LetterFacts) -> str:
+    """The first draft of the part the officer edits: the winning tender's characteristics and advantages.
+
+    For the winner: what the panel found strongest in its tender. For the
+    others: each question where the winning tender scored higher, with the
+    panel's reasons for both scores, and the price comparison, which together
+    say why theirs was not the most advantageous tender. Every sentence comes
+    from the moderated rationales on record.
+    """
+    if facts.winner is None:
+        return (f"No contract is being awarded for lot {facts.lot_number}. "
+                f"The reason: {_strip(facts.no_award_reason or 'not recorded')}.")
+    questions = [line for line in facts.lines if line.question and not line.pass_fail]
+    if facts.successful:
+        best = [line for line in questions if line.score is not None and line.winner_explanation]
+        best.sort(key=lambda line: -(_number(line.earned) or Decimal(0)))
+        points = "\n".join(f"- {line.title}: {_strip(line.winner_explanation)}." for line in best[:4])
+        return ("Your tender was the most advantageous tender. The panel found these characteristics "
+                f"strongest:\n{points}")
+    if facts.excluded:
+        reasons = "; ".join(facts.reasons) or "it did not meet the requirements"
+        return (f"Your tender could not be considered further because {_strip(reasons)}. The tender of "
+                f"{facts.winner} met every requirement and scored {two_places(facts.winner_total)} in total.")
+    ahead = [line for line in questions
+             if (_number(line.winner_score) or Decimal(0)) > (_number(line.score) or Decimal(0))]
+    lines = [f"- {line.title}: the winning tender scored {score_text(line.winner_score)} against your "
+             f"{score_text(line.score)}. "
+             f"The panel found that {_strip(line.winner_explanation)}; for your tender, "
+             f"{_strip(line.explanation)}." for line in ahead]
+    price_part = ""
+    if facts.price_score is not None and facts.winner_price_score is not None:
+        mine, theirs = Decimal(facts.price_score), Decimal(facts.winner_price_score)
+        comparison = "more" if theirs > mine else ("fewer" if theirs < mine else "the same")
+        price_part = (f"\nOn price, the winning tender earned {two_places(theirs)} marks, {comparison} than your "
+                      f"{two_places(mine)}." if comparison != "the same" else
+                      f"\nOn price, both tenders earned {two_places(mine)} marks.")
+    heading = ("The winning tender scored higher than yours on these questions:\n" if lines else
+               "The winning tender scored the same as yours on every question. ")
+    return (f"{heading}{chr(10).join(lines)}{price_part}\n"
+            f"In total the winning tender scored {two_places(facts.winner_total)} and yours "
+            f"{two_places(facts.total)}, so yours was not the most advantageous tender.")
+
+
+# --- standstill ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standstill:
+    """When standstill ends, and the sentence a letter says it in."""
+
+    last_day: date
+    ends_at: datetime  # naive UK clock time (the regulations speak of UK time)
+    wording: str
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59))
+
+
+def standstill(regime: str, sent_on: date, method: str = EMAIL, received_on: date | None = None) -> Standstill:
+    """The end of standstill for letters sent on ``sent_on`` (UK date) by ``method``.
+
+    PCR 2015 reg. 87(2)(a): sent electronically, midnight at the end of the
+    10th day after sending. Reg. 87(2)(b): sent by other means, the earlier of
+    midnight at the end of the 15th day after sending and of the 10th day
+    after receipt (when receipt is known). Reg. 2(4) moves a period ending on
+    a non-working day to the next working day. Procurement Act 2023 s.51: 8
+    working days beginning with the day the contract award notice is published,
+    taken here as the day the summaries are sent.
+    (Branch standstill owns the regime rules in ``tender.domain.periods``; this
+    adds only the postal rule it does not have yet.)
+    """
+    if regime.startswith("pa2023"):
+        last = pa_standstill_end(sent_on)
+        return Standstill(last, _end_of(last), (
+            f"The standstill period is 8 working days beginning with the day we publish the contract award notice "
+            f"(Procurement Act 2023, section 51). We will publish it on {format_uk_date(sent_on)}, so the "
+            f"standstill period ends at midnight at the end of {_weekday(last)} (23:59:59 UK time). We will not "
+            f"enter into the contract before then."))
+    if method == POST:
+        last = earliest_period_end(sent_on, 15, "calendar")
+        if received_on is not None:
+            last = min(last, earliest_period_end(received_on, 10, "calendar"))
+        return Standstill(last, _end_of(last), (
+            f"This letter was sent by post on {format_uk_date(sent_on)}. The standstill period ends at midnight "
+            f"at the end of {_weekday(last)} (23:59:59 UK time), or at midnight at the end of the 10th day after "
+            f"you receive this letter if that is earlier (Public Contracts Regulations 2015, regulation 87(2)(b)). "
+            f"We will not enter into the contract before then."))
+    ends = pcr_standstill_end(sent_on)
+    return Standstill(ends.date(), ends, (
+        f"This letter was sent electronically on {format_uk_date(sent_on)}. The standstill period ends at "
+        f"midnight at the end of {_weekday(ends.date())} (23:59:59 UK time) (Public Contracts Regulations "
+        f"2015, regulation 87(2)(a)). We will not enter into the contract before then."))
+
+
+def _weekday(day: date) -> str:
+    return f"{day.strftime('%A')} {format_uk_date(day)}"
+
+
+def latest(standstills: list[Standstill]) -> Standstill:
+    """The standstill that binds the procurement: the latest of its letters' ends."""
+    return max(standstills, key=lambda s: s.ends_at)
+
+
+def document_filename(procurement_ref: str, lot_number: int, supplier: str, kind: str) -> str:
+    """"KCC-22-00033-lot-1-porchlight-award-letter.pdf": safe on every file system."""
+    slug = "".join(c if c.isalnum() else "-" for c in supplier.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    ref = procurement_ref.replace("/", "-")
+    return f"{ref}-lot-{lot_number}-{slug}-{kind.replace('_', '-')}.pdf"
+
+

@@ -1,0 +1,197 @@
+"""Award decision letters, assessment summaries and the procurement report: thin views over the services."""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import current_app
+from flask_login import current_user, login_required
+
+from tender.domain import letters as rules
+from tender.mail import MailConfigError, MailSettings
+from tender.models.letter import LetterDelivery
+from tender.services.award import letters, report
+from tender.services.errors import InvalidRequest, ServiceError
+from tender.services.procurement.workflow import get_procurement
+from tender.web.auth import client_ip
+
+bp = Blueprint("letters", __name__, url_prefix="/procurements/<int:procurement_id>")
+
+
+def mail_settings() -> MailSettings:
+    """SMTP settings: the MAIL_* variables, overridden by the app's MAIL_* config (tests set those)."""
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in current_app.config.items() if k.startswith("MAIL_") and v is not None})
+    try:
+        return MailSettings.from_env(env)
+    except MailConfigError as exc:
+        raise InvalidRequest(f"E-mail is not set up ({exc}). Ask your administrator, or send the letters by post.")
+
+
+def _pdf(filename: str, content: bytes, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+
+
+def _index(procurement_id: int, errors: list[str] | None = None, status: int = 200):
+    from sqlalchemy import select
+
+    from tender.extensions import db
+
+    procurement = get_procurement(procurement_id)
+    items = letters.letters_for(procurement_id)
+    deliveries = {d.letter_id: d for d in db.session.scalars(
+        select(LetterDelivery).where(LetterDelivery.letter_id.in_([l.id for l in items])))}
+    return render_template("letters/index.html", procurement=procurement, letters=items, deliveries=deliveries,
+                           recommendations=letters.current_recommendations(procurement_id),
+                           kind=rules.kind_for(procurement.regime), errors=errors or [], today=date.today()), status
+
+
+@bp.route("/letters")
+@login_required
+def index(procurement_id: int):
+    """Every letter of the award decision, its status and delivery, and the actions that apply."""
+    from tender.services.accounts import authorise
+    from tender.domain.roles import Permission
+
+    authorise(current_user, Permission.VIEW_RANKING)
+    return _index(procurement_id)
+
+
+def _act(procurement_id: int, action, done: str):
+    try:
+        result = action()
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        return _index(procurement_id, [str(exc)], 400)
+    flash(done if isinstance(done, str) else done(result), "success")
+    return redirect(url_for(".index", procurement_id=procurement_id))
+
+
+@bp.route("/letters/draft", methods=["POST"])
+@login_required
+def draft(procurement_id: int):
+    """Draft a letter for every tenderer of every lot with a recorded recommendation."""
+    return _act(procurement_id, lambda: letters.draft(procurement_id, current_user, client_ip()),
+                lambda created: f"{len(created)} letter{'s' if len(created) != 1 else ''} drafted. "
+                                "Check and edit each one before sending.")
+
+
+def _sent_message(result: letters.SendResult) -> str:
+    parts = [f"{result.issued} letter{'s' if result.issued != 1 else ''} sent and stored",
+             f"{result.emailed} e-mailed"]
+    if result.failed:
+        parts.append(f"{len(result.failed)} e-mail{'s' if len(result.failed) != 1 else ''} failed: "
+                     f"{'; '.join(result.failed)}. Send again later to retry them")
+    if result.to_post:
+        parts.append(f"{result.to_post} to post: download them, post them and record the posting")
+    if result.standstill_started:
+        parts.append("every letter has gone, so standstill has started")
+    return ". ".join(parts) + "."
+
+
+@bp.route("/letters/send", methods=["POST"])
+@login_required
+def send(procurement_id: int):
+    """Issue and e-mail every letter (an audited action; standstill starts when the last has gone)."""
+    if request.form.get("confirm") != "yes":
+        return _index(procurement_id, ["Confirm that you have checked every letter and want to send them."], 400)
+    return _act(procurement_id, lambda: letters.send(procurement_id, current_user, mail_settings(), client_ip()),
+                _sent_message)
+
+
+@bp.route("/letters/retry", methods=["POST"])
+@login_required
+def retry(procurement_id: int):
+    """E-mail again the letters whose delivery failed."""
+    return _act(procurement_id, lambda: letters.retry(procurement_id, current_user, mail_settings(), client_ip()),
+                _sent_message)
+
+
+@bp.route("/letters/<int:letter_id>", methods=["GET", "POST"])
+@login_required
+def letter(procurement_id: int, letter_id: int):
+    """Preview one letter as the tenderer will read it, and edit its narrative while it is a draft."""
+    errors = []
+    if request.method == "POST":
+        try:
+            letters.edit(procurement_id, letter_id, current_user, request.form.get("narrative", ""),
+                         request.form.get("method", ""), request.form.get("recipient_email"), client_ip())
+        except ServiceError as exc:
+            if exc.status != 400:
+                raise
+            errors.append(str(exc))
+        else:
+            flash("Letter saved.", "success")
+            return redirect(url_for(".letter", procurement_id=procurement_id, letter_id=letter_id))
+    context, _ = letters.preview(procurement_id, letter_id, current_user)
+    item = letters.get_letter(procurement_id, letter_id)
+    form = request.form if errors else {"narrative": item.narrative, "method": item.method,
+                                        "recipient_email": item.recipient_email or ""}
+    return render_template("letters/letter_page.html", procurement=get_procurement(procurement_id), letter=item,
+                           doc=context, form=form, errors=errors), 400 if errors else 200
+
+
+@bp.route("/letters/<int:letter_id>/preview.pdf")
+@login_required
+def preview_pdf(procurement_id: int, letter_id: int):
+    """The letter as a PDF as it would be sent now (marked as a draft until sent)."""
+    context, pdf = letters.preview(procurement_id, letter_id, current_user, as_pdf=True)
+    return _pdf("preview-" + rules.document_filename(context["reference"], context["facts"].lot_number,
+                                                     context["facts"].supplier, context["kind"]), pdf, inline=True)
+
+
+@bp.route("/letters/<int:letter_id>/document.pdf")
+@login_required
+def document(procurement_id: int, letter_id: int):
+    """The letter exactly as sent: the stored bytes."""
+    filename, content = letters.document(procurement_id, letter_id, current_user)
+    return _pdf(filename, content)
+
+
+@bp.route("/letters/<int:letter_id>/posted", methods=["POST"])
+@login_required
+def posted(procurement_id: int, letter_id: int):
+    """Record the day a letter going by post was posted (PCR reg. 87(2)(b))."""
+    def record():
+        try:
+            day = date(int(request.form.get("year", "")), int(request.form.get("month", "")),
+                       int(request.form.get("day", "")))
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidRequest("Enter the date the letter was posted, for example 26 9 2022.") from None
+        return letters.record_posting(procurement_id, letter_id, current_user, day, client_ip())
+    return _act(procurement_id, record, "Posting recorded.")
+
+
+@bp.route("/report.pdf")
+@login_required
+def report_pdf(procurement_id: int):
+    """The procurement report (reg. 84) as PDF/A, generated from the record (audited)."""
+    filename, content = report.generate(procurement_id, current_user)
+    return _pdf(filename, content)
+
+
+@bp.route("/negotiation-ground", methods=["POST"])
+@login_required
+def negotiation_ground(procurement_id: int):
+    """Record the reg. 26(4) ground for the competitive procedure with negotiation."""
+    return _act(procurement_id, lambda: report.set_negotiation_ground(procurement_id, request.form.get("ground", ""),
+                                                                      current_user, client_ip()),
+                "Ground for the competitive procedure with negotiation recorded.")
+
+
+__all__ = ["bp"]
+
+
+def _register_document_filters(state) -> None:
+    """The document filters (two_places, money, paragraphs, score, label) for the preview page."""
+    from tender.services.award.documents import environment
+
+    for name in ("two_places", "money", "paragraphs", "score", "label"):
+        state.app.jinja_env.filters.setdefault(name, environment().filters[name])
+
+
+bp.record_once(_register_document_filters)

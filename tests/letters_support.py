@@ -1,0 +1,129 @@
+"""The demo procurement taken to a recorded, approved award decision (call inside an app context).
+
+Every lot of the Live Well Kent demo is scored by one evaluator, moderated,
+its prices opened, and its recommendation recorded from the frozen ranking
+(``tender.services.award.recommendation``); the approver declares no conflict
+and approves the award (``tender.services.award.approval``).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tender.demo import BIDDERS, REFERENCE, load_demo
+from tender.extensions import db
+from tender.models import AwardApproval, AwardRecommendation, Bid, Procurement, Supplier
+from tests.evaluation_support import QUESTIONS, user
+from tests.helpers import PASSWORD
+
+ROUND = "initial"
+OFFICER = "luke.edwards@kent.example"
+EVALUATOR = "sam.evans@kent.example"
+MODERATOR = "chris.taylor@kent.example"
+APPROVER = "richard.smith@kent.example"
+
+# Moderated scores per lot, per bidder (in BIDDERS order): each bidder strong on different questions,
+# so each lot's winner and relative advantages differ.
+SCORES = {
+    1: (4, 3, 2), 2: (3, 4, 3), 3: (2, 3, 4), 4: (3, 3, 2), 5: (2, 4, 3),
+}
+RATIONALES = {
+    "Q1.1": "sets out a stepped model of care with same-week access",
+    "Q1.2": "names the GP federations and NHS trust leads it will work with",
+    "Q2.1": "has a costed plan for clinical supervision and retention",
+    "Q2.2": "describes a monthly clinical governance cycle with incident learning",
+    "Q3": "gives a safeguarding policy with named leads and escalation routes",
+    "Q4": "plans a 12-week mobilisation with the current provider",
+    "SV1": "commits to lived-experience peer roles recruited locally",
+    "SV2": "offers community wellbeing sessions in each district",
+}
+
+
+def supplier_email(name: str) -> str:
+    return f"bids@{''.join(c for c in name.lower() if c.isalnum())}.example"
+
+
+def moderated_sheet(bidder: str, score: int) -> dict[str, tuple[str, str]]:
+    """A moderated score for every question, with a rationale naming what the tender offers."""
+    sheet = {}
+    for q in QUESTIONS:
+        if q.startswith("C"):
+            sheet[q] = ("pass", "Evidence provided.")
+        else:
+            value = score if q not in ("SV1", "Q4") else max(score - 1, 2)
+            sheet[q] = (str(value), f"{bidder} {RATIONALES[q]}.")
+    return sheet
+
+
+def award_demo(lots=(1, 2, 3, 4, 5), approve: bool = True, scores=None) -> int:
+    """Load the demo and record an approved award decision for ``lots``; returns the procurement id."""
+    from tender.services.evaluation import envelope, panel, scoring
+
+    load_demo(PASSWORD)
+    procurement = db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE))
+    pid = procurement.id
+    for supplier in db.session.scalars(select(Supplier)):
+        supplier.contact_email = supplier_email(supplier.name)
+    db.session.commit()
+    _keep_only(pid, lots)
+    officer, evaluator, moderator = user(OFFICER), user(EVALUATOR), user(MODERATOR)
+    for number in lots:
+        for person in (evaluator, moderator):
+            panel.assign(pid, number, person.id, None, officer)
+            panel.declare(pid, number, person, False, "")
+        lot = panel.get_lot(pid, number)
+        bids = {b.supplier.name: b for b in _bids(lot)}
+        for bidder, score in zip(BIDDERS, (scores or SCORES)[number]):
+            sheet = moderated_sheet(bidder, score)
+            scoring.save_scores(pid, number, ROUND, bids[bidder].id, evaluator, sheet, True)
+            scoring.moderate(pid, number, ROUND, bids[bidder].id, moderator, sheet)
+        envelope.open_prices(pid, number, ROUND, officer)
+    procurement = db.session.get(Procurement, pid)
+    procurement.state = "award_decision"  # as if the officer had advanced it through the stages
+    db.session.commit()
+    for number in lots:
+        record_recommendation(pid, number, officer)
+    if approve:
+        approve_award(pid)
+    return pid
+
+
+def _keep_only(pid: int, lots) -> None:
+    """Take the other lots (and their tenders) out of the demo, so a test evaluates only ``lots``."""
+    from tender.models import Lot
+
+    for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number.not_in(lots))):
+        for bid in _bids(lot):
+            db.session.delete(bid)
+        db.session.flush()
+        db.session.delete(lot)
+    db.session.commit()
+
+
+def _bids(lot):
+    from tender.models import Bid
+
+    return db.session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.round == ROUND).order_by(Bid.id)).all()
+
+
+def record_recommendation(pid: int, number: int, officer) -> AwardRecommendation:
+    """The recommendation of one lot, recorded by the officer from its frozen ranking."""
+    from tender.services.award import recommendation
+
+    return recommendation.record(pid, number, officer)
+
+
+def approve_award(pid: int) -> AwardApproval:
+    """The Corporate Director declares no conflict on any lot and approves the decision as shown."""
+    from tender.services.award import approval
+
+    approver = user(APPROVER)
+    lots = sorted(recommendation_lots(pid))
+    approval.declare_conflicts(pid, approver, {n: (False, "") for n in lots})
+    view = approval.approval_view(pid, approver)
+    return approval.approve_award(pid, approver, "Delegated by decision 22/00033", digest_seen=view.digest)
+
+
+def recommendation_lots(pid: int) -> list[int]:
+    from tender.services.award import recommendation
+
+    return list(recommendation.current(pid))
