@@ -66,7 +66,7 @@ def test_emails_arrive_with_the_pdf_once_and_a_failed_one_is_retried_alone(ctx, 
     letters.draft(pid, officer)
     first = letters.send(pid, officer, smtp.settings())
     assert first.emailed == 2 and len(first.failed) == 1 and first.standstill_started is None
-    assert db.session.get(Procurement, pid).award_notices_sent_on is None
+    assert db.session.get(Procurement, pid).award_notices_sent_at is None
 
     second = letters.send(pid, officer, smtp.settings())  # the refused address still fails; nothing else re-sent
     assert second.issued == 0 and second.emailed == 0 and len(second.failed) == 1
@@ -83,7 +83,7 @@ def test_emails_arrive_with_the_pdf_once_and_a_failed_one_is_retried_alone(ctx, 
     arrived = smtp.handler.messages()
     assert len(arrived) == 1 and support.REFUSED not in str(arrived[0]["To"])
     assert third.standstill_started is not None
-    assert db.session.get(Procurement, pid).award_notices_sent_on is not None
+    assert db.session.get(Procurement, pid).award_notices_sent_at is not None
     assert len(events("award.standstill_started")) == 1
     # Across all runs: every letter arrived exactly once, with its stored PDF attached byte for byte.
     statuses = set(db.session.scalars(select(LetterDelivery.status)))
@@ -131,7 +131,7 @@ def test_under_the_procurement_act_suppliers_get_assessment_summaries_with_expla
     assert "Why your tender was not the most advantageous tender" in text
     assert "8 working days beginning with the day we publish the contract award notice" in text
     procurement = db.session.get(Procurement, pid)
-    assert procurement.assessment_summaries_sent_on is not None and procurement.award_notices_sent_on is None
+    assert procurement.award_notices_sent_at is not None
 
 
 def test_a_letter_sent_by_post_starts_standstill_only_once_its_posting_is_recorded(ctx, smtp, tmp_path):
@@ -156,7 +156,7 @@ def test_a_letter_sent_by_post_starts_standstill_only_once_its_posting_is_record
     with pytest.raises(InvalidRequest, match="on or after the date of the letter"):
         letters.record_posting(pid, by_post.id, officer, date(2020, 1, 1))
     letters.record_posting(pid, by_post.id, officer, letters.uk_date(by_post.issued_at))
-    assert db.session.get(Procurement, pid).award_notices_sent_on == letters.uk_date(by_post.issued_at)
+    assert letters.uk_date(db.session.get(Procurement, pid).award_notices_sent_at) == letters.uk_date(by_post.issued_at)
     (posted,) = events("award.letter_posted")
     assert posted["after"]["sha256"] == by_post.sha256
     assert len(events("award.standstill_started")) == 1

@@ -65,7 +65,7 @@ def test_an_officer_drafts_edits_previews_sends_and_downloads_letters(mail_app, 
     assert sent.status_code == 302
     assert len(smtp.handler.messages()) == 3
     follow = client.get(base).get_data(as_text=True)
-    assert follow.count("E-mailed") == 3 and "standstill started on" in follow
+    assert follow.count("E-mailed") == 3 and "standstill started" in follow
 
     download = client.get(f"{base}/{loser_id}/document.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
