@@ -57,6 +57,8 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
         # argon2id parameters; the defaults exceed OWASP ASVS 5.0 (m=19 MiB, t=2, p=1).
         "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
+        # OCDS: the prefix registered with the Open Contracting Partnership, for the ocid of each procurement.
+        "OCID_PREFIX": environ.get("TENDER_OCID_PREFIX", "ocds-tender").strip() or "ocds-tender",
         # Reminders: how many working days overdue before the lead officer is told.
         "ESCALATE_AFTER_WORKING_DAYS": int(environ.get("TENDER_ESCALATE_AFTER_WORKING_DAYS", "3")),
         "ARGON2_MEMORY_KIB": int(environ.get("TENDER_ARGON2_MEMORY_KIB", "65536")),

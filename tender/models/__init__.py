@@ -4,6 +4,7 @@ from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
+from tender.models.publishing import LotClassification, Notice, Organisation, ProcurementPublishing
 from tender.models.reminder import ReminderSent
 from tender.models.supplier import Bid, SQResponse, Supplier
 from tender.models.user import LoginAttempt, User, UserSession
@@ -11,5 +12,6 @@ from tender.models.user import LoginAttempt, User, UserSession
 __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
+    "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
     "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
 ]

@@ -20,8 +20,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
     from tender.web import admin, audit_views, auth, dashboard, evaluation, notifications, ocds, procurements, setup
+    from tender.web import publishing
 
-    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds):
+    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds,
+                   publishing):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
