@@ -178,8 +178,10 @@ def publish(procurement_id: int, kind: str, user, *, generated_at: datetime, exp
         checks.check(release)
     except checks.ReleaseInvalid as exc:
         raise InvalidRequest(str(exc)) from None
-    notice = Notice(procurement_id=procurement_id, kind=kind, notice_type=_code(procurement, kind), ocid=release["ocid"], release_id=release["id"], published_at=generated_at,
-                    published_by_id=getattr(user, "id", None), release_json=text, sha256=digest)
+    notice = Notice(procurement_id=procurement_id, kind=kind, notice_type=_code(procurement, kind),
+                    ocid=release["ocid"], release_id=release["id"], published_at=generated_at,
+                    published_by_id=getattr(user, "id", None),
+                    release_json=text, sha256=digest)
     db.session.add(notice)
     audit.record(audit.Actor.of(user, ip), "notice.published", "notice", release["id"],
                  procurement_ref=procurement.reference,
