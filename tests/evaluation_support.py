@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import Bid, Lot
-from tests.helpers import make_procurement, make_user
+from tests.helpers import make_procurement, make_user, seal
 
 DEMO_MODEL = "community_services_quality_price_social_value"
 QUESTIONS = ("C1", "C2", "Q1.1", "Q1.2", "Q2.1", "Q2.2", "Q3", "Q4", "SV1", "SV2")
@@ -39,7 +39,7 @@ def build_panel(bids: int = 2, evaluators: int = 2, prices=("100000", "80000"), 
     lot.evaluation_model, lot.annual_budget = model, Decimal(budget) if budget else None
     bid_rows = db.session.scalars(select(Bid).where(Bid.lot_id == lot.id).order_by(Bid.id)).all()
     for bid, price in zip(bid_rows, prices):
-        bid.price = Decimal(price)
+        seal(bid, Decimal(price))
     db.session.commit()
     officer = make_user("procurement_officer")
     people = [make_user("evaluator") for _ in range(evaluators)]

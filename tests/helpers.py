@@ -130,8 +130,8 @@ def make_procurement(procedure: str = "competitive_procedure_with_negotiation", 
                                   received_at=datetime.now(timezone.utc)))
     for lot in lot_rows:
         for supplier in suppliers[:bids_per_lot]:
-            db.session.add(Bid(lot_id=lot.id, supplier_id=supplier.id, round="initial",
-                               received_at=datetime.now(timezone.utc), price=Decimal("100000")))
+            db.session.add(seal(Bid(lot_id=lot.id, supplier_id=supplier.id, round="initial",
+                                    received_at=datetime.now(timezone.utc)), Decimal("100000")))
     db.session.commit()
     return procurement
 
@@ -164,3 +164,14 @@ def login(client, email: str, password: str = PASSWORD):
 def csrf_post(client, path: str, data: dict, token_from: str = "/"):
     """POST with a valid CSRF token taken from ``token_from``."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from)})
+
+
+def seal(bid, price):
+    """Give a bid made directly in a test its price the way the service does: with salt and commitment."""
+    import secrets
+
+    from tender.domain import sealed_price
+
+    bid.price, bid.price_salt = price, secrets.token_hex(16)
+    bid.price_commitment = sealed_price.commitment(price, bid.price_salt)
+    return bid

@@ -120,11 +120,18 @@ def audit_verify():
     from tender.domain.audit_chain import verify_chain
     from tender.services.audit import query as audit_query
 
+    from tender.services.audit import sealed_prices
+
     result = verify_chain(audit_query.stream())
-    if result.ok:
-        click.echo(f"OK: {result.count} events, chain intact. Head hash {result.head_hash}.")
+    prices = sealed_prices.check()
+    for problem in prices:
+        click.echo(f"SEALED PRICE BROKEN: {problem}", err=True)
+    if result.ok and not prices:
+        click.echo(f"OK: {result.count} events, chain intact, every opened price matches its sealed commitment. "
+                   f"Head hash {result.head_hash}.")
         return
-    click.echo(f"BROKEN at event {result.first_broken_seq}: {result.problem}", err=True)
+    if not result.ok:
+        click.echo(f"BROKEN at event {result.first_broken_seq}: {result.problem}", err=True)
     sys.exit(1)
 
 

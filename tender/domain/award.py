@@ -79,7 +79,9 @@ def _criteria(model: EvaluationModel) -> list[dict]:
     return out
 
 
-def _model(model: EvaluationModel) -> dict:
+def _model(model: EvaluationModel | None) -> dict | None:
+    if model is None:  # a lot with no tenders and no model chosen: no award, nothing was evaluated
+        return None
     price = None if model.price is None else {"weight": _dec(model.price.weight, PENNY),
                                               "formula": model.price.formula}
     return {"name": model.name, "title": model.title, "version": str(model.version),
@@ -93,7 +95,7 @@ def tie_break_applied(ranking: LotRanking) -> bool:
     return len(ranked) > 1 and ranked[0].total == ranked[1].total and ranked[0].rank != ranked[1].rank
 
 
-def decision_record(*, procurement: str, lot_number: int, lot_title: str, round_: str, model: EvaluationModel,
+def decision_record(*, procurement: str, lot_number: int, lot_title: str, round_: str, model: EvaluationModel | None,
                     ranking: LotRanking, bids: Mapping[str, BidFacts], total_years: int,
                     no_award_reason: str | None = None) -> dict:
     """The recorded decision for one lot: the first-ranked bid, or no award with a reason.

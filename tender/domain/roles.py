@@ -55,6 +55,8 @@ class Permission(str, Enum):
     VIEW_RANKING = "view_ranking"
     EXPORT_EVALUATION = "export_evaluation"
     SET_UP_PROCUREMENT = "set_up_procurement"
+    REOPEN_SCORES = "reopen_scores"
+    RECORD_RECOMMENDATION = "record_recommendation"
 
 
 _ALL_VIEWERS = {Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL, Role.ADMINISTRATOR}
@@ -75,6 +77,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_RANKING: frozenset({Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL}),
     Permission.EXPORT_EVALUATION: frozenset({Role.OFFICER, Role.LEGAL}),
     Permission.SET_UP_PROCUREMENT: frozenset({Role.OFFICER}),
+    Permission.REOPEN_SCORES: frozenset({Role.OFFICER}),
+    Permission.RECORD_RECOMMENDATION: frozenset({Role.OFFICER}),
 }
 
 

@@ -32,3 +32,32 @@ def matches(price: str | Decimal, salt: str, committed: str) -> bool:
         return commitment(Decimal(price), salt) == committed
     except (InvalidOperation, TypeError, ValueError):
         return False
+
+
+def check_trail(events) -> list[tuple[int, str]]:
+    """Check every opened price in an audit trail against the commitment made at its receipt.
+
+    ``events`` yields ``(seq, action, object_id, after)`` in chain order. Returns
+    ``(seq, problem)`` pairs: an opened price or salt that does not open the
+    receipt's commitment, or an opening that quotes a different commitment.
+    Bids received before prices were sealed (no commitment) are skipped:
+    nothing was committed for them.
+    """
+    committed: dict[str, str] = {}
+    problems = []
+    for seq, action, object_id, after in events:
+        if action == "bid.received" and isinstance(after, dict) and after.get("price_commitment"):
+            committed[str(object_id)] = after["price_commitment"]
+        elif action == "evaluation.prices_opened" and isinstance(after, dict):
+            for bidder, entry in sorted((after.get("prices") or {}).items()):
+                if not isinstance(entry, dict):
+                    continue
+                receipt = committed.get(str(entry.get("bid_id")))
+                if receipt is None:
+                    continue
+                if entry.get("commitment") not in (None, receipt):
+                    problems.append((seq, f"{bidder}: the opening quotes a commitment that differs from the receipt"))
+                elif not matches(entry.get("price"), entry.get("salt") or "", receipt):
+                    problems.append((seq, f"{bidder}: the opened price does not match the commitment made "
+                                          "when the tender was received"))
+    return problems

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission, Role, may
@@ -19,10 +20,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
-    from tender.web import admin, audit_views, auth, dashboard, evaluation, notifications, ocds, procurements, setup
-    from tender.web import publishing
+    from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, notifications, ocds, procurements,
+                            publishing, setup)
 
-    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds,
+    for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award,
                    publishing):
         app.register_blueprint(module.bp)
 
@@ -55,6 +56,17 @@ def register_web(app: Flask) -> None:
     def service_error(error: ServiceError):
         return render_template("errors/error.html", title="That could not be done", message=str(error)), error.status
 
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """SQLite refuses a second writer that read before the first committed: a lost race, not a fault."""
+        from tender.extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        return render_template("errors/error.html", title="Someone else changed this at the same moment",
+                               message="Nothing was changed. Reload the page to see the latest, then try again."), 409
+
     @app.errorhandler(403)
     def forbidden(error):
         return render_template("errors/error.html", title="You do not have access",
@@ -67,5 +79,7 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
-        return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may,
+        from tender.web.setup import _uk_time
+
+        return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may, "uk_time": _uk_time,
                 "Permission": Permission, "Role": Role, "today": date.today()}

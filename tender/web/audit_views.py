@@ -26,7 +26,7 @@ def index():
         abort(403)
     form = AuditFilterForm(request.args)
     valid = form.validate()
-    flt = _filter(form) if valid else audit_query.AuditFilter()
+    flt = _filter(form) if valid else audit_query.AuditFilter(hidden_lots=_conflicted_lots())
     number = request.args.get("page", 1, type=int)
     events, total = audit_query.page(flt, number)
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
@@ -37,9 +37,26 @@ def index():
 
 
 def _filter(form) -> audit_query.AuditFilter:
+    """The filter asked for, less the lots the reader declared a conflict on (403 if asked for one)."""
+    hidden = _conflicted_lots()
+    if form.procurement.data and (form.procurement.data, form.lot.data) in hidden:
+        abort(403)
     return audit_query.AuditFilter(
         procurement=form.procurement.data or None, lot=form.lot.data, actor=form.actor.data or None,
-        action=form.action.data or None, since=form.since.data, until=form.until.data)
+        action=form.action.data or None, since=form.since.data, until=form.until.data, hidden_lots=hidden)
+
+
+def _conflicted_lots() -> frozenset:
+    """(procurement reference, lot number) of every lot the reader declared a conflict of interest on."""
+    from sqlalchemy import select
+
+    from tender.extensions import db
+    from tender.models import ConflictDeclaration, Lot, Procurement
+
+    return frozenset(db.session.execute(
+        select(Procurement.reference, Lot.number).join(Lot, Lot.procurement_id == Procurement.id)
+        .join(ConflictDeclaration, ConflictDeclaration.lot_id == Lot.id)
+        .where(ConflictDeclaration.user_id == current_user.id, ConflictDeclaration.has_conflict.is_(True))).all())
 
 
 @bp.route("/export", methods=["POST"])

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from tender.domain.roles import Permission, may
 from tender.domain.scoring.model import PRICE_PART
 from tender.models.evaluation import EVALUATOR
+from tender.services.evaluation import envelope
 from tender.services.evaluation import panel as evaluation
 from tender.services.evaluation import export as evaluation_export
 from tender.services.evaluation import ranking as evaluation_ranking
@@ -24,7 +25,7 @@ from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
 from tender.web.evaluation_chart import ranking_svg
 from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,
-                                         sections_from, sheet_action, sheet_entries)
+                                         sections_from, sheet_action, sheet_entries, sheet_versions)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/procurements/<int:procurement_id>")
 LOT = "/lots/<int:lot_number>/evaluation"
@@ -152,7 +153,8 @@ def score_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
         if action is None:
             raise ScoreErrors(["Choose to save a draft or to submit your scores"])
         saved = evaluation_scoring.save_scores(procurement_id, lot_number, round_, bid_id, current_user, entries,
-                                               action == "submit", client_ip())
+                                               action == "submit", client_ip(),
+                                               versions=sheet_versions(request.form, [q.id for q in sheet.questions], None))
     except ScoreErrors as exc:
         return render_template("evaluation/score_bid.html", sheet=sheet, errors=exc.errors,
                                **_posted_choices(entries)), 400
@@ -220,7 +222,7 @@ def moderate_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int)
     entries = sheet_entries(request.form, [q.id for q in sheet.model.questions()])
     try:
         saved = evaluation_scoring.moderate(procurement_id, lot_number, round_, bid_id, current_user, entries,
-                                            client_ip())
+                                            client_ip(), versions=sheet_versions(request.form, list(entries)))
     except ScoreErrors as exc:
         return render_template("evaluation/moderate_bid.html", sheet=sheet, errors=exc.errors,
                                **_posted_choices(entries)), 400
@@ -235,7 +237,7 @@ def open_prices(procurement_id: int, lot_number: int, round_: str):
     if not ConfirmForm().validate():
         abort(400)
     try:
-        evaluation_ranking.open_prices(procurement_id, lot_number, round_, current_user, client_ip())
+        envelope.open_prices(procurement_id, lot_number, round_, current_user, client_ip())
     except ServiceError as exc:
         if exc.status != 400:
             raise
@@ -253,7 +255,7 @@ def ranking(procurement_id: int, lot_number: int, round_: str):
     titles = {c.id: c.title for c in result.model.criteria} | PART_TITLES
     return render_template("evaluation/ranking.html", result=result, lot=result.lot,
                            procurement=result.lot.procurement, round=round_, chart=chart, titles=titles,
-                           confirm=ConfirmForm(), errors=[])
+                           confirm=ConfirmForm(), errors=[], freeze=envelope.freeze_state(result.lot, round_))
 
 
 @bp.route("/evaluation/<round_>/export.xlsx")

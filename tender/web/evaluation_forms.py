@@ -51,6 +51,24 @@ def sheet_entries(form, question_ids) -> dict[str, tuple[str, str]]:
     return {qid: (form.get(f"score-{qid}", ""), form.get(f"rationale-{qid}", ""))[:2] for qid in question_ids}
 
 
+def sheet_versions(form, question_ids, missing: int | None = 0) -> dict[str, int]:
+    """question id -> the row version the page showed (0: none yet; -1: unreadable, so it never matches).
+
+    ``missing`` is what a question without a version field counts as: 0 (the
+    sender saw no row) for consensus scores, or None to leave it unchecked for
+    a person's own drafts, where the only rival is their own other tab.
+    """
+    versions = {}
+    for qid in question_ids:
+        raw = form.get(f"version-{qid}")
+        if raw is None:
+            if missing is not None:
+                versions[qid] = missing
+            continue
+        versions[qid] = int(raw) if raw.isdigit() and len(raw) < 10 else -1
+    return versions
+
+
 def sheet_action(form) -> str | None:
     """"draft" or "submit", from the button pressed; None if neither."""
     action = form.get("action", "draft")

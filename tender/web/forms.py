@@ -71,14 +71,6 @@ class MilestoneReplanForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for re-planning"), Length(max=4000)])
 
 
-class ApproveAwardForm(FlaskForm):
-    """The approver's delegated authority and an optional note."""
-
-    authority = StringField("Delegated authority", validators=[
-        DataRequired("Enter the delegated authority you are acting under"), Length(max=500)])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
-
-
 EXPORT_FORMATS = {"pdf": "PDF report", "csv": "CSV (spreadsheet)", "jsonl": "JSON Lines",
                   "bundle": "Evidence bundle (ZIP with checksums)"}
 

@@ -14,7 +14,7 @@ from tender.domain.roles import Permission, may
 from tender.extensions import db
 from tender.models import AwardApproval, SQResponse
 from tender.services import clock
-from tender.services.award import approval as awards
+from tender.services.award.recommendation import approval_stages
 from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
@@ -22,7 +22,7 @@ from tender.services.procurement import workflow
 from tender.services.errors import Blocked, ServiceError
 from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
-from tender.web.forms import (AdvanceForm, ApproveAwardForm, JustificationForm, MilestoneMetForm,
+from tender.web.forms import (AdvanceForm, JustificationForm, MilestoneMetForm,
                               MilestoneReplanForm, ShortlistDecisionForm)
 
 bp = Blueprint("procurements", __name__, url_prefix="/procurements")
@@ -49,7 +49,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
         timeline_svg=timeline.to_svg(timeline.rows_from(procurement.milestones), today),
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
-        met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), approve_form=ApproveAwardForm(),
+        met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), award_stages=approval_stages(procurement),
     ), status
 
 
@@ -175,21 +175,6 @@ def milestone_replan(procurement_id: int, milestone_id: int):
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
     flash("Milestone re-planned.", "success")
-    return redirect(url_for(".overview", procurement_id=procurement_id))
-
-
-@bp.route("/<int:procurement_id>/award/approve", methods=["POST"])
-@login_required
-def approve(procurement_id: int):
-    """The approver records approval of the award decision."""
-    form = ApproveAwardForm()
-    if not form.validate():
-        return _render_overview(procurement_id, 400, [e for errs in form.errors.values() for e in errs])
-    try:
-        awards.approve_award(procurement_id, current_user, form.authority.data, form.note.data, client_ip())
-    except ServiceError as exc:
-        return _render_overview(procurement_id, exc.status, [str(exc)])
-    flash("Award decision approved.", "success")
     return redirect(url_for(".overview", procurement_id=procurement_id))
 
 

@@ -22,7 +22,6 @@ from tender.models import Funder, Organisation, Supplier
 from tender.services.errors import ServiceError
 from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import details, notices
-from tender.services.publishing.facts import current_recommendations
 from tender.web.auth import client_ip
 from tender.web.publishing_forms import ClassificationForm, ConfirmNoticeForm, FtsNumbersForm, OrganisationForm
 

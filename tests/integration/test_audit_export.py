@@ -48,6 +48,7 @@ def evaluate_demo_lot_one(p: Procurement) -> None:
     """Two evaluators and a moderator score lot 1's initial tenders; the officer opens prices."""
     from tender.services.evaluation import panel as evaluation
     from tender.services.evaluation import ranking as evaluation_ranking
+    from tender.services.evaluation import envelope
     from tender.services.evaluation import scoring as evaluation_scoring
     from tests.evaluation_support import sheet, user
 
@@ -62,7 +63,7 @@ def evaluate_demo_lot_one(p: Procurement) -> None:
         for evaluator in panel[:2]:
             evaluation_scoring.save_scores(p.id, 1, "initial", bid.id, evaluator, sheet(value), True)
         evaluation_scoring.moderate(p.id, 1, "initial", bid.id, panel[2], sheet(value, "The panel agreed."))
-    evaluation_ranking.open_prices(p.id, 1, "initial", officer)
+    envelope.open_prices(p.id, 1, "initial", officer)
 
 
 def test_the_bundle_holds_every_step_and_checks_out_with_sha256sum(ctx, tmp_path):

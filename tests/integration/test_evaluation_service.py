@@ -11,6 +11,8 @@ from tender.extensions import db
 from tender.models import AuditEvent, Procurement, Score
 from tender.services.evaluation import panel as evaluation
 from tender.services.evaluation import ranking as evaluation_ranking
+from tender.services.evaluation import envelope
+from tender.domain import sealed_price
 from tender.services.evaluation import scoring as evaluation_scoring
 from tender.services.evaluation import status as evaluation_status
 from tender.services.errors import InvalidRequest, NotAuthorised
@@ -45,7 +47,7 @@ def test_moderated_scores_rank_the_lot_with_hand_worked_totals(ctx):
     panel = build_panel()
     score_all(panel)
     moderate_all(panel)
-    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
+    envelope.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
 
     result = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, user(panel.officer))
 
@@ -89,7 +91,7 @@ def test_a_moderated_fail_takes_the_bid_out_without_moderating_its_other_answers
     evaluation_scoring.moderate(panel.procurement_id, 1, ROUND, panel.bid_ids[1], user(panel.moderator),
                                 {"C1": ("fail", "Not registered with the CQC.")})
     assert evaluation_status.for_procurement(panel.procurement_id)[(panel.lot_id, ROUND)] == (True, "")
-    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
+    envelope.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
     ranking = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, user(panel.officer)).ranking
     assert ranking.winners == (panel.bidders[0],)
     out = ranking.results[1]
@@ -215,30 +217,32 @@ def test_prices_stay_sealed_until_moderation_is_complete_then_opening_is_audited
     officer = user(panel.officer)
     score_all(panel)
     with pytest.raises(InvalidRequest, match="only once the quality evaluation is final"):
-        evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
+        envelope.open_prices(panel.procurement_id, 1, ROUND, officer)
     before = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, officer)
     assert before.ranking is None and "final" in before.ranking_note
     moderate_all(panel)
     sealed = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, officer)
     assert sealed.ranking is None and "sealed" in sealed.ranking_note and sealed.may_open_prices
     with pytest.raises(NotAuthorised):
-        evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, user(panel.moderator))
+        envelope.open_prices(panel.procurement_id, 1, ROUND, user(panel.moderator))
     seq = last_seq()
 
-    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
+    envelope.open_prices(panel.procurement_id, 1, ROUND, officer)
 
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq > seq))
     assert event.action == "evaluation.prices_opened"
-    assert event.to_record()["after"]["prices"] == {panel.bidders[0]: "100000.00", panel.bidders[1]: "80000.00"}
+    opened = event.to_record()["after"]["prices"]
+    assert {b: e["price"] for b, e in opened.items()} == {panel.bidders[0]: "100000.00", panel.bidders[1]: "80000.00"}
+    assert all(sealed_price.matches(e["price"], e["salt"], e["commitment"]) for e in opened.values())
     with pytest.raises(InvalidRequest, match="already been opened"):
-        evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
+        envelope.open_prices(panel.procurement_id, 1, ROUND, officer)
 
 
 def test_a_lot_without_a_budget_is_ranked_without_the_ceiling_and_says_so(ctx):
     panel = build_panel(budget=None)
     score_all(panel)
     moderate_all(panel)
-    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
+    envelope.open_prices(panel.procurement_id, 1, ROUND, user(panel.officer))
     result = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, user(panel.officer))
     assert result.ranking.winners == (panel.bidders[0],)
     assert "affordability ceiling was not applied" in result.warnings[0]
@@ -267,7 +271,7 @@ def test_a_model_that_says_any_time_lets_the_officer_open_prices_before_moderati
     officer = user(panel.officer)
     early = evaluation_ranking.lot_evaluation(panel.procurement_id, 1, ROUND, officer)
     assert not early.status.final and early.may_open_prices
-    evaluation_ranking.open_prices(panel.procurement_id, 1, ROUND, officer)
+    envelope.open_prices(panel.procurement_id, 1, ROUND, officer)
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
     assert event.action == "evaluation.prices_opened"
 

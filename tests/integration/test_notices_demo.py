@@ -101,7 +101,7 @@ def run_demo_to_contract_awarded() -> Procurement:
         score_lot(p.id, number, "initial", officer, panel)
     advance("award_on_initial_tenders", date(2022, 9, 23))
     for number in range(1, 6):
-        record_decision(p.id, number, "initial", officer, at(date(2022, 9, 23)))
+        record_decision(p.id, number, officer)
     approve(p.id, user("richard.smith@kent.example"), at(date(2022, 9, 23), 15))
     advance("send_award_letters", date(2022, 9, 26))
     advance("award_contract", date(2022, 10, 10))

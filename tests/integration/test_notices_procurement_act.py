@@ -97,7 +97,7 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     pid = set_up(officer)
     run_to_tender_assessment(pid, officer)
     score_lot(pid, 1, "final", officer, [make_user("evaluator"), make_user("evaluator"), make_user("moderator")])
-    record_decision(pid, 1, "final", officer, at(date(2025, 5, 28)))
+    record_decision(pid, 1, officer)
     approve(pid, make_user("approver"), at(date(2025, 5, 29)))
     advance(pid, "send_assessment_summaries", officer, date(2025, 6, 2))
     # Recording when the summaries went is branch standstill's work; the guard reads this field.

@@ -58,6 +58,7 @@ class World:
     other_procurement_id: int = 0
     other_response_id: int = 0
     other_milestone_ids: dict[str, int] = field(default_factory=dict)
+    digest: str = ""
 
 
 def build_world(app, state: str, with_other: bool = False) -> World:
@@ -111,6 +112,27 @@ class Action:
     took_effect: Callable[[World], bool]  # called inside an app context
     audit_action: str
     allowed: frozenset[str]
+    prepare: Callable[[World, str], None] | None = None  # called in an app context with the user's e-mail
+
+
+def _recommend_and_declare(world: World, email: str) -> None:
+    """Record a recommendation (no award: the test lots have no bids) per lot, and the user's declarations."""
+    from datetime import datetime, timezone
+
+    from tender.models import ConflictDeclaration, Lot, User
+    from tender.domain.award import approval_digest
+    from tender.services.award import recommendation
+
+    officer = make_user("procurement_officer")
+    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == world.procurement_id)).all()
+    for lot in lots:
+        recommendation.record(world.procurement_id, lot.number, officer, "No tenders were received.")
+    person = db.session.scalar(select(User).where(User.email == email))
+    for lot in lots:
+        db.session.add(ConflictDeclaration(lot_id=lot.id, user_id=person.id, has_conflict=False, details="",
+                                           declared_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    world.digest = approval_digest({n: r.digest for n, r in recommendation.current(world.procurement_id).items()})
 
 
 def _stage_is(world: World, stage: str) -> bool:
@@ -162,7 +184,9 @@ ACTIONS = {
     "award approval": Action(
         state="award_decision",
         path=lambda w: f"/procurements/{w.procurement_id}/award/approve",
-        data=lambda w: {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": ""},
+        data=lambda w: {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": "",
+                        "digest": w.digest, "confirm": "y"},
+        prepare=lambda w, email: _recommend_and_declare(w, email),
         took_effect=lambda w: db.session.scalar(select(AwardApproval)
                                                 .where(AwardApproval.procurement_id == w.procurement_id)) is not None,
         audit_action="award.approved",
@@ -176,7 +200,10 @@ MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in ACTIONS for 
 def test_each_state_changing_route_takes_effect_only_for_the_roles_allowed_to_use_it(app, client, action_name, role):
     action = ACTIONS[action_name]
     world = build_world(app, action.state)
-    log_in_as(app, client, role)
+    email = log_in_as(app, client, role)
+    if action.prepare is not None:
+        with app.app_context():
+            action.prepare(world, email)
     before, seq = snapshot(app, world.procurement_id), last_seq(app)
 
     response = csrf_post(client, action.path(world), action.data(world))

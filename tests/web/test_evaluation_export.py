@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tender.extensions import db
 from tender.models import AuditEvent, Lot
 from tender.services.evaluation import ranking as evaluation_ranking
+from tender.services.evaluation import envelope
 from tender.services.evaluation import scoring as evaluation_scoring
 from tests.evaluation_support import DEMO_MODEL, build_panel, sheet, user
 from tests.helpers import login
@@ -24,7 +25,7 @@ def scored_panel(app):
         for bid_id, value in zip(panel.bid_ids, (3, 2)):
             evaluation_scoring.moderate(panel.procurement_id, 1, "initial", bid_id, user(panel.moderator),
                                         sheet(value, "Panel consensus"))
-        evaluation_ranking.open_prices(panel.procurement_id, 1, "initial", user(panel.officer))
+        envelope.open_prices(panel.procurement_id, 1, "initial", user(panel.officer))
         lot2 = Lot(procurement_id=panel.procurement_id, number=2, title="Second lot", evaluation_model=DEMO_MODEL)
         db.session.add(lot2)
         db.session.commit()

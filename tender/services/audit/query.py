@@ -25,6 +25,8 @@ class AuditFilter:
     since: date | None = None
     until: date | None = None
     max_seq: int | None = None  # fixes an export's extent while others keep writing
+    # (procurement reference, lot number) pairs the reader declared a conflict on: never shown to them.
+    hidden_lots: frozenset = frozenset()
 
     def apply(self, query: Select) -> Select:
         """Add this filter's conditions to a query over AuditEvent."""
@@ -32,6 +34,8 @@ class AuditFilter:
             query = query.where(AuditEvent.procurement_ref == self.procurement)
         if self.lot is not None:
             query = query.where(AuditEvent.lot == self.lot)
+        for ref, lot in sorted(self.hidden_lots):
+            query = query.where(~((AuditEvent.procurement_ref == ref) & (AuditEvent.lot == lot)))
         if self.actor:
             query = query.where(AuditEvent.actor == self.actor.strip().lower())
         if self.action:

@@ -1,35 +1,154 @@
-"""Approval of the award decision by the holder of delegated authority."""
+"""Approval of the award decision by the holder of delegated authority.
+
+The approver sees, per lot, the recorded recommendation (supplier or no
+award, contract value, the whole ranking) and declares any conflict of
+interest with the suppliers concerned before approving (PCR 2015 reg. 24;
+Procurement Act 2023 s.81). The approval records the digest of exactly the
+recommendations shown; if any changed in between (a lot reopened and
+re-recommended), the approval is refused and the page shows the new ones.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from tender.domain import award as award_rules
 from tender.domain.roles import Permission
 from tender.extensions import db
-from tender.models import AwardApproval
+from tender.models import AwardApproval, AwardRecommendation, ConflictDeclaration, Lot, Procurement
 from tender.services import audit
 from tender.services.accounts import authorise
-from tender.services.errors import InvalidRequest
+from tender.services.award.recommendation import approval_stages, current, decision_of
+from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised
 from tender.services.procurement.workflow import get_procurement
 
+CHANGED = ("The recommendations changed since you opened this page (a lot was reopened or recommended again). "
+           "Read them again, then approve.")
 
-def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=None) -> AwardApproval:
-    """Record the approver's approval; the 'award approved' guard reads exactly this."""
+
+@dataclass
+class LotDecision:
+    """One lot as the approver sees it: the recommendation, its decision data, and the approver's declaration."""
+
+    lot: Lot
+    recommendation: AwardRecommendation | None
+    decision: dict | None
+    declaration: ConflictDeclaration | None
+
+
+@dataclass
+class ApprovalView:
+    """The approver's page: every lot's decision, the digest to approve, and what still stands in the way."""
+
+    procurement: Procurement
+    lots: list[LotDecision]
+    approval: AwardApproval | None
+    digest: str | None
+    blockers: list[str]
+
+
+def approval_view(procurement_id: int, user) -> ApprovalView:
+    """What the approver approves, per lot; the blockers say what must happen first."""
+    authorise(user, Permission.VIEW_RANKING)
+    procurement = get_procurement(procurement_id)
+    lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
+    recs = current(procurement.id)
+    declarations = {d.lot_id: d for d in db.session.scalars(select(ConflictDeclaration).where(
+        ConflictDeclaration.user_id == user.id, ConflictDeclaration.lot_id.in_([lot.id for lot in lots])))}
+    rows = [LotDecision(lot, recs.get(lot.number), decision_of(recs[lot.number]) if lot.number in recs else None,
+                        declarations.get(lot.id)) for lot in lots]
+    approval = db.session.scalar(select(AwardApproval).where(AwardApproval.procurement_id == procurement.id))
+    blockers = []
+    if procurement.state not in approval_stages(procurement):
+        blockers.append("The procurement is not at the award decision stage.")
+    missing = [str(r.lot.number) for r in rows if r.recommendation is None]
+    if missing:
+        blockers.append(f"No recommendation is recorded yet for lot {', '.join(missing)}.")
+    undeclared = [str(r.lot.number) for r in rows if r.declaration is None]
+    if undeclared:
+        blockers.append(f"Declare whether you have a conflict of interest for lot {', '.join(undeclared)}.")
+    conflicted = [str(r.lot.number) for r in rows if r.declaration is not None and r.declaration.has_conflict]
+    if conflicted:
+        blockers.append(f"You declared a conflict of interest for lot {', '.join(conflicted)}, so another "
+                        "approver must approve this award.")
+    digest = None if missing or not rows else award_rules.approval_digest(
+        {r.lot.number: r.recommendation.digest for r in rows})
+    return ApprovalView(procurement, rows, approval, digest, blockers)
+
+
+def declare_conflicts(procurement_id: int, user, answers: dict[int, tuple[bool, str]],
+                      ip: str | None = None) -> list[ConflictDeclaration]:
+    """The approver's declarations, one per lot, about the suppliers recommended; audited."""
     authorise(user, Permission.APPROVE_AWARD)
     procurement = get_procurement(procurement_id)
-    if procurement.state != "award_decision":
+    lots = {lot.number: lot for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id))}
+    made = []
+    for number, (has_conflict, details) in sorted(answers.items()):
+        lot = lots.get(number)
+        if lot is None:
+            raise InvalidRequest("Choose a lot of this procurement.")
+        details = (details or "").strip()
+        if has_conflict and not details:
+            raise InvalidRequest(f"Describe your conflict of interest for lot {number}: who or what it involves.")
+        if db.session.scalar(select(ConflictDeclaration.id).where(ConflictDeclaration.lot_id == lot.id,
+                                                                  ConflictDeclaration.user_id == user.id)):
+            raise InvalidRequest(f"You have already made your declaration for lot {number}.")
+        declaration = ConflictDeclaration(lot_id=lot.id, user_id=user.id, has_conflict=has_conflict,
+                                          details=details, declared_at=datetime.now(timezone.utc))
+        db.session.add(declaration)
+        made.append(declaration)
+        audit.record(audit.Actor.of(user, ip), "award.conflict_declared" if has_conflict else
+                     "award.no_conflict_declared", "conflict_declaration", None,
+                     procurement_ref=procurement.reference, lot=number,
+                     after={"has_conflict": has_conflict, "details": details, "role": "approver"})
+    if not made:
+        raise InvalidRequest("Answer the declaration for at least one lot.")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConcurrentChange("Your declaration was already recorded. Reload the page.") from None
+    return made
+
+
+def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=None,
+                  digest_seen: str | None = None) -> AwardApproval:
+    """Record the approver's approval of exactly the recommendations shown; the 'award approved' guard reads it."""
+    authorise(user, Permission.APPROVE_AWARD)
+    view = approval_view(procurement_id, user)
+    procurement = view.procurement
+    if view.approval is not None:
+        raise InvalidRequest("The award decision has already been approved.")
+    if procurement.state not in approval_stages(procurement):
         raise InvalidRequest("An award decision can only be approved when the procurement is at the "
                              "award decision stage.")
     authority = (authority or "").strip()
     if not authority:
         raise InvalidRequest("Enter the delegated authority you are acting under, for example the decision number.")
-    if db.session.scalar(select(AwardApproval).where(AwardApproval.procurement_id == procurement.id)):
-        raise InvalidRequest("The award decision has already been approved.")
+    if any(r.declaration is not None and r.declaration.has_conflict for r in view.lots):
+        raise NotAuthorised(next(b for b in view.blockers if "conflict of interest for lot" in b and "another" in b))
+    if view.blockers:
+        raise InvalidRequest(view.blockers[0])
+    if digest_seen is not None and digest_seen != view.digest:
+        raise ConcurrentChange(CHANGED)
     approval = AwardApproval(procurement_id=procurement.id, approved_by_id=user.id,
-                             approved_at=datetime.now(timezone.utc), authority=authority, note=(note or "").strip())
+                             approved_at=datetime.now(timezone.utc), authority=authority, note=(note or "").strip(),
+                             digest=view.digest)
     db.session.add(approval)
-    audit.record(audit.Actor.of(user, ip), "award.approved", "procurement", procurement.id,
-                 procurement_ref=procurement.reference, after={"authority": authority, "note": approval.note})
-    db.session.commit()
+    try:
+        audit.record(audit.Actor.of(user, ip), "award.approved", "procurement", procurement.id,
+                     procurement_ref=procurement.reference,
+                     after={"authority": authority, "note": approval.note, "digest": view.digest,
+                            "lots": {r.lot.number: {"digest": r.recommendation.digest,
+                                                    "supplier": (r.decision["recommended"] or {}).get("supplier"),
+                                                    "contract_value": r.decision["contract_value"],
+                                                    "no_award_reason": r.decision["no_award_reason"]}
+                                     for r in view.lots}})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConcurrentChange("The award decision was approved by someone else at the same moment.") from None
     return approval

@@ -42,6 +42,7 @@ class ScoreRow:
     criterion_id: str
     value: Decimal | bool | None
     rationale: str
+    version: int = 0  # moderated scores: the row version a moderator's form sends back
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class RoundData:
     moderated: list[ScoreRow] = field(default_factory=list)
     panel: list[PanelRow] = field(default_factory=list)
     prices_opened: bool = False
+    scores_frozen: bool = False
 
     @property
     def moderated_map(self) -> dict[tuple[int, str], ScoreRow]:
@@ -98,9 +100,13 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
     bid_rows = db.session.execute(
         select(Bid.id, Bid.lot_id, Bid.round, Supplier.name, Bid.price).join(Supplier, Supplier.id == Bid.supplier_id)
         .where(*in_scope).order_by(Supplier.name)).all()
+    # Prices stay sealed in what evaluation reads, too: a bid's price is loaded only once its round is opened.
+    opened = {(row.lot_id, row.round): row.frozen for row in db.session.execute(
+        select(PriceOpening.lot_id, PriceOpening.round, PriceOpening.frozen).where(PriceOpening.lot_id.in_(lot_ids)))}
     where_bid = {}
     for row in bid_rows:
-        data[(row.lot_id, row.round)].bids.append(BidRow(row.id, row.lot_id, row.round, row.name, row.price))
+        price = row.price if (row.lot_id, row.round) in opened else None
+        data[(row.lot_id, row.round)].bids.append(BidRow(row.id, row.lot_id, row.round, row.name, price))
         where_bid[row.id] = (row.lot_id, row.round)
     # Core rows straight from the connection: thousands of scores skip the ORM's row processing.
     for row in db.session.connection().execute(
@@ -112,12 +118,12 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
             row.rationale))
     for row in db.session.execute(
             select(ModeratedScore.bid_id, ModeratedScore.moderator_id, User.name, ModeratedScore.criterion_id,
-                   ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale)
+                   ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale, ModeratedScore.version)
             .join(Bid, Bid.id == ModeratedScore.bid_id).join(User, User.id == ModeratedScore.moderator_id)
             .where(*in_scope)):
         data[where_bid[row.bid_id]].moderated.append(ScoreRow(
             row.bid_id, row.moderator_id, row.name, row.criterion_id, stored_value(row.value, row.pass_fail),
-            row.rationale))
+            row.rationale, row.version))
     panels = defaultdict(list)
     for row in db.session.execute(
             select(EvaluatorAssignment.lot_id, EvaluatorAssignment.user_id, User.name, EvaluatorAssignment.role,
@@ -127,11 +133,10 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
         sections = tuple(s for s in (row.sections or "").split(",") if s)
         panels[row.lot_id].append(PanelRow(row.lot_id, row.user_id, row.name, row.role, sections,
                                            row.withdrawn_at is None))
-    opened = {(row.lot_id, row.round) for row in db.session.execute(
-        select(PriceOpening.lot_id, PriceOpening.round).where(PriceOpening.lot_id.in_(lot_ids)))}
     for (lot_id, r), round_data in data.items():
         round_data.panel = panels.get(lot_id, [])
         round_data.prices_opened = (lot_id, r) in opened
+        round_data.scores_frozen = opened.get((lot_id, r), False)
     return data
 
 

@@ -20,7 +20,8 @@ from tender.extensions import db
 from tender.models import Lot
 from tender.services import audit
 from tender.services.accounts import authorise
-from tender.services.evaluation.panel import check_round, evaluation_models
+from tender.services.errors import NotAuthorised
+from tender.services.evaluation.panel import check_round, conflicted_lot_ids, evaluation_models
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.ranking import LotEvaluation, evaluate_round
 from tender.services.procurement.workflow import get_procurement
@@ -42,6 +43,9 @@ def export_workbook(procurement_id: int, round_: str, user, ip: str | None = Non
     authorise(user, Permission.EXPORT_EVALUATION)
     procurement = get_procurement(procurement_id)
     check_round(round_)
+    if conflicted_lot_ids(user, procurement.id):
+        raise NotAuthorised("You declared a conflict of interest on a lot of this procurement, so you cannot "
+                            "export its evaluation.")
     lots = db.session.scalars(select(Lot).where(Lot.procurement_id == procurement.id).order_by(Lot.number)).all()
     models = evaluation_models()
     lots = [lot for lot in lots if lot.evaluation_model in models]

@@ -103,6 +103,21 @@ def declaration_of(lot: Lot, user) -> ConflictDeclaration | None:
         ConflictDeclaration.lot_id == lot.id, ConflictDeclaration.user_id == user.id))
 
 
+def conflicted_lot_ids(user, procurement_id: int | None = None) -> set[int]:
+    """The lots this person declared a conflict of interest on (of one procurement, or all)."""
+    query = select(ConflictDeclaration.lot_id).where(ConflictDeclaration.user_id == user.id,
+                                                     ConflictDeclaration.has_conflict.is_(True))
+    if procurement_id is not None:
+        query = query.join(Lot, Lot.id == ConflictDeclaration.lot_id).where(Lot.procurement_id == procurement_id)
+    return set(db.session.scalars(query))
+
+
+def refuse_if_conflicted(lot: Lot, user) -> None:
+    """Whoever declared a conflict on a lot sees none of its bids, scores, prices or ranking, in any role."""
+    if lot.id in conflicted_lot_ids(user, lot.procurement_id):
+        raise NotAuthorised(CONFLICTED)
+
+
 def require_panel_access(lot: Lot, user, role: str) -> EvaluatorAssignment:
     """The active assignment of a panel member cleared to see bids, or NotAuthorised saying why."""
     authorise(user, Permission.SCORE if role == EVALUATOR else Permission.MODERATE)

@@ -1,17 +1,15 @@
-"""A lot's ranking, the panel's agreement, weight sensitivity, and opening the price envelope.
+"""A lot's ranking, the panel's agreement, and weight sensitivity.
 
 ``lot_ranking`` reads everything in a fixed number of queries (the lot, then
 ``load_rounds``), whatever the number of bids, questions or evaluators, and
 hands the pure functions of ``tender.domain.scoring`` their inputs. Prices
-stay sealed until an officer opens them, which is allowed only once the
-quality evaluation is final; opening is audited with the prices opened.
+stay sealed until an officer opens them (``envelope``), and a person who
+declared a conflict of interest on the lot sees none of it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-
-from sqlalchemy.exc import IntegrityError
 
 from tender.domain.roles import Permission
 from tender.domain.scoring import (AgreementReport, BidResult, EvaluationInputError, EvaluationModel,
@@ -19,11 +17,9 @@ from tender.domain.scoring import (AgreementReport, BidResult, EvaluationInputEr
                                    weight_sensitivity)
 from tender.domain.scoring.model import METHOD_MEAN
 from tender.extensions import db
-from tender.models import Lot, PriceOpening
-from tender.services import audit
+from tender.models import Lot
 from tender.services.accounts import authorise
-from tender.services.errors import ConcurrentChange, InvalidRequest
-from tender.services.evaluation.panel import check_round, get_lot, model_for, now
+from tender.services.evaluation.panel import check_round, get_lot, model_for, refuse_if_conflicted
 from tender.services.evaluation.data import Completeness, RoundData, completeness, load_rounds
 
 ZERO = Decimal(0)
@@ -130,37 +126,11 @@ def lot_evaluation(procurement_id: int, lot_number: int, round_: str, user) -> L
     """The ranking page's content for officers, moderators, approvers and legal reviewers."""
     authorise(user, Permission.VIEW_RANKING)
     lot = get_lot(procurement_id, lot_number)
+    refuse_if_conflicted(lot, user)
     check_round(round_)
     model = model_for(lot)
     data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
     return evaluate_round(lot, round_, model, data)
-
-
-def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str | None = None) -> PriceOpening:
-    """Open the price envelope of a lot's round, once quality is final; audited with the prices."""
-    authorise(user, Permission.OPEN_PRICES)
-    lot = get_lot(procurement_id, lot_number)
-    check_round(round_)
-    model = model_for(lot)
-    if model.price is None:
-        raise InvalidRequest("This lot's evaluation model has no price part, so there are no prices to open.")
-    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
-    if data.prices_opened:
-        raise InvalidRequest("The prices of this lot have already been opened.")
-    status = completeness(model, data)
-    if not status.final and model.price.opening != "any_time":
-        raise InvalidRequest(f"Prices can be opened only once the quality evaluation is final: {status.note}.")
-    opening = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=user.id, at=now())
-    db.session.add(opening)
-    try:
-        audit.record(audit.Actor.of(user, ip), "evaluation.prices_opened", "lot", lot.id,
-                     procurement_ref=lot.procurement.reference, lot=lot.number,
-                     after={"round": round_, "prices": {b.bidder: b.price for b in data.bids}})
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange("Someone else opened these prices at the same moment.") from None
-    db.session.commit()
-    return opening
 
 
 def moderator_overview(procurement_id: int, lot_number: int, round_: str, user) -> LotEvaluation:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from tender.domain.scoring import EvaluationModel, IndividualScore, SpreadFlag, spread_flags
 from tender.domain.scoring.model import METHOD_MEAN, Criterion
@@ -23,11 +24,16 @@ from tender.models import Lot, ModeratedScore, Score, User
 from tender.models.evaluation import DRAFT, EVALUATOR, MODERATOR, SUBMITTED
 from tender.services import audit
 from tender.services.errors import ConcurrentChange, InvalidRequest
+from tender.services.evaluation.envelope import is_frozen, refuse_if_frozen
 from tender.services.evaluation.panel import check_round, get_bid, get_lot, model_for, now, require_panel_access
 from tender.services.evaluation.data import (BidRow, RoundData, ScoreRow, completeness, evaluators_of, load_rounds,
                                              questions_for, stored_value)
 
 LOCKED = "You have already submitted your scores for this bid, so they are locked and cannot be changed."
+CHANGED_ELSEWHERE = ("Your scores for this bid were changed from somewhere else (another tab or device) since you "
+                     "opened this page. Reload the page to see them, then make your change again.")
+MODERATED_ELSEWHERE = ("Someone else changed the consensus scores for this bid since you opened this page. "
+                       "Reload the page to see their change, then make yours again.")
 
 
 class ScoreErrors(InvalidRequest):
@@ -56,6 +62,7 @@ class ScoreSheet:
     questions: tuple[Criterion, ...]
     own: dict[str, Score]
     submitted: bool
+    frozen: bool = False
     others: dict[int, dict[str, ScoreRow]] = field(default_factory=dict)  # evaluator id -> question -> score
 
 
@@ -114,7 +121,7 @@ def score_sheet(procurement_id: int, lot_number: int, round_: str, bid_id: int, 
         select(Score).where(Score.bid_id == bid.id, Score.evaluator_id == user.id))}
     submitted = bool(own) and all(s.status == SUBMITTED for s in own.values())
     sheet = ScoreSheet(lot, round_, bid.id, bid.supplier.name, model, questions_for(model, assignment.section_ids),
-                       own, submitted)
+                       own, submitted, frozen=is_frozen(lot.id, round_))
     if submitted:
         for row in db.session.execute(
                 select(Score, User.name).join(User, User.id == Score.evaluator_id)
@@ -146,22 +153,30 @@ def _progress(statuses: set) -> str:
 
 
 def save_scores(procurement_id: int, lot_number: int, round_: str, bid_id: int, user,
-                entries: dict[str, tuple[str, str]], submit: bool, ip: str | None = None) -> int:
+                entries: dict[str, tuple[str, str]], submit: bool, ip: str | None = None,
+                versions: dict[str, int] | None = None) -> int:
     """Save a draft of the evaluator's scores for a bid, or submit (and lock) them all; audited.
 
     Returns how many answers were saved. A submit needs a score and a
-    rationale for every question on the sheet.
+    rationale for every question on the sheet. ``versions`` (question -> the
+    draft's version the page showed, 0 for none) makes a save from a stale
+    page (another tab saved in between) a 409 rather than a silent overwrite.
+    Refused with 409 once the lot's prices are opened (scores frozen).
     """
     lot = get_lot(procurement_id, lot_number)
     check_round(round_)
     assignment = require_panel_access(lot, user, EVALUATOR)
     model = model_for(lot)
     bid = get_bid(lot, round_, bid_id)
+    refuse_if_frozen(lot, round_)
     questions = questions_for(model, assignment.section_ids)
     existing = {s.criterion_id: s for s in db.session.scalars(
         select(Score).where(Score.bid_id == bid.id, Score.evaluator_id == user.id))}
     if any(s.status == SUBMITTED for s in existing.values()):
         raise ScoresLocked(LOCKED)
+    if versions is not None and any(versions[q.id] != (existing[q.id].version if q.id in existing else 0)
+                                    for q in questions if q.id in versions):
+        raise ConcurrentChange(CHANGED_ELSEWHERE)
     cleaned, errors = _clean(questions, entries, complete=submit)
     if errors:
         raise ScoreErrors(errors)
@@ -175,10 +190,12 @@ def save_scores(procurement_id: int, lot_number: int, round_: str, bid_id: int, 
             fields = {**_columns(value), "rationale": rationale, "status": status, "saved_at": moment,
                       "submitted_at": moment if submit else None}
             if qid in existing:
-                changed = db.session.execute(update(Score).where(Score.id == existing[qid].id, Score.status == DRAFT)
-                                             .values(**fields).execution_options(synchronize_session=False))
+                changed = db.session.execute(
+                    update(Score).where(Score.id == existing[qid].id, Score.status == DRAFT,
+                                        Score.version == existing[qid].version)
+                    .values(**fields, version=Score.version + 1).execution_options(synchronize_session=False))
                 if changed.rowcount != 1:
-                    raise ScoresLocked(LOCKED)
+                    raise ConcurrentChange(CHANGED_ELSEWHERE)
             else:
                 db.session.add(Score(bid_id=bid.id, evaluator_id=user.id, criterion_id=qid, **fields))
         action = "evaluation.scores_submitted" if submit else "evaluation.scores_saved"
@@ -191,7 +208,7 @@ def save_scores(procurement_id: int, lot_number: int, round_: str, bid_id: int, 
         db.session.rollback()
         raise ConcurrentChange("Your scores for this bid were saved from somewhere else at the same moment. "
                                "Reload the page to see them.") from None
-    except ScoresLocked:
+    except (ScoresLocked, ConcurrentChange):
         db.session.rollback()
         raise
     db.session.commit()
@@ -225,6 +242,7 @@ class ModerationSheet:
     spreads: dict[str, SpreadFlag]
     moderated: dict[str, ScoreRow]
     waiting_for: dict[str, list[str]]  # question -> evaluators yet to submit
+    frozen: bool = False
 
 
 def _bid_row(data: RoundData, bid_id: int) -> BidRow:
@@ -254,19 +272,25 @@ def moderation_sheet(procurement_id: int, lot_number: int, round_: str, bid_id: 
     moderated = {m.criterion_id: m for m in data.moderated if m.bid_id == bid.id}
     evaluators = dict(sorted({(s.person_id, s.person) for s in data.scores if s.bid_id == bid.id},
                              key=lambda pair: (pair[1], pair[0])))
-    return ModerationSheet(lot, round_, _bid_row(data, bid.id), model, evaluators, scores, spreads, moderated, waiting)
+    return ModerationSheet(lot, round_, _bid_row(data, bid.id), model, evaluators, scores, spreads, moderated, waiting,
+                           frozen=data.scores_frozen)
 
 
 def moderate(procurement_id: int, lot_number: int, round_: str, bid_id: int, user,
-             entries: dict[str, tuple[str, str]], ip: str | None = None) -> int:
+             entries: dict[str, tuple[str, str]], ip: str | None = None, versions: dict[str, int] | None = None) -> int:
     """Record consensus scores with their rationale for the questions given; audited.
 
     A question can be moderated once every evaluator assigned to it has
     submitted. Returns how many were recorded. When this completes the round,
-    the ranking is final and that is audited too.
+    the ranking is final and that is audited too. ``versions`` (question ->
+    the consensus row's version the moderator's page showed, 0 for none): if
+    any moved, nothing is saved and the moderator gets a 409, so of two
+    simultaneous edits exactly one wins and each audit "before" is the row it
+    replaced. Refused with 409 once the lot's prices are opened.
     """
     sheet = moderation_sheet(procurement_id, lot_number, round_, bid_id, user)
     lot, model = sheet.lot, sheet.model
+    refuse_if_frozen(lot, round_)
     cleaned, errors = _clean(model.questions(), entries, complete=False)
     for qid, (value, rationale) in cleaned.items():
         if sheet.waiting_for[qid]:
@@ -281,6 +305,10 @@ def moderate(procurement_id: int, lot_number: int, round_: str, bid_id: int, use
     moment, changes = now(), {}
     existing = {m.criterion_id: m for m in db.session.scalars(
         select(ModeratedScore).where(ModeratedScore.bid_id == sheet.bid.id))}
+    if versions is not None and any(versions.get(qid, 0) != (existing[qid].version if qid in existing else 0)
+                                    for qid in cleaned):
+        db.session.rollback()
+        raise ConcurrentChange(MODERATED_ELSEWHERE)
     try:
         for qid, (value, rationale) in cleaned.items():
             row = existing.get(qid)
@@ -299,9 +327,8 @@ def moderate(procurement_id: int, lot_number: int, round_: str, bid_id: int, use
                      after={"bidder": sheet.bid.bidder, "round": round_, "moderated": changes})
         if not was_final:
             _record_if_final(lot, round_, model, user, ip)
-    except IntegrityError:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
         db.session.rollback()
-        raise ConcurrentChange("Another moderator recorded a consensus score for this bid at the same moment. "
-                               "Reload the page and check it.") from None
-    db.session.commit()
+        raise ConcurrentChange(MODERATED_ELSEWHERE) from None
     return len(cleaned)

@@ -9,12 +9,14 @@ the deadline and which rounds a procedure has are read from its workflow file
 """
 from __future__ import annotations
 
+import secrets
+
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from tender.domain import setup_rules
+from tender.domain import sealed_price, setup_rules
 from tender.domain.periods import format_uk_date
 from tender.extensions import db
 from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
@@ -101,8 +103,10 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
                import_mode: bool = False, ip: str | None = None) -> Bid:
     """Record one supplier's tender for one lot in one round, with its price.
 
-    The price goes into the audit event (the trail is for legal review); pages
-    keep it sealed until prices are opened.
+    The price is sealed: the audit event carries only a salted SHA-256
+    commitment to it (``tender.domain.sealed_price``), and no page, export or
+    download shows it until the lot's prices are opened, when the opening
+    event reveals the price and the salt so the commitment can be checked.
     """
     actor = acting(user, import_mode, ip)
     procurement = get_procurement(procurement_id)
@@ -132,11 +136,13 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
     if db.session.scalar(select(Bid.id).where(Bid.lot_id == lot.id, Bid.supplier_id == supplier.id,
                                               Bid.round == round)):
         raise InvalidRequest(f"Lot {lot.number} already has a tender from {supplier.name} in the {round} round.")
-    bid = Bid(lot_id=lot.id, supplier_id=supplier.id, round=round, received_at=received_at, price=amount)
+    salt = secrets.token_hex(16)
+    bid = Bid(lot_id=lot.id, supplier_id=supplier.id, round=round, received_at=received_at, price=amount,
+              price_salt=salt, price_commitment=sealed_price.commitment(amount, salt))
     db.session.add(bid)
     db.session.flush()
     audit.record(actor, "bid.received", "bid", bid.id, procurement_ref=procurement.reference, lot=lot.number,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "round": round,
-                        "received_at": received_at, "price": amount})
+                        "received_at": received_at, "price_commitment": bid.price_commitment})
     unit_of_work.commit()
     return bid

@@ -27,7 +27,7 @@ from tender.domain.ocds import checks, notices, ocid as make_ocid
 from tender.domain.ocds.dates import UK
 from tender.domain.roles import Permission
 from tender.extensions import db
-from tender.models import Notice, Procurement
+from tender.models import AwardApproval, Notice, Procurement
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
@@ -106,6 +106,8 @@ def _blocked(procurement: Procurement, kind: str, have: dict[str, Notice]) -> st
         lots = {lot.id for lot in procurement.lots}
         if not lots or set(current_recommendations(procurement.id)) != lots:
             return "Record the award decision for every lot first."
+        if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)) is None:
+            return "The award decision must be approved first."
         return None
     if kind == notices.CONTRACT:
         if notices.AWARD not in have:
