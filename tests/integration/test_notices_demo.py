@@ -192,3 +192,23 @@ def test_publishing_is_audited_with_the_sha256_of_the_stored_bytes(ctx):
     assert hashlib.sha256(notice.release_json.encode()).hexdigest() == notice.sha256
     assert json.loads(event.after)["sha256"] == notice.sha256 and event.actor == OFFICER
     assert event.procurement_ref == REFERENCE
+
+
+def test_the_database_refuses_to_rewrite_or_delete_a_stored_notice(ctx):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    p = demo()
+    notice = publish(p.id, "tender", user(OFFICER), at(date(2022, 4, 1)))
+    notice_id = notice.id
+    for sql in ("UPDATE notice SET release_json = '{}' WHERE id = :id",
+                "UPDATE notice SET sha256 = 'x' WHERE id = :id", "DELETE FROM notice WHERE id = :id"):
+        with pytest.raises(DatabaseError, match="a published notice is stored once"):
+            db.session.execute(text(sql), {"id": notice_id})
+        db.session.rollback()
+    notices.record_fts_numbers(p.id, "tender", user(OFFICER), "ocds-h6vhtk-04eac3", "011531-2025")
+    with pytest.raises(DatabaseError, match="recorded once"):
+        db.session.execute(text("UPDATE notice SET fts_notice_number = '000001-2025' WHERE id = :id"),
+                           {"id": notice_id})
+    db.session.rollback()
+    assert db.session.get(Notice, notice_id).fts_notice_number == "011531-2025"

@@ -75,9 +75,47 @@ def upgrade():
         sa.UniqueConstraint("procurement_id", "kind"),
     )
     op.create_index("ix_notice_procurement_id", "notice", ["procurement_id"])
+    _protect_notices()
+
+
+NOTICE_REFUSAL = "a published notice is stored once: it cannot be changed or deleted"
+FTS_REFUSAL = "the Find a Tender numbers of a notice are recorded once"
+FIXED = ("procurement_id", "kind", "notice_type", "ocid", "release_id", "published_at", "published_by_id",
+         "release_json", "sha256")
+
+
+def _protect_notices():
+    """The database itself refuses to rewrite or delete a published notice, or re-record its FTS numbers."""
+    if op.get_bind().dialect.name == "postgresql":
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FIXED)
+        op.execute(f"""
+            CREATE FUNCTION notice_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR {changed} THEN
+                    RAISE EXCEPTION '{NOTICE_REFUSAL}' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF (OLD.fts_notice_number IS NOT NULL AND NEW.fts_notice_number IS DISTINCT FROM OLD.fts_notice_number)
+                   OR (OLD.fts_ocid IS NOT NULL AND NEW.fts_ocid IS DISTINCT FROM OLD.fts_ocid) THEN
+                    RAISE EXCEPTION '{FTS_REFUSAL}' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""")
+        op.execute("CREATE TRIGGER notice_no_change BEFORE UPDATE OR DELETE ON notice "
+                   "FOR EACH ROW EXECUTE FUNCTION notice_refuse_change()")
+    else:
+        op.execute(f"CREATE TRIGGER notice_no_update BEFORE UPDATE OF {', '.join(FIXED)} ON notice "
+                   f"BEGIN SELECT RAISE(ABORT, '{NOTICE_REFUSAL}'); END")
+        op.execute(f"CREATE TRIGGER notice_no_delete BEFORE DELETE ON notice "
+                   f"BEGIN SELECT RAISE(ABORT, '{NOTICE_REFUSAL}'); END")
+        op.execute("CREATE TRIGGER notice_fts_once BEFORE UPDATE OF fts_notice_number, fts_ocid ON notice "
+                   "WHEN OLD.fts_notice_number IS NOT NULL OR OLD.fts_ocid IS NOT NULL "
+                   f"BEGIN SELECT RAISE(ABORT, '{FTS_REFUSAL}'); END")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS notice_no_change ON notice")
+        op.execute("DROP FUNCTION IF EXISTS notice_refuse_change()")
     op.drop_index("ix_notice_procurement_id", table_name="notice")
     op.drop_table("notice")
     op.drop_table("lot_classification")
