@@ -202,3 +202,15 @@ def test_details_are_refused_field_by_field_and_nothing_is_saved(ctx):
         details.save_classification(officer, p.id, "85323000", {}, "byPigeon", None, None)
     assert set(refused.value.problems) == {"cpv_code", "submission_method"}
     assert details.organisation_of(p.id, details.AUTHORITY) is None and details.settings_of(p.id) is None
+
+
+def test_the_tender_notice_can_no_longer_go_out_once_tenders_have_closed(ctx):
+    officer = make_user("procurement_officer")
+    pid = set_up(officer)
+    db.session.get(Procurement, pid).state = "tenders_closed"
+    db.session.commit()
+
+    with pytest.raises(InvalidRequest, match="Tenders have closed"):
+        notices.preview(pid, "tender", officer)
+    assert [(o.code, o.blocked) for o in notices.options(pid, officer)][0] == \
+        ("UK4", "Tenders have closed: the tender notice is past.")

@@ -33,13 +33,12 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.publishing import facts
 from tender.services.publishing.facts import current_recommendations
+from tender.services.procurement.procedures import registry
 
 PREVIEW_LIFETIME = timedelta(hours=12)
 AWARD_STAGES = {"pa": {"assessment_summaries_sent", "standstill"},
                 "pcr": {"contract_awarded", "mobilisation", "live"}}
 CONTRACT_STAGES = {"contract_entered", "contract_details_published", "mobilisation", "live"}
-AFTER_TENDERING = AWARD_STAGES["pa"] | AWARD_STAGES["pcr"] | CONTRACT_STAGES | {
-    "award_decision", "abandoned"}
 FTS_NOTICE_NUMBER = re.compile(r"^\d{6}-\d{4}$")
 FTS_OCID = re.compile(r"^ocds-h6vhtk-[0-9a-f]{6}$")
 
@@ -86,6 +85,17 @@ def stored(procurement_id: int) -> list[Notice]:
                                    .order_by(Notice.published_at, Notice.id)))
 
 
+def tendering_stages(procurement: Procurement) -> frozenset[str]:
+    """The stages on the main path before the one that closes tenders: when the tender notice can go out."""
+    path = registry().definitions[procurement.procedure].main_path()
+    stages = []
+    for stage in path:
+        if stage.milestone in notices.TENDER_PERIOD_END:
+            break
+        stages.append(stage.name)
+    return frozenset(stages)
+
+
 def _regime(procurement: Procurement) -> str:
     return "pa" if procurement.regime.startswith("pa2023") else "pcr"
 
@@ -96,7 +106,7 @@ def _blocked(procurement: Procurement, kind: str, have: dict[str, Notice]) -> st
     if kind in have:
         return "Published."
     if kind == notices.TENDER:
-        return "The tender stage has passed." if state in AFTER_TENDERING else None
+        return None if state in tendering_stages(procurement) else "Tenders have closed: the tender notice is past."
     if notices.TENDER not in have:
         return "Publish the tender notice first."
     if kind == notices.AWARD:
