@@ -38,6 +38,16 @@ def ocds_date(text: str | None) -> str:
     return f"{moment.day} {moment:%B %Y}, {moment:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
 
 
+ROLE_LABELS = {"buyer": "Buyer", "procuringEntity": "Procuring entity", "funder": "Funder",
+               "tenderer": "Tenderer", "supplier": "Supplier"}
+
+
+@bp.app_template_filter("party_roles")
+def party_roles(roles: list[str]) -> str:
+    """Party roles as a reader reads them: Buyer, Procuring entity, Funder."""
+    return ", ".join(ROLE_LABELS.get(role, role) for role in roles)
+
+
 @bp.app_template_global("notice_title")
 def notice_title(release: dict) -> str:
     """The title of the notice document the release carries, wherever its section puts it."""

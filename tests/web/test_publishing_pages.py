@@ -101,6 +101,7 @@ def test_an_officer_previews_and_publishes_the_contract_notice_then_reads_and_do
     page = client.get(f"/procurements/{pid}/notices/tender").get_data(as_text=True)
     assert "Contract notice (social and other specific services) (F21)" in page
     assert "Kent County Council" in page and "Sessions House, County Road" in page
+    assert "Buyer, Procuring entity, Funder" in page
     assert "Lot 5: Kent and Medway wide: 24-hour telephone and online support" in page
     assert "60%" in page and "30%" in page and "11 July 2022, 11:59pm" in page
     download = client.get(f"/procurements/{pid}/notices/tender.json")
