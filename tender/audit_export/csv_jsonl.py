@@ -12,10 +12,12 @@ every field but cannot distinguish ``null`` from an empty string.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from tender.domain.audit_chain import EVENT_FIELDS, canonical_line, compact_json, json_value
+from tender.domain.audit_rows import record_from_row
 
 #: Column order of ``audit.csv``: the event fields in their documented order.
 CSV_COLUMNS: tuple[str, ...] = EVENT_FIELDS
@@ -84,3 +86,72 @@ def write_jsonl(events: Iterable[Mapping[str, Any]], out: TextIO) -> int:
         out.write("\n")
         count += 1
     return count
+
+
+class StoredRowWriter:
+    """Write stored rows (``tender.domain.audit_rows`` order) as they stream past a verifier.
+
+    Used by the one-pass export: the verifier hands over each row with its
+    canonical parts (or None when it took the general path) and this writes
+    exactly what :func:`write_csv` / :func:`write_jsonl` would have written for
+    the decoded event, without decoding it again. ``count`` is rows written.
+    """
+
+    #: Rows buffered before one ``writerows`` call.
+    BUFFER = 5000
+
+    def __init__(self, out: TextIO, fmt: str, *, excel_bom: bool = False) -> None:
+        self.out = out
+        self.fmt = fmt
+        self.count = 0
+        self._pending: list[Any] = []
+        if fmt == "csv":
+            if excel_bom:
+                out.write("\ufeff")
+            self._csv = csv.writer(out, lineterminator="\r\n")
+            self._csv.writerow(CSV_COLUMNS)
+
+    def __call__(self, row: Sequence[Any], parts: tuple[str, str] | None) -> None:
+        self.count += 1
+        if self.fmt == "csv":
+            self._pending.append(self._csv_cells(row, parts))
+            if len(self._pending) >= self.BUFFER:
+                self._csv.writerows(self._pending)
+                self._pending.clear()
+        else:
+            if parts is None or type(row[14]) is not str:
+                line = canonical_line(record_from_row(row))
+            else:
+                line = f'{parts[0]},"hash":{encode_basestring(row[14])}{parts[1]}'
+            self._pending.append(line)
+            if len(self._pending) >= self.BUFFER:
+                self.flush()
+
+    def _csv_cells(self, row: Sequence[Any], parts: tuple[str, str] | None) -> list[Any]:
+        before, after = row[9], row[10]
+        if parts is None or (before is not None and before[0] not in "{[") or (after is not None and after[0] not in "{["):
+            record = record_from_row(row)
+            return [_cell(json_value(record.get(name), name)) for name in CSV_COLUMNS]
+        cells = list(row)
+        for index in _TEXT_CELLS:
+            value = cells[index]
+            if value and value[0] in _TRIGGER_CHARS:
+                cells[index] = "'" + value
+        for index in (0, 8):  # seq and lot: a negative number starts with "-"
+            if cells[index] is not None and cells[index] < 0:
+                cells[index] = "'" + str(cells[index])
+        return cells
+
+    def flush(self) -> None:
+        """Write what is buffered (call once at the end)."""
+        if self.fmt == "csv":
+            self._csv.writerows(self._pending)
+        else:
+            self.out.write("\n".join(self._pending))
+            if self._pending:
+                self.out.write("\n")
+        self._pending.clear()
+
+
+#: Indexes of the stored row's text cells (everything but seq, lot, before and after).
+_TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14)

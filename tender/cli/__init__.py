@@ -108,59 +108,9 @@ def demo_command(password):
         click.echo(line)
 
 
-@click.group("audit")
-def audit_group():
-    """Check and export the audit trail."""
-
-
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify():
-    """Walk the hash chain; report the first broken link by sequence number."""
-    from tender.domain.audit_chain import verify_chain
-    from tender.services.audit import query as audit_query
-
-    from tender.services.audit import sealed_prices
-
-    result = verify_chain(audit_query.stream())
-    prices = sealed_prices.check()
-    for problem in prices:
-        click.echo(f"SEALED PRICE BROKEN: {problem}", err=True)
-    if result.ok and not prices:
-        click.echo(f"OK: {result.count} events, chain intact, every opened price matches its sealed commitment. "
-                   f"Head hash {result.head_hash}.")
-        return
-    if not result.ok:
-        click.echo(f"BROKEN at event {result.first_broken_seq}: {result.problem}", err=True)
-    sys.exit(1)
-
-
-@audit_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "pdf", "bundle"]), required=True)
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--procurement", default=None, help="Only this procurement reference, e.g. KCC-22/00033.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this date (UTC), inclusive.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="To this date (UTC), inclusive.")
-@with_appcontext
-def audit_export(fmt, output, procurement, since, until):
-    """Export the audit trail (streamed; the export itself is audited)."""
-    from tender.services import audit
-    from tender.services.audit import export as service
-    from tender.services.audit import query as audit_query
-    from tender.services.errors import ServiceError
-
-    flt = audit_query.AuditFilter(procurement=procurement, since=since.date() if since else None,
-                                  until=until.date() if until else None)
-    try:
-        result = service.export(fmt, output, flt, audit.Actor.system("tender audit export"))
-    except ServiceError as exc:
-        raise click.ClickException(str(exc)) from None
-    state = "intact" if result.chain_ok else "BROKEN"
-    click.echo(f"Wrote {result.events} event{'' if result.events == 1 else 's'} to {result.path} ({fmt}). Chain {state}; head {result.head_hash}.")
-
-
 def register_commands(app: Flask) -> None:
     """Attach Tender's commands to ``app.cli``."""
+    from tender.cli.audit import audit_group
     from tender.cli.ocds import ocds_group
     from tender.cli.reminders import reminders_group
     for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group):

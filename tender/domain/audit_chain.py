@@ -21,7 +21,7 @@ import decimal
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,6 +220,12 @@ class ChainVerification:
     ``problem`` says why in words a lawyer can quote. ``partial`` records
     that the events were an extract (one procurement or a period), where
     gaps in the sequence are expected and only adjacent events can be linked.
+
+    When the whole trail is checked against the chain's recorded head, rows
+    that Tender did not write (``intruders``, by sequence number) are not
+    counted as events; each is a problem of its own (``intruder_problems``)
+    and does not stop the rest of the chain being checked. ``last_row_seq``
+    is the highest number of any row seen, intruders included.
     """
 
     ok: bool
@@ -230,11 +236,27 @@ class ChainVerification:
     first_seq: int | None = None
     last_seq: int | None = None
     partial: bool = False
+    intruders: tuple[int, ...] = ()
+    intruder_count: int = 0
+    intruder_problems: tuple[str, ...] = ()
+    last_row_seq: int | None = None
+    head_checked: bool = False
+
+    @property
+    def problems(self) -> list[tuple[int | None, str]]:
+        """Every problem found, as (sequence number, plain-English text), chain break first."""
+        found = [(self.first_broken_seq, self.problem)] if self.first_broken_seq is not None else []
+        found += list(zip(self.intruders, self.intruder_problems))
+        if self.intruder_count > len(self.intruders):
+            found.append((None, f"{self.intruder_count - len(self.intruders):,} more rows were not written by Tender."))
+        return found
 
     def summary(self) -> str:
         """One sentence for cover pages and manifests."""
         if not self.ok:
-            return f"FAILED: {self.problem}"
+            first = self.problems[0][1] if self.problems else self.problem
+            more = len(self.problems) - 1
+            return f"FAILED: {first}" + (f" ({more:,} more problem{'s' if more > 1 else ''} found.)" if more else "")
         if self.count == 0:
             return "No events to check."
         span = f"(numbers {self.first_seq:,} to {self.last_seq:,})"
@@ -244,9 +266,10 @@ class ChainVerification:
                 "of consecutive events is correctly linked. This is an extract, so gaps in the "
                 "numbering are events outside its scope."
             )
+        end = " or the end (the recorded head)" if self.head_checked else ""
         return (
             f"Passed: all {self.count:,} events {span} match their hashes, are correctly linked, "
-            "and none is missing from the start of the trail."
+            f"and none is missing from the start of the trail{end}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -260,6 +283,8 @@ class ChainVerification:
             "head_hash": self.head_hash,
             "first_broken_seq": self.first_broken_seq,
             "problem": self.problem,
+            "intruders": list(self.intruders),
+            "intruder_count": self.intruder_count,
             "summary": self.summary(),
         }
 
@@ -273,8 +298,21 @@ class ChainVerifier:
     remembered.
     """
 
-    def __init__(self, *, partial: bool = False) -> None:
+    #: At most this many intruder rows are listed one by one (memory stays flat).
+    MAX_LISTED_INTRUDERS = 100
+
+    def __init__(self, *, partial: bool = False, skipped: Iterable[int] = (),
+                 head: tuple[int, str] | None = None) -> None:
+        """``skipped``: numbers Tender found taken and skipped (its own notes say so).
+        ``head``: the chain's recorded (last sequence number, hash); when given,
+        the trail must end exactly there and rows beyond it are intruders.
+        """
         self.partial = partial
+        self._skipped = frozenset(skipped) if not partial else frozenset()
+        self._head = None if partial else head
+        self._intruders: list[tuple[int, str]] = []
+        self.intruder_count = 0
+        self.last_row_seq: int | None = None
         self.count = 0
         self.first_seq: int | None = None
         self.last_seq: int | None = None
@@ -292,12 +330,56 @@ class ChainVerifier:
         self._broken_seq = seq
         self._problem = problem
 
+    def _next_after(self, seq: int) -> int:
+        """The number the next event written by Tender should have after ``seq``."""
+        seq += 1
+        while seq in self._skipped:
+            seq += 1
+        return seq
+
+    def is_intruder(self, seq: Any) -> bool:
+        """Record and return True if the row numbered ``seq`` was not written by Tender.
+
+        Tender notes every number it found taken and skipped; a row beyond the
+        recorded head was written after Tender's last event. Either way the
+        row is reported and the chain is checked as if it were not there.
+        """
+        if type(seq) is not int:
+            return False
+        if self.last_row_seq is None or seq > self.last_row_seq:
+            self.last_row_seq = seq
+        if seq in self._skipped:
+            why = "Tender found its number already taken when it next wrote, and skipped it"
+        elif self._head is not None and seq > self._head[0]:
+            why = f"it comes after event {self._head[0]}, the chain's recorded head"
+        else:
+            return False
+        self.intruder_count += 1
+        if len(self._intruders) < self.MAX_LISTED_INTRUDERS:
+            self._intruders.append((seq, f"Event {seq} was not written by Tender: it was inserted behind "
+                                         f"the application's back ({why})."))
+        return True
+
     def feed(self, event: Mapping[str, Any]) -> None:
         """Check one event against the one before it."""
-        self.count += 1
         seq = event.get("seq") if isinstance(event, Mapping) else None
-        seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
+        if self.is_intruder(seq):
+            return
         stored = event.get("hash") if isinstance(event, Mapping) else None
+        link = event.get("prev_hash") if isinstance(event, Mapping) else None
+        missing = [name for name in EVENT_FIELDS if name not in event] if isinstance(event, Mapping) else []
+        self.feed_checked(seq, stored, link, lambda: event_hash(event), missing)
+
+    def feed_checked(self, seq: Any, stored: Any, link: Any, compute: Callable[[], str],
+                     missing: Sequence[str] = ()) -> None:
+        """Check one event given its number, stored hash, link and a way to compute its hash.
+
+        The shared core of :meth:`feed` (mappings) and the stored-row fast path
+        (``tender.domain.audit_rows``); ``compute`` is only called when the
+        event's place in the chain is right, and may raise ``ValueError``.
+        """
+        self.count += 1
+        seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
         if seq_ok:
             if self.first_seq is None:
                 self.first_seq = seq
@@ -309,7 +391,7 @@ class ChainVerifier:
             self._advance(seq if seq_ok else None, stored)
             return
 
-        expected = 1 if self._prev_seq is None else self._prev_seq + 1
+        expected = self._next_after(0 if self._prev_seq is None else self._prev_seq)
         if not seq_ok:
             after = f"after event {self._prev_seq}" if self._prev_seq else "at the start of the trail"
             self._fail(expected, f"The event {after} has no valid sequence number ({seq!r}).")
@@ -317,21 +399,19 @@ class ChainVerifier:
             pass
         elif not isinstance(stored, str) or not _HEX64.match(stored):
             self._fail(seq, f"Event {seq} has no valid stored hash (64 lowercase hex digits expected).")
+        elif missing:
+            self._fail(seq, f"Event {seq} is incomplete: it lacks the field(s) {', '.join(missing)}.")
         else:
-            missing = [name for name in EVENT_FIELDS if name not in event]
-            if missing:
-                self._fail(seq, f"Event {seq} is incomplete: it lacks the field(s) {', '.join(missing)}.")
-            else:
-                self._check_hashes(event, seq, stored)
+            self._check_hashes(seq, stored, link, compute)
         self._advance(seq if seq_ok else None, stored)
 
     def _check_order(self, seq: int, expected: int) -> bool:
         prev = self._prev_seq
         if prev is None:
-            if seq != 1 and not self.partial:
-                label, verb = _events_phrase(1, seq - 1)
-                self._fail(1, f"{label} {verb} missing: the trail starts at event {seq}.")
-                self._gap = (1, seq - 1)
+            if seq != expected and not self.partial:
+                label, verb = _events_phrase(expected, seq - 1)
+                self._fail(expected, f"{label} {verb} missing: the trail starts at event {seq}.")
+                self._gap = (expected, seq - 1)
                 return False
             return True
         if seq == prev:
@@ -347,21 +427,21 @@ class ChainVerifier:
             return False
         return True
 
-    def _check_hashes(self, event: Mapping[str, Any], seq: int, stored: str) -> None:
+    def _check_hashes(self, seq: int, stored: str, link: Any, compute: Callable[[], str]) -> None:
         try:
-            computed = event_hash(event)
+            computed = compute()
         except ValueError as exc:
             self._fail(seq, f"Event {seq} cannot be checked: {exc}.")
             return
         if computed != stored:
             self._fail(seq, f"Event {seq} has been altered: its stored hash does not match its content.")
             return
-        link = event.get("prev_hash")
         if seq == 1:
             if link != GENESIS_HASH:
                 self._fail(1, "Event 1 does not start the chain: its previous-hash should be 64 zeros.")
-        elif self._prev_seq == seq - 1 and self._prev_hash is not None and link != self._prev_hash:
-            self._fail(seq, f"Event {seq} does not follow event {seq - 1}: its previous-hash link is broken.")
+        elif (self._prev_seq is not None and self._next_after(self._prev_seq) == seq
+              and self._prev_hash is not None and link != self._prev_hash):
+            self._fail(seq, f"Event {seq} does not follow event {self._prev_seq}: its previous-hash link is broken.")
 
     def _refine_gap(self, seq: int | None) -> None:
         """Turn "event 3 is missing" into "out of order" if 3 arrives next."""
@@ -386,10 +466,28 @@ class ChainVerifier:
             self.feed(event)
             yield event
 
+    def _check_head(self) -> None:
+        """The trail must end at the recorded head: the newest events cannot vanish unnoticed."""
+        if self._head is None or self._problem is not None:
+            return
+        head_seq, head_hash = self._head
+        last = self.last_seq or 0
+        if last < head_seq:
+            first_missing = self._next_after(last)
+            label, verb = _events_phrase(first_missing, head_seq)
+            where = f"it ends at event {last}" if last else "it is empty"
+            self._fail(first_missing, f"{label} {verb} missing from the end of the trail: {where}, "
+                                      f"but the chain's recorded head is event {head_seq}.")
+            self._gap = (first_missing, head_seq)
+        elif self.head_hash != head_hash:
+            self._fail(head_seq, f"Event {head_seq} is not the chain's recorded head: its hash differs from the "
+                                 "head hash Tender recorded, so the event or the head record was changed.")
+
     def result(self) -> ChainVerification:
         """The verdict on everything fed so far."""
+        self._check_head()
         return ChainVerification(
-            ok=self._problem is None,
+            ok=self._problem is None and not self.intruder_count,
             count=self.count,
             head_hash=self.head_hash,
             first_broken_seq=self._broken_seq,
@@ -397,10 +495,16 @@ class ChainVerifier:
             first_seq=self.first_seq,
             last_seq=self.last_seq,
             partial=self.partial,
+            intruders=tuple(seq for seq, _ in self._intruders),
+            intruder_count=self.intruder_count,
+            intruder_problems=tuple(text for _, text in self._intruders),
+            last_row_seq=self.last_row_seq if self.last_row_seq is not None else self.last_seq,
+            head_checked=self._head is not None,
         )
 
 
-def verify_chain(events: Iterable[Mapping[str, Any]], *, partial: bool = False) -> ChainVerification:
+def verify_chain(events: Iterable[Mapping[str, Any]], *, partial: bool = False, skipped: Iterable[int] = (),
+                 head: tuple[int, str] | None = None) -> ChainVerification:
     """Check a run of events in sequence order, streaming (constant memory).
 
     With ``partial=False`` (the default) the events must be the whole trail
@@ -409,7 +513,7 @@ def verify_chain(events: Iterable[Mapping[str, Any]], *, partial: bool = False) 
     own hash, numbers must still increase, and events with consecutive
     numbers must still be linked, but gaps are allowed.
     """
-    verifier = ChainVerifier(partial=partial)
+    verifier = ChainVerifier(partial=partial, skipped=skipped, head=head)
     for event in events:
         verifier.feed(event)
     return verifier.result()

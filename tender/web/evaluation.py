@@ -109,7 +109,7 @@ def withdraw(procurement_id: int, lot_number: int, round_: str):
         return _render_lot(procurement_id, lot_number, round_, 400, _errors(form))
     try:
         removed = evaluation.withdraw(procurement_id, lot_number, form.user_id.data, form.reason.data,
-                                      current_user, client_ip())
+                                      current_user, client_ip(), expected_version=form.version.data)
     except ServiceError as exc:
         if exc.status != 400:
             raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 ACTIONS = ("draft", "submit")
 
@@ -26,6 +26,7 @@ class WithdrawForm(FlaskForm):
     user_id = IntegerField("Person", validators=[InputRequired("Choose the person to take off the panel")])
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason for taking this person off the panel"),
                                                  Length(max=2000)])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
 class DeclarationForm(FlaskForm):

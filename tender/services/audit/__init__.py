@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from tender.domain.audit_chain import GENESIS_HASH, event_hash
+from tender.domain.audit_chain import GENESIS_HASH, compact_json, event_hash
 from tender.extensions import db
 from tender.models import AuditEvent, AuditHead
 
@@ -57,9 +57,10 @@ def jsonable(value: Any) -> Any:
 
 
 def _dump(value: Any) -> str | None:
+    """The stored JSON text: exactly the canonical form's, so verify and export can use it as it is."""
     if value is None:
         return None
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return compact_json(jsonable(value))
 
 
 def utc_now_iso() -> str:
@@ -67,29 +68,73 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: The action of the note Tender writes when it finds a sequence number taken.
+SKIPPED_ACTION = "audit.sequence_number_skipped"
+
+
 def record(actor: Actor, action: str, object_type: str, object_id: Any = None, *,
            procurement_ref: str | None = None, lot: int | None = None,
            before: Any = None, after: Any = None, reason: str | None = None) -> AuditEvent:
-    """Append one event to the chain inside the current transaction (no commit)."""
+    """Append one event to the chain inside the current transaction (no commit).
+
+    The number comes from the locked head row, never from the table, so a row
+    inserted behind the application's back cannot make Tender fork or stop the
+    chain: if the number is already taken, Tender skips past it, writes its
+    event, and then writes a note saying which numbers it found taken (which
+    ``tender audit verify`` reads, so it can name those rows).
+    """
     session = db.session
     session.flush()  # the change being recorded goes first, so a conflict shows before the chain is locked
-    head = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one_or_none()
-    if head is None:
-        raise RuntimeError("The audit chain has no head row: run 'tender db upgrade'.")
-    seq, prev_hash = head
-    event = AuditEvent(
-        seq=seq, occurred_at=utc_now_iso(), actor=actor.label, actor_role=actor.role, action=action,
+    fields = dict(
+        occurred_at=utc_now_iso(), actor=actor.label, actor_role=actor.role, action=action,
         object_type=object_type, object_id=None if object_id is None else str(object_id),
         procurement_ref=procurement_ref, lot=lot, before=_dump(before), after=_dump(after),
-        reason=reason, ip=actor.ip, prev_hash=prev_hash or GENESIS_HASH, hash="",
+        reason=reason, ip=actor.ip,
     )
-    event.hash = event_hash({k: v for k, v in event.to_record().items() if k != "hash"})
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
-    return event
+    row, taken = _append(session, fields)
+    while taken:  # rare: someone wrote into the table directly
+        note = dict(
+            occurred_at=utc_now_iso(), actor="system", actor_role="system", action=SKIPPED_ACTION,
+            object_type="audit_event", object_id=str(taken[0]["seq"]), procurement_ref=None, lot=None,
+            before=None, after=_dump({"taken": taken}), ip=None,
+            reason="These sequence numbers were already taken by rows Tender did not write; Tender skipped them.",
+        )
+        _, taken = _append(session, note)
+    return AuditEvent(**row)
+
+
+def _append(session, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Insert ``fields`` as the next event; return the row and any numbers found taken on the way."""
+    taken: list[dict[str, Any]] = []
+    while True:
+        head = session.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+            .returning(AuditHead.seq, AuditHead.hash)
+        ).one_or_none()
+        if head is None:
+            raise RuntimeError("The audit chain has no head row: run 'tender db upgrade'.")
+        seq, prev_hash = head
+        row = {"seq": seq, **fields, "prev_hash": prev_hash or GENESIS_HASH}
+        row["hash"] = event_hash({**row, "before": _load(row["before"]), "after": _load(row["after"])})
+        inserted = session.execute(_insert_unless_taken(session, row)).rowcount
+        if inserted == 1:
+            session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=row["hash"]))
+            return row, taken
+        found = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar_one_or_none()
+        taken.append({"seq": seq, "hash": found})
+
+
+def _insert_unless_taken(session, row: dict[str, Any]):
+    """INSERT ... ON CONFLICT (seq) DO NOTHING, in the dialect at hand (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AuditEvent.__table__).values(**row).on_conflict_do_nothing(index_elements=["seq"])
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def head() -> tuple[int, str]:

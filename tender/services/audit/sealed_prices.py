@@ -31,12 +31,20 @@ def _events():
             yield seq, action, object_id, None
 
 
-def check() -> list[str]:
-    """Problems found, each naming the event's sequence number or the bid; empty when every price holds."""
-    problems = [f"event {seq}: {problem}" for seq, problem in sealed_price.check_trail(_events())]
+def check() -> list[tuple[int | None, str]]:
+    """(event seq or None, problem) pairs, naming the event or the bid; empty when every price holds."""
+    problems = list(sealed_price.check_trail(_events()))
     for bid_id, price, salt, committed in db.session.execute(
             select(Bid.id, Bid.price, Bid.price_salt, Bid.price_commitment)
             .where(Bid.price_commitment.is_not(None)).order_by(Bid.id)):
         if price is None or not sealed_price.matches(price, salt or "", committed):
-            problems.append(f"bid {bid_id}: the stored price no longer matches the commitment made at receipt")
+            problems.append((None, f"bid {bid_id}: the stored price no longer matches the commitment made at "
+                                   "receipt"))
     return problems
+
+
+def as_problems(report) -> list:
+    """The check as ``tender audit verify`` runs it (registered in ``tender.services.audit.verify``)."""
+    from tender.services.audit.verify import Problem
+
+    return [Problem("opened prices", seq, text) for seq, text in check()]

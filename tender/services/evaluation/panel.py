@@ -193,7 +193,7 @@ def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[st
 
 
 def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, officer,
-             ip: str | None = None) -> EvaluatorAssignment:
+             ip: str | None = None, expected_version: int | None = None) -> EvaluatorAssignment:
     """Take someone off a lot's panel (illness, leaving) before they have scored; audited with the reason.
 
     Once a person has submitted or moderated scores on the lot, those scores
@@ -217,9 +217,14 @@ def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, of
     if scored or moderated:
         raise InvalidRequest(f"{person.name} has already submitted or moderated scores for lot {lot.number}, "
                              "so they stay on the record and cannot be taken off the panel.")
+    if expected_version is not None and assignment.version != expected_version:
+        raise ConcurrentChange(f"Someone else changed {person.name}'s place on the panel since you opened the page. "
+                               "Reload it and check.")
     changed = db.session.execute(update(EvaluatorAssignment).where(
-        EvaluatorAssignment.id == assignment.id, EvaluatorAssignment.withdrawn_at.is_(None))
-        .values(withdrawn_at=now())).rowcount
+        EvaluatorAssignment.id == assignment.id, EvaluatorAssignment.withdrawn_at.is_(None),
+        EvaluatorAssignment.version == assignment.version)
+        .values(withdrawn_at=now(), version=EvaluatorAssignment.version + 1)
+        .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
         raise ConcurrentChange(f"{person.name} was taken off the panel by someone else at the same time.")
