@@ -60,6 +60,8 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "LOGIN_MAX_FAILURES": int(environ.get("TENDER_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
         "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
+        # OCDS: the prefix registered with the Open Contracting Partnership, for the ocid of each procurement.
+        "OCID_PREFIX": environ.get("TENDER_OCID_PREFIX", "ocds-tender").strip() or "ocds-tender",
         # Reminders: how many working days overdue before the lead officer is told.
         "ESCALATE_AFTER_WORKING_DAYS": int(environ.get("TENDER_ESCALATE_AFTER_WORKING_DAYS", "3")),
         # Logs: "json" for a log collector, anything else for key=value text (tender.logs).

@@ -139,6 +139,9 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User]) -> None:
         for bidder, price in zip(BIDDERS, prices):
             setup_responses.record_bid(actor, procurement_id, number, supplier_ids[bidder], "initial",
                                        _at(date(2022, 7, 8)), Decimal(price), import_mode=True)
+    from tender.services.publishing import demo as publishing_demo
+
+    publishing_demo.load(actor, procurement_id)
 
 
 def _logins(password: str) -> list[str]:

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-OCDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "ocds"
+# ../shared/ocds beside the checkout (CI); TENDER_SHARED_OCDS points elsewhere (a worktree one level deeper).
+OCDS_DIR = Path(os.environ.get("TENDER_SHARED_OCDS") or Path(__file__).resolve().parents[1].parent / "shared" / "ocds")
+UK_DIR = OCDS_DIR / "uk"
 
 # Where each closed or open codelist is used in what Tender emits.
 CODELIST_PATHS = {
@@ -32,35 +35,72 @@ def require_ocds_dir() -> Path:
     return OCDS_DIR
 
 
-@lru_cache(maxsize=1)
-def _validator():
+UK_CODELIST_PATHS = {
+    **CODELIST_PATHS,
+    "submissionMethod": lambda r: r["tender"].get("submissionMethod", []),
+    "awardCriteria": lambda r: [r["tender"]["awardCriteria"]] if "awardCriteria" in r["tender"] else [],
+    "awardCriterionType": lambda r: [c["type"] for lot in r["tender"].get("lots", [])
+                                     for c in lot.get("awardCriteria", {}).get("criteria", [])],
+    "criterionWeight": lambda r: [n["weight"] for lot in r["tender"].get("lots", [])
+                                  for c in lot.get("awardCriteria", {}).get("criteria", []) for n in c["numbers"]],
+    "itemClassificationScheme": lambda r: [i["classification"]["scheme"] for i in r["tender"].get("items", [])],
+    "documentType": lambda r: [d["documentType"] for section in
+                               [r["tender"]] + r.get("awards", []) + r.get("contracts", [])
+                               for d in section.get("documents", [])],
+    "currency": lambda r: [v["currency"] for v in _values(r)],
+}
+
+
+def _values(value) -> list[dict]:
+    if isinstance(value, dict):
+        found = [value] if "currency" in value and "amount" in value else []
+        return found + [v for item in value.values() for v in _values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _values(item)]
+    return []
+
+
+@lru_cache(maxsize=2)
+def _validator(directory: Path = OCDS_DIR):
     from jsonschema import Draft4Validator
     from referencing import Registry
     from referencing.jsonschema import DRAFT4
 
-    schemas = [json.loads((OCDS_DIR / name).read_text(encoding="utf-8"))
+    schemas = [json.loads((directory / name).read_text(encoding="utf-8"))
                for name in ("release-package-schema.json", "release-schema.json")]
     registry = Registry().with_resources((s["id"], DRAFT4.create_resource(s)) for s in schemas)
-    return Draft4Validator(schemas[0], registry=registry)
+    return Draft4Validator(schemas[0], registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
-def schema_errors(package: dict) -> list[str]:
+def schema_errors(package: dict, directory: Path = OCDS_DIR) -> list[str]:
     """Every validation error of ``package``, as path: message lines (empty if valid)."""
     require_ocds_dir()
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator().iter_errors(package)]
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in _validator(directory).iter_errors(package)]
 
 
 @lru_cache(maxsize=None)
-def codelist(name: str) -> frozenset[str]:
-    with (OCDS_DIR / "codelists" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+def codelist(name: str, directory: Path = OCDS_DIR) -> frozenset[str]:
+    with (directory / "codelists" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
         return frozenset(row["Code"] for row in csv.DictReader(f))
 
 
-def codelist_problems(release: dict) -> list[str]:
+def codelist_problems(release: dict, directory: Path = OCDS_DIR, paths=CODELIST_PATHS) -> list[str]:
     """Each emitted code missing from its codelist CSV."""
     require_ocds_dir()
-    return [f"{name}: {code!r}" for name, values in CODELIST_PATHS.items() for code in values(release)
-            if code not in codelist(name)]
+    return [f"{name}: {code!r}" for name, values in paths.items() for code in values(release)
+            if code not in codelist(name, directory)]
+
+
+def check_uk_package(package: dict) -> None:
+    """Valid against the UK profile schema (OCDS 1.1.5 + UK extension), codes in its codelists, dates zoned."""
+    errors = schema_errors(package, UK_DIR)
+    assert not errors, errors
+    for release in package["releases"]:
+        problems = codelist_problems(release, UK_DIR, UK_CODELIST_PATHS)
+        assert not problems, problems
+    for path, text in all_dates(package):
+        assert datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None, path
 
 
 def all_dates(value, path: str = "") -> list[tuple[str, str]]:

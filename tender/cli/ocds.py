@@ -1,9 +1,11 @@
-"""``tender ocds export``: procurements as an Open Contracting Data Standard release package.
+"""``tender ocds export``: the published notices as an Open Contracting Data Standard release package.
 
-The OCID prefix defaults to the placeholder ``ocds-tender``. Before publishing,
-register a prefix with the Open Contracting Partnership
+Each notice is the release stored when it was published, so exporting twice
+gives the same bytes. The ocid prefix is the setting ``TENDER_OCID_PREFIX``
+(default the placeholder ``ocds-tender``), read when a procurement's first
+notice is published: register a prefix with the Open Contracting Partnership
 (https://standard.open-contracting.org/latest/en/guidance/map/ocid_prefix/)
-and pass it with ``--ocid-prefix``.
+before publishing.
 """
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-
-from tender.domain.ocds import DEFAULT_OCID_PREFIX
 
 
 @click.group("ocds")
@@ -26,10 +26,8 @@ def ocds_group():
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output).")
 @click.option("--publisher", default="Tender", show_default=True, help="Publisher name in the package.")
-@click.option("--ocid-prefix", default=DEFAULT_OCID_PREFIX, show_default=True,
-              help="Your OCID prefix, registered with the Open Contracting Partnership.")
 @with_appcontext
-def export_command(reference, output, publisher, ocid_prefix):
+def export_command(reference, output, publisher):
     """Write a release package (pretty JSON, UTF-8); the export is audited."""
     from tender.services import audit
     from tender.services.publishing import ocds as ocds_export
@@ -37,7 +35,7 @@ def export_command(reference, output, publisher, ocid_prefix):
 
     try:
         package = ocds_export.export(audit.Actor.system("tender ocds export"), reference=reference,
-                                     publisher=publisher, ocid_prefix=ocid_prefix)
+                                     publisher=publisher)
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ from tender.models.letter import AwardLetter, LetterDelivery
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
+from tender.models.publishing import LotClassification, Notice, Organisation, ProcurementPublishing
 from tender.models.reminder import ReminderSent
 from tender.models.supplier import Bid, SQResponse, Supplier
 from tender.models.user import LoginAttempt, User, UserSession
@@ -15,4 +16,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
     "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
     "AwardLetter", "LetterDelivery",
+    "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
 ]

@@ -21,13 +21,13 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def register_web(app: Flask) -> None:
     """Attach blueprints, the session loader, error handlers and headers to ``app``."""
     from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, hardening, letters, notifications,
-                            ocds, procurements, setup, standstill)
+                            ocds, procurements, publishing, setup, standstill)
     from tender.web import setup_corrections, setup_timetable  # noqa: F401  (their routes are on setup.bp)
 
     hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
 
     for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award,
-                   standstill, letters):
+                   standstill, letters, publishing):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -1,4 +1,4 @@
-"""Open Contracting Data download: one procurement as an OCDS 1.1.5 release package."""
+"""Open Contracting Data download: the procurement's published notices as an OCDS 1.1.5 release package."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 from flask_login import current_user, login_required
 
 from tender.services import audit
-
+from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import ocds as ocds_export
 from tender.web.auth import client_ip
 
@@ -18,10 +18,9 @@ bp = Blueprint("ocds", __name__, url_prefix="/procurements")
 @bp.route("/<int:procurement_id>/ocds.json")
 @login_required
 def download(procurement_id: int):
-    """The procurement's release package as a JSON download (the service authorises and audits)."""
+    """The release package of the stored notices as a JSON download (the service authorises and audits)."""
     package = ocds_export.export(audit.Actor.of(current_user, client_ip()), user=current_user,
                                  procurement_id=procurement_id)
-    reference = package["releases"][0]["tender"]["id"]
-    filename = "ocds-" + re.sub(r"[^A-Za-z0-9_-]+", "-", reference) + ".json"
+    filename = "ocds-" + re.sub(r"[^A-Za-z0-9_-]+", "-", get_procurement(procurement_id).reference) + ".json"
     return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -166,7 +166,7 @@ def test_a_stored_price_changed_behind_the_apps_back_fails_audit_verify(app, ctx
 def test_the_recommendation_is_what_the_ocds_award_reads_even_if_the_db_moves_on(ctx):
     from datetime import datetime, timezone
 
-    from tender.services.publishing import ocds as ocds_export
+    from tender.services.publishing import facts
 
     panel = evaluated_panel()
     rec = recommendation.record(panel.procurement_id, 1, user(panel.officer))
@@ -175,7 +175,6 @@ def test_the_recommendation_is_what_the_ocds_award_reads_even_if_the_db_moves_on
                                  approved_at=datetime.now(timezone.utc), authority="test"))
     db.session.get(Procurement, panel.procurement_id).state = "contract_awarded"
     db.session.commit()
-    inputs = ocds_export.load_inputs([db.session.get(Procurement, panel.procurement_id)])
-    [winner] = inputs[panel.procurement_id].winners
+    [winner] = facts.read(db.session.get(Procurement, panel.procurement_id)).awards  # what notices publish
     assert winner.supplier_id == rec.supplier_id and winner.annual_price == rec.annual_price
     assert db.session.scalar(select(AwardRecommendation.id).where(AwardRecommendation.voided_at.is_(None))) == rec.id

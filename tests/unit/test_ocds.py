@@ -1,172 +1,180 @@
-"""The pure OCDS mapping: stages to tags and statuses, milestones, parties, awards and contracts."""
+"""The pure notice builder and the product's own release checks (no app, no database)."""
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from tender.domain import ocds
-from tender.domain.guards import KNOWN_GUARDS
-from tender.domain.workflow_definition import load_definitions
+from tender.domain.ocds import checks, cpv, dates, facts as f, notices, parties
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFINITIONS = load_definitions(ROOT / "workflows", KNOWN_GUARDS)
-NOW = datetime(2022, 7, 12, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 2, 9, 30, tzinfo=timezone.utc)
+ADDRESS = f.Address("Sessions House, County Road", "Maidstone", "ME14 1XQ", "TLJ4")
+COUNCIL = f.Organisation("Kent County Council", "GB-PPON", "PDMO-KENT-0001", ADDRESS,
+                         authority_type="publicAuthoritySubCentralGovernment", contact_email="c@kent.example")
+ICB = f.Organisation("NHS Kent and Medway", "GB-NHS", "QKS", f.Address("Kent House", "Maidstone", "ME15 6NB"),
+                     ppon="PDMO-KMCG-0002")
+ACME = f.Organisation("Acme Care CIC", "GB-COH", "01234567", f.Address("1 High Street", "Ashford", "TN23 1AA"),
+                      vcse=True)
 
 
-def procurement(stage: str = "draft", **overrides) -> ocds.ProcurementInput:
+def milestone(key, planned, actual=None, kind="engagement"):
+    return f.Milestone(key, key.replace("_", " "), kind, planned, actual, "met" if actual else "scheduled")
+
+
+def procurement(**overrides) -> f.Procurement:
     fields = dict(
-        reference="KCC-1", title="Services", description="", procedure="competitive_procedure_with_negotiation",
-        procedure_title="Competitive procedure with negotiation", stage=stage, estimated_value=Decimal("500000.00"),
-        initial_term_years=3, extension_years=(1, 1),
-        funders=(ocds.FunderInput(1, "Partner", False), ocds.FunderInput(2, "Council", True)),
-        lots=(ocds.LotInput(1, "North", Decimal("50000.50")), ocds.LotInput(2, "South", None)),
-        milestones=(ocds.MilestoneInput("itt_issued", "ITT issued", "engagement", date(2022, 6, 6), date(2022, 6, 7),
-                                        "met"),
-                    ocds.MilestoneInput("initial_tender_deadline", "Deadline", "engagement", date(2022, 7, 11), None,
-                                        "scheduled"),
-                    ocds.MilestoneInput("contract_awarded", "Awarded", "approval", date(2022, 10, 10),
-                                        date(2022, 10, 11), "met"),
-                    ocds.MilestoneInput("service_live", "Live", "delivery", date(2024, 2, 29), None, "notMet")),
-        suppliers=(ocds.SupplierInput(7, "Acme", "01234567"), ocds.SupplierInput(8, "Beta"),
-                   ocds.SupplierInput(9, "Gamma")),
-        candidate_ids=frozenset({7, 8, 9}), bidders_by_lot={1: frozenset({7, 8}), 2: frozenset({8})},
-        winners=(ocds.WinnerInput(1, 7, Decimal("40000.00")),),
-        award_approved_at=datetime(2022, 9, 20, 15, tzinfo=timezone.utc))
+        reference="KCC-25/0001", title="Community services", description="Two lots.",
+        procedure="competitive_flexible_procedure", procedure_title="Competitive flexible procedure",
+        regime="pa2023", stage="participation_period", estimated_value=Decimal("1000000.00"), initial_term_years=3,
+        extension_years=(2,), authority=COUNCIL,
+        funders=(f.Funder("Kent County Council Public Health", Decimal("100000"), COUNCIL),
+                 f.Funder("NHS Kent and Medway", Decimal("100000"), ICB)),
+        cpv="85323000-9",
+        lots=(f.Lot(1, "North", Decimal("100000"), None, (f.Criterion("quality", "Quality", Decimal("70")),
+                                                          f.Criterion("price", "Price", Decimal("30")))),
+              f.Lot(2, "South", Decimal("100000"), "85312320-8", (f.Criterion("price", "Price", Decimal("100")),))),
+        milestones=(milestone("tender_notice_published", date(2025, 3, 3), date(2025, 3, 3)),
+                    milestone("participation_deadline", date(2025, 4, 1)),
+                    milestone("itt_issued", date(2025, 4, 14)), milestone("tender_deadline", date(2025, 5, 19)),
+                    milestone("service_live", date(2026, 4, 1), kind="delivery")),
+        submission_method="electronicSubmission", submission_url="https://portal.example/kcc",
+        enquiry_deadline=date(2025, 5, 9), suppliers={7: ACME}, supplier_names={7: "Acme Care CIC", 8: "Beta"},
+        tenderer_count=2)
     fields.update(overrides)
-    return ocds.ProcurementInput(**fields)
+    return f.Procurement(**fields)
 
 
-@pytest.mark.parametrize("stage, tag, status", [
-    ("draft", "planning", "planned"),
-    ("sq_published", "tender", "active"),
-    ("final_tender_evaluation", "tender", "active"),
-    ("award_decision", "tender", "active"),
-    ("standstill", "award", "complete"),
-    ("assessment_summaries_sent", "award", "complete"),
-    ("contract_awarded", "contract", "complete"),
-    ("live", "contract", "complete"),
-    ("abandoned", "tenderCancellation", "cancelled"),
+def awarded(**overrides) -> f.Procurement:
+    return procurement(stage="standstill", awards=(
+        f.Award(1, 7, Decimal("90000"), Decimal("450000"), datetime(2025, 5, 28, 12, tzinfo=timezone.utc)),
+        f.Award(2, None, None, None, datetime(2025, 5, 28, 12, tzinfo=timezone.utc), "No compliant tender.")),
+        standstill=f.Standstill(datetime(2025, 6, 2, tzinfo=dates.UK), datetime(2025, 6, 11, 23, 59, 59,
+                                                                                  tzinfo=dates.UK)),
+        assessment_summaries_sent=date(2025, 5, 30), **overrides)
+
+
+def build(p: f.Procurement, kind: str) -> dict:
+    return notices.build(p, kind, ocid="ocds-test-KCC-25/0001", release_id=f"r-{kind}", published=NOW)
+
+
+def test_a_uk4_carries_legal_basis_cpv_lots_criteria_submission_and_every_party_with_identifier_and_address():
+    release = build(procurement(), notices.TENDER)
+    tender = release["tender"]
+
+    assert checks.problems(release) == []
+    assert release["tag"] == ["tender"] and release["date"] == "2025-06-02T09:30:00Z"
+    assert tender["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54", "description": "Procurement Act 2023"}
+    assert tender["documents"] == [{"id": "r-tender", "documentType": "tenderNotice", "noticeType": "UK4",
+                                    "title": "Tender notice (UK4): Community services",
+                                    "datePublished": "2025-06-02T09:30:00Z", "language": "en"}]
+    assert [(i["id"], i["classification"]["id"]) for i in tender["items"]] == \
+        [("0", "85323000-9"), ("1", "85323000-9"), ("2", "85312320-8")]
+    assert tender["lots"][0]["awardCriteria"]["criteria"][0] == {
+        "type": "quality", "name": "Quality", "numbers": [{"number": 70, "weight": "percentageExact"}]}
+    assert tender["tenderPeriod"]["endDate"] == "2025-05-19T23:59:59+01:00"
+    assert tender["expressionOfInterestDeadline"] == "2025-04-01T23:59:59+01:00"
+    assert tender["submissionMethod"] == ["electronicSubmission"]
+    council, icb = release["parties"]
+    assert council["id"] == "GB-PPON-PDMO-KENT-0001" and council["roles"] == ["buyer", "procuringEntity", "funder"]
+    assert council["details"]["classifications"][0]["scheme"] == "UK_CA_TYPE"
+    assert icb["roles"] == ["funder"] and icb["additionalIdentifiers"] == [{"scheme": "GB-PPON",
+                                                                            "id": "PDMO-KMCG-0002"}]
+    assert release["planning"]["budget"]["amount"] == {"amount": 1000000, "currency": "GBP"}
+
+
+def test_a_uk6_names_each_winner_with_value_standstill_and_assessment_summaries_date():
+    release = build(awarded(), notices.AWARD)
+
+    assert checks.problems(release) == []
+    won, lost = release["awards"]
+    assert won["status"] == "pending" and won["suppliers"] == [{"id": "GB-COH-01234567", "name": "Acme Care CIC"}]
+    assert won["value"] == {"amount": 450000, "currency": "GBP"}
+    assert won["standstillPeriod"] == {"startDate": "2025-06-01T23:00:00Z", "endDate": "2025-06-11T22:59:59Z"}
+    assert won["assessmentSummariesDateSent"] == "2025-05-30T00:00:00+01:00"
+    assert won["documents"][0]["noticeType"] == "UK6"
+    assert lost["status"] == "unsuccessful" and lost["description"] == "No compliant tender." and "suppliers" not in lost
+    assert [c["status"] for c in release["contracts"]] == ["pending"]
+    assert [lot["status"] for lot in release["tender"]["lots"]] == ["complete", "unsuccessful"]
+    supplier = next(p for p in release["parties"] if "supplier" in p["roles"])
+    assert supplier["details"] == {"vcse": True}
+
+
+def test_a_supplier_without_details_is_refused_naming_the_missing_identifier_and_address():
+    release = build(awarded(suppliers={}), notices.AWARD)
+
+    found = [str(p) for p in checks.problems(release)]
+    assert "parties/2/identifier: enter the identifier of Acme Care CIC" in found
+    assert "parties/2/address: enter the address of Acme Care CIC" in found
+    with pytest.raises(checks.ReleaseInvalid, match="parties/2/identifier"):
+        checks.check(release)
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda r: r["tender"]["tenderPeriod"].update(startDate="2025-06-01T00:00:00+01:00"), "tender/tenderPeriod/endDate"),
+    (lambda r: r["contracts"][0].update(dateSigned="2031-01-01T00:00:00Z", status="active"),
+     "contracts/0/period/endDate"),
+    (lambda r: r["awards"][0]["standstillPeriod"].update(endDate="2025-05-01T00:00:00Z"),
+     "awards/0/standstillPeriod/endDate"),
+    (lambda r: r["awards"][0].update(date="2025-05-01T00:00:00Z"), "awards/0/date"),
+    (lambda r: r["awards"][0].update(assessmentSummariesDateSent="2025-06-05T00:00:00Z"),
+     "awards/0/standstillPeriod/startDate"),
+    (lambda r: r["tender"].update(status="open"), "tender/status"),
+    (lambda r: r["tender"]["lots"][0]["awardCriteria"]["criteria"][0].update(type="value"),
+     "tender/lots/0/awardCriteria/criteria/0/type"),
+    (lambda r: r["tender"]["items"][0]["classification"].update(scheme="CPV2008"),
+     "tender/items/0/classification/scheme"),
+    (lambda r: r["tender"].update(submissionMethod=["fax"]), "tender/submissionMethod/0"),
+    (lambda r: r["awards"][0]["suppliers"][0].update(id="GB-COH-999"), "awards/0/suppliers/0"),
+    (lambda r: r["awards"][0].update(relatedLots=["9"]), "awards/0/relatedLots"),
+    (lambda r: r.update(date="2 June 2025"), "date"),
+    (lambda r: r.pop("ocid"), "ocid"),
 ])
-def test_each_stage_sets_the_release_tag_and_tender_status(stage, tag, status):
-    release = ocds.release(procurement(stage), NOW)
+def test_the_runtime_checks_refuse_a_release_and_name_the_field(change, field):
+    release = copy.deepcopy(build(awarded(), notices.AWARD))
+    change(release)
 
-    assert release["tag"] == [tag]
-    assert release["tender"]["status"] == status
-    assert {lot["status"] for lot in release["tender"]["lots"]} == {status}
-
-
-@pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_every_shipped_procedure_has_a_method_and_only_known_phases(name):
-    definition = DEFINITIONS[name]
-
-    assert ocds.PROCUREMENT_METHODS[name] in {"open", "selective"}
-    assert {ocds.phase_of(s.name) for s in definition.stages} <= set(ocds.PHASE_CODES)
-    assert ocds.phase_of(definition.initial) == ocds.PLANNING
-    assert any(m.key in ocds.TENDER_PERIOD_END for m in definition.milestones)
-    assert any(m.key in ocds.CONTRACT_START for m in definition.milestones)
-    assert all(m.ocds_type for m in definition.milestones)
+    assert field in [p.field for p in checks.problems(release)]
 
 
-def test_a_milestone_maps_due_and_met_dates_in_uk_time():
-    met = ocds.MilestoneInput("k", "Title", "assessment", date(2022, 1, 10), date(2022, 1, 11), "met")
-    winter = ocds.milestone(met)
-    summer = ocds.milestone(ocds.MilestoneInput("k", "T", None, date(2022, 7, 1), None, "scheduled"))
-
-    assert winter == {"id": "k", "title": "Title", "status": "met", "type": "assessment",
-                      "dueDate": "2022-01-10T23:59:59+00:00", "dateMet": "2022-01-11T00:00:00+00:00"}
-    assert summer == {"id": "k", "title": "T", "status": "scheduled", "dueDate": "2022-07-01T23:59:59+01:00"}
+def test_dates_on_a_day_in_uk_time_and_contract_periods_with_extensions():
+    assert dates.day_start(date(2022, 6, 6)) == "2022-06-06T00:00:00+01:00"
+    assert dates.day_end(date(2022, 12, 6)) == "2022-12-06T23:59:59+00:00"
+    assert dates.term_period(date(2024, 2, 29), 1, 1) == {
+        "startDate": "2024-02-29T00:00:00+00:00", "endDate": "2025-02-28T23:59:59+00:00", "durationInMonths": 12,
+        "maxExtentDate": "2026-02-28T23:59:59+00:00"}
 
 
-def test_the_ocid_and_release_id_use_the_prefix_reference_stage_and_moment():
-    release = ocds.release(procurement("sq_published"), NOW, ocid_prefix="ocds-x1y2z3")
-
-    assert release["ocid"] == "ocds-x1y2z3-KCC-1"
-    assert release["id"] == "KCC-1-sq_published-20220712T103000000000Z"
-    assert release["date"] == "2022-07-12T10:30:00Z"
-    assert ocds.ocid("R") == "ocds-tender-R"
-
-
-def test_the_buyer_is_the_lead_funder_and_other_funders_fund():
-    release = ocds.release(procurement(), NOW)
-
-    assert release["buyer"] == {"id": "funder-2", "name": "Council"}
-    assert [(p["name"], p["roles"]) for p in release["parties"]] == [
-        ("Partner", ["funder"]), ("Council", ["buyer", "procuringEntity"])]
+def test_the_shipped_cpv_list_knows_its_codes_and_refuses_others_with_an_instruction():
+    assert cpv.cpv_label("85323000-9") == "Community health services"
+    assert len(cpv.cpv_codes()) >= 45 and all(len(code) == 10 for code in cpv.cpv_codes())
+    assert cpv.cpv_problem("85323000-9") is None
+    assert cpv.cpv_problem("853230009") == "Enter a CPV code as 8 digits, a hyphen and the check digit, like 85323000-9."
+    assert "not in the CPV list" in cpv.cpv_problem("85323000-1")
 
 
-def test_suppliers_are_named_only_once_tenders_close():
-    still_open = ocds.release(procurement("itt_issued"), NOW)
-    closed_milestones = tuple(m if m.key != "initial_tender_deadline" else
-                              ocds.MilestoneInput(m.key, m.title, m.ocds_type, m.planned_date, date(2022, 7, 11), "met")
-                              for m in procurement().milestones)
-    closed = ocds.release(procurement("initial_tender_evaluation", milestones=closed_milestones), NOW)
-
-    assert "tenderers" not in still_open["tender"] and len(still_open["parties"]) == 2
-    assert closed["tender"]["numberOfTenderers"] == 2
-    roles = {p["name"]: p["roles"] for p in closed["parties"]}
-    assert roles == {"Partner": ["funder"], "Council": ["buyer", "procuringEntity"], "Acme": ["tenderer"],
-                     "Beta": ["tenderer"], "Gamma": ["interestedParty"]}
-    acme = next(p for p in closed["parties"] if p["name"] == "Acme")
-    assert acme["identifier"] == {"scheme": "GB-COH", "id": "01234567", "legalName": "Acme"}
-    assert "awards" not in closed
+def test_organisation_details_are_checked_field_by_field():
+    good = {"name": "Acme", "scheme": "GB-COH", "identifier": "01234567", "street_address": "1 High St",
+            "locality": "Ashford", "postal_code": "TN23 1AA", "region": "TLJ4", "contact_email": "a@b.example",
+            "url": "https://acme.example"}
+    assert parties.organisation_problems(good) == {}
+    bad = {**good, "scheme": "DUNS", "postal_code": "12345", "region": "Kent", "contact_email": "nobody",
+           "url": "http://acme.example", "name": " "}
+    assert set(parties.organisation_problems(bad)) == {"scheme", "postal_code", "region", "contact_email", "url",
+                                                       "name"}
 
 
-def test_values_periods_and_lots():
-    tender = ocds.release(procurement(), NOW)["tender"]
+def test_pcr_notices_use_the_forms_and_celex_legal_basis_and_a_termination_cancels_the_tender():
+    pcr = procurement(regime="pcr2015_light_touch", procedure="competitive_procedure_with_negotiation")
+    assert notices.notice_types("pcr2015")[notices.TENDER].code == "F02"
+    release = build(pcr, notices.TENDER)
+    assert release["tender"]["legalBasis"]["scheme"] == "CELEX"
+    assert release["tender"]["documents"][0]["noticeType"] == "F21"
+    assert notices.TERMINATION not in notices.notice_types("pcr2015")
 
-    assert tender["value"] == {"amount": 500000, "currency": "GBP"}
-    assert tender["lots"][0] == {"id": "1", "title": "North", "status": "planned",
-                                 "value": {"amount": 250002.5, "currency": "GBP"}}
-    assert "value" not in tender["lots"][1]
-    # Starts on 29 February 2024: the term ends the day before its anniversary, 1 March 2027.
-    assert tender["contractPeriod"] == {"startDate": "2024-02-29T00:00:00+00:00",
-                                       "endDate": "2027-02-28T23:59:59+00:00",
-                                       "maxExtentDate": "2029-02-28T23:59:59+00:00"}
-    assert tender["tenderPeriod"] == {"startDate": "2022-06-07T00:00:00+01:00",
-                                      "endDate": "2022-07-11T23:59:59+01:00"}
-
-
-def test_standstill_publishes_a_pending_award_and_no_contract():
-    release = ocds.release(procurement("standstill"), NOW)
-
-    assert release["awards"] == [{
-        "id": "lot-1-award", "title": "Lot 1: North", "status": "pending", "relatedLots": ["1"],
-        "suppliers": [{"id": "supplier-7", "name": "Acme"}], "date": "2022-09-20T15:00:00Z",
-        "value": {"amount": 200000, "currency": "GBP"}}]
-    assert "contracts" not in release
-    assert {p["name"]: p["roles"] for p in release["parties"]}["Acme"] == ["tenderer", "supplier"]
-
-
-def test_a_contract_covers_the_initial_term_at_the_winning_price():
-    release = ocds.release(procurement("mobilisation"), NOW)
-
-    assert release["awards"][0]["status"] == "active"
-    assert release["contracts"] == [{
-        "id": "lot-1-contract", "awardID": "lot-1-award", "status": "active",
-        "dateSigned": "2022-10-11T00:00:00+01:00",
-        "period": {"startDate": "2024-02-29T00:00:00+00:00", "endDate": "2027-02-28T23:59:59+00:00",
-                   "maxExtentDate": "2029-02-28T23:59:59+00:00"},
-        "value": {"amount": 120000, "currency": "GBP"}}]
-
-
-def test_no_winner_means_no_award_and_an_abandoned_process_publishes_none():
-    assert "awards" not in ocds.release(procurement("contract_awarded", winners=()), NOW)
-    assert "awards" not in ocds.release(procurement("abandoned"), NOW)
-
-
-def test_the_release_does_not_change_its_input():
-    given = procurement("standstill")
-    before = repr(given)
-    ocds.release(given, NOW)
-    assert repr(given) == before
-
-
-def test_the_package_declares_the_lots_extension():
-    package = ocds.package([{"ocid": "x"}], uri="https://example.org/p.json", publisher="P", published=NOW)
-
-    assert package == {"uri": "https://example.org/p.json", "version": "1.1", "extensions": [ocds.LOTS_EXTENSION],
-                       "publishedDate": "2022-07-12T10:30:00Z", "publisher": {"name": "P"},
-                       "releases": [{"ocid": "x"}]}
+    cancelled = build(replace(procurement(), stage="abandoned"), notices.TERMINATION)
+    assert cancelled["tag"] == ["tenderCancellation"] and cancelled["tender"]["status"] == "cancelled"
+    assert cancelled["tender"]["documents"][0]["documentType"] == "tenderCancellationNotice"
+    assert checks.problems(cancelled) == []

@@ -5,11 +5,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.ocds_support import check_package, require_ocds_dir
+from tests.ocds_support import check_uk_package, require_ocds_dir
 
 TENDER = str(Path(sys.executable).parent / "tender")
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,36 +32,43 @@ def tender(database_url, tmp_path):
     return run
 
 
-def test_the_demo_exports_to_a_file_as_a_valid_release_package(tender, tmp_path):
+def test_the_demos_stored_notice_exports_to_a_file_the_same_bytes_twice(app, tender, tmp_path):
     require_ocds_dir()
     assert tender("demo").returncode == 0
-    output = tmp_path / "ocds.json"
+    with app.app_context():
+        from tender.extensions import db
+        from tender.models import Procurement
+        from tests.publishing_support import publish, user
+
+        procurement_id = db.session.scalar(select(Procurement.id).where(Procurement.reference == "KCC-22/00033"))
+        notice = publish(procurement_id, "tender", user("luke.edwards@kent.example"),
+                         datetime(2022, 4, 1, 10, tzinfo=timezone.utc))
+        stored = json.loads(notice.release_json)
+    output, again = tmp_path / "ocds.json", tmp_path / "again.json"
 
     result = tender("ocds", "export", "--procurement", "KCC-22/00033", "--output", str(output),
-                    "--publisher", "Kent County Council", "--ocid-prefix", "ocds-abc123")
+                    "--publisher", "Kent County Council")
+    tender("ocds", "export", "--procurement", "KCC-22/00033", "--output", str(again),
+           "--publisher", "Kent County Council")
 
     assert result.returncode == 0, result.stderr
     assert "Wrote 1 release to" in result.stderr
     text = output.read_text(encoding="utf-8")
     assert text.startswith('{\n  "uri": ')  # pretty-printed
+    assert output.read_bytes() == again.read_bytes()
     package = json.loads(text)
-    check_package(package)
+    check_uk_package(package)
     assert package["publisher"] == {"name": "Kent County Council"}
-    [release] = package["releases"]
-    assert release["ocid"] == "ocds-abc123-KCC-22/00033"
-    assert len(release["tender"]["lots"]) == 5 and len(release["tender"]["milestones"]) == 13
+    assert package["releases"] == [stored]
 
 
-def test_without_output_the_package_goes_to_standard_output(tender):
-    require_ocds_dir()
+def test_with_no_notice_published_the_export_says_so(tender):
     assert tender("demo").returncode == 0
 
     result = tender("ocds", "export")
 
-    assert result.returncode == 0, result.stderr
-    package = json.loads(result.stdout)
-    check_package(package)
-    assert [r["ocid"] for r in package["releases"]] == ["ocds-tender-KCC-22/00033"]
+    assert result.returncode == 1
+    assert "No notice has been published yet." in result.stderr
 
 
 def test_an_unknown_reference_is_refused_with_a_clear_message(tender):

@@ -4,15 +4,15 @@ The bounds live in ``tender.domain.bounds`` with the forms and services that
 enforce them first; the database refuses anything that slips past them, on
 SQLite and PostgreSQL alike.
 
-Revision ID: 0009_input
-Revises: 0008_letters
+Revision ID: 0010_input
+Revises: 0009_publishing
 """
 from alembic import op
 
 from tender.domain.bounds import CHECKS
 
-revision = "0009_input"
-down_revision = "0008_letters"
+revision = "0010_input"
+down_revision = "0009_publishing"
 branch_labels = None
 depends_on = None
 

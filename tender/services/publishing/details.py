@@ -1,0 +1,172 @@
+"""Entering and correcting what notices need: parties' identifiers and addresses, CPV codes, submission.
+
+Each function is one use case: authorise the officer, check every field
+(``tender.domain.ocds.parties.organisation_problems``, ``cpv_problem``), save,
+audit with before and after, commit. ``DetailsInvalid.problems`` maps each
+form field to its instruction, for the error summary.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from tender.domain.ocds.codelists import SUBMISSION_METHODS
+from tender.domain.ocds.cpv import cpv_problem
+from tender.domain.ocds.parties import organisation_problems
+from tender.extensions import db
+from tender.models import Funder, Lot, LotClassification, Organisation, ProcurementPublishing, Supplier
+from tender.services import audit, unit_of_work
+from tender.services.errors import InvalidRequest, NotFound
+from tender.services.procurement.setup import acting, use_case
+from tender.services.procurement.workflow import get_procurement
+
+AUTHORITY, FUNDER, SUPPLIER = "authority", "funder", "supplier"
+FIELDS = ("name", "scheme", "identifier", "ppon", "street_address", "locality", "postal_code", "region",
+          "contact_name", "contact_email", "contact_telephone", "url", "authority_type", "vcse", "illustrative")
+
+
+class DetailsInvalid(InvalidRequest):
+    """Some details cannot be saved; ``problems`` is field -> instruction."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def _owner_filter(procurement_id: int, owner: str, owner_id: int | None):
+    if owner == AUTHORITY:
+        return Organisation.procurement_id == procurement_id, {"procurement_id": procurement_id}
+    if owner == FUNDER:
+        funder = db.session.get(Funder, owner_id or 0)
+        if funder is None or funder.procurement_id != procurement_id:
+            raise NotFound("There is no such funder on this procurement.")
+        return Organisation.funder_id == funder.id, {"funder_id": funder.id}
+    if owner == SUPPLIER:
+        if db.session.get(Supplier, owner_id or 0) is None:
+            raise NotFound("There is no such supplier.")
+        return Organisation.supplier_id == owner_id, {"supplier_id": owner_id}
+    raise NotFound("There is no such party.")
+
+
+def organisation_of(procurement_id: int, owner: str, owner_id: int | None = None) -> Organisation | None:
+    where, _ = _owner_filter(procurement_id, owner, owner_id)
+    return db.session.scalar(select(Organisation).where(where))
+
+
+def _clean(fields: dict) -> dict:
+    out = {}
+    for name in FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        out[name] = value
+    if out["postal_code"]:
+        out["postal_code"] = out["postal_code"].upper()
+    if out["region"]:
+        out["region"] = out["region"].upper()
+    return out
+
+
+def _snapshot(row: Organisation | None) -> dict | None:
+    return None if row is None else {name: getattr(row, name) for name in FIELDS}
+
+
+@use_case
+def save_organisation(user, procurement_id: int, owner: str, owner_id: int | None, fields: dict, *,
+                      import_mode: bool = False, ip: str | None = None) -> Organisation:
+    """Create or correct a party's details: the authority, a funder or a supplier."""
+    actor = acting(user, import_mode, ip)
+    procurement = get_procurement(procurement_id)
+    values = _clean(fields)
+    problems = organisation_problems({k: v or "" for k, v in values.items() if k not in ("vcse", "illustrative")})
+    if owner != AUTHORITY:
+        values["authority_type"] = None
+    if problems:
+        raise DetailsInvalid(problems)
+    where, key = _owner_filter(procurement_id, owner, owner_id)
+    row = db.session.scalar(select(Organisation).where(where))
+    before = _snapshot(row)
+    if row is None:
+        row = Organisation(**key)
+        db.session.add(row)
+    for name in FIELDS:
+        if name == "illustrative":
+            value = bool(values[name])
+        elif name == "vcse" and owner != SUPPLIER:
+            value = None
+        else:
+            value = values[name]
+        setattr(row, name, value)
+    row.country_name = "United Kingdom"
+    audit.record(actor, "publishing.party_saved", owner, owner_id or procurement_id,
+                 procurement_ref=procurement.reference, before=before, after=_snapshot(row))
+    unit_of_work.commit()
+    return row
+
+
+def settings_of(procurement_id: int) -> ProcurementPublishing | None:
+    return db.session.scalar(select(ProcurementPublishing).where(ProcurementPublishing.procurement_id ==
+                                                                 procurement_id))
+
+
+def lot_codes(procurement_id: int) -> dict[int, str]:
+    """Lot number -> its own CPV code."""
+    return {number: code for number, code in db.session.execute(
+        select(Lot.number, LotClassification.cpv_code).join(LotClassification, LotClassification.lot_id == Lot.id)
+        .where(Lot.procurement_id == procurement_id))}
+
+
+@use_case
+def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[int, str], submission_method: str,
+                        submission_url: str | None, enquiry_deadline: date | None, *, import_mode: bool = False,
+                        ip: str | None = None) -> ProcurementPublishing:
+    """The procurement's CPV code, each lot's (blank: the procurement's), how and until when to ask questions."""
+    actor = acting(user, import_mode, ip)
+    procurement = get_procurement(procurement_id)
+    problems = {}
+    cpv_code = (cpv_code or "").strip()
+    if cpv_problem(cpv_code):
+        problems["cpv_code"] = cpv_problem(cpv_code)
+    lots = {lot.number: lot for lot in procurement.lots}
+    cleaned = {}
+    for number, code in lot_cpv.items():
+        code = (code or "").strip()
+        if number not in lots:
+            raise NotFound(f"There is no lot {number} on this procurement.")
+        if code and cpv_problem(code):
+            problems[f"lot_{number}"] = f"Lot {number}: {cpv_problem(code)}"
+        cleaned[number] = code
+    if submission_method not in SUBMISSION_METHODS:
+        problems["submission_method"] = "Choose how tenders are submitted."
+    url = (submission_url or "").strip() or None
+    if url and (not url.startswith("https://") or len(url) > 300):
+        problems["submission_url"] = "Enter the e-tendering portal's address, starting https://."
+    if problems:
+        raise DetailsInvalid(problems)
+    row = settings_of(procurement_id)
+    before = None if row is None else {"cpv_code": row.cpv_code, "submission_method": row.submission_method,
+                                       "submission_url": row.submission_url,
+                                       "enquiry_deadline": row.enquiry_deadline, "lots": lot_codes(procurement_id)}
+    if row is None:
+        row = ProcurementPublishing(procurement_id=procurement_id)
+        db.session.add(row)
+    row.cpv_code, row.submission_method, row.submission_url = cpv_code, submission_method, url
+    row.enquiry_deadline = enquiry_deadline
+    existing = {c.lot_id: c for c in db.session.scalars(
+        select(LotClassification).where(LotClassification.lot_id.in_([lot.id for lot in lots.values()])))}
+    for number, code in cleaned.items():
+        lot_id = lots[number].id
+        if code and lot_id in existing:
+            existing[lot_id].cpv_code = code
+        elif code:
+            db.session.add(LotClassification(lot_id=lot_id, cpv_code=code))
+        elif lot_id in existing:
+            db.session.delete(existing[lot_id])
+    db.session.flush()
+    audit.record(actor, "publishing.classification_saved", "procurement", procurement_id,
+                 procurement_ref=procurement.reference, before=before,
+                 after={"cpv_code": cpv_code, "submission_method": submission_method, "submission_url": url,
+                        "enquiry_deadline": enquiry_deadline, "lots": lot_codes(procurement_id)})
+    unit_of_work.commit()
+    return row

@@ -1,0 +1,170 @@
+"""Reading the record into ``tender.domain.ocds.facts``: what a notice says, as the record stands now.
+
+Winners and values come from the recorded award decision (the current
+``AwardRecommendation`` of each lot, ``json.loads(rec.decision)``), never from
+a fresh ranking. Award criteria come from the recorded decision's model when
+there is one, else from the lot's evaluation model file.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tender.domain import periods
+from tender.domain.ocds import facts as f
+from tender.domain.ocds.dates import UK
+from tender.domain.scoring.model import EvaluationModel
+from tender.extensions import db
+from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot, LotClassification, Milestone,
+                           Organisation, Procurement, ProcurementPublishing)
+from tender.services.errors import ServiceError
+from tender.services.procurement.procedures import registry
+
+
+def organisation(row: Organisation | None) -> f.Organisation | None:
+    if row is None:
+        return None
+    return f.Organisation(
+        name=row.name, scheme=row.scheme, identifier=row.identifier, ppon=row.ppon,
+        address=f.Address(row.street_address, row.locality, row.postal_code, row.region or "", row.country_name),
+        contact_name=row.contact_name, contact_email=row.contact_email, contact_telephone=row.contact_telephone,
+        url=row.url, authority_type=row.authority_type, vcse=row.vcse)
+
+
+def _milestone_day(milestones: dict[str, Milestone], *keys: str, actual_only: bool = False) -> date | None:
+    for key in keys:
+        m = milestones.get(key)
+        if m is not None and (m.actual_date or (None if actual_only else m.planned_date)):
+            return m.actual_date or m.planned_date
+    return None
+
+
+def standstill(procurement: Procurement, milestones: dict[str, Milestone],
+               award_notice_day: date | None) -> f.Standstill | None:
+    """The standstill period, from what the record holds today.
+
+    The one place the lead rewires when branch standstill's timezone-aware
+    ``award_notices_sent_at`` and standstill end land. PCR 2015: from the day
+    the award decision notices went (``award_notices_sent_on``, else the
+    award letters milestone) to the reg. 87 end. Procurement Act 2023: from the
+    day the contract award notice is published (s.51) to the end of the 8th
+    working day; none for a light touch contract (s.51(3)).
+    """
+    if procurement.regime == "pa2023_light_touch":
+        return None
+    if procurement.regime.startswith("pa2023"):
+        start = _milestone_day(milestones, "contract_award_notice_published", actual_only=True) or award_notice_day
+        if start is None:
+            return None
+        end = datetime.combine(periods.pa_standstill_end(start), time(23, 59, 59), tzinfo=UK)
+    else:
+        start = procurement.award_notices_sent_on or _milestone_day(milestones, "award_letters_sent")
+        if start is None:
+            return None
+        end = periods.pcr_standstill_end(start).replace(tzinfo=UK)
+    return f.Standstill(datetime.combine(start, time(0), tzinfo=UK), end)
+
+
+def criteria_of_model(model: EvaluationModel) -> tuple[f.Criterion, ...]:
+    """Top-level weighted criteria (quality) and price, in percent of the whole bid."""
+    out = [f.Criterion("quality", c.title, c.weight) for c in model.criteria if c.weight is not None]
+    if model.price is not None:
+        out.append(f.Criterion("price", "Price", model.price.weight))
+    return tuple(out)
+
+
+def criteria_of_decision(decision: dict) -> tuple[f.Criterion, ...]:
+    model = decision["model"]
+    out = [f.Criterion("quality", c["title"], Decimal(c["weight"])) for c in model["criteria"]
+           if c["parent"] is None and c["weight"] is not None]
+    if model.get("price"):
+        out.append(f.Criterion("price", "Price", Decimal(model["price"]["weight"])))
+    return tuple(out)
+
+
+def _lot_criteria(lot: Lot, decision: dict | None) -> tuple[f.Criterion, ...]:
+    if decision is not None:
+        return criteria_of_decision(decision)
+    if not lot.evaluation_model:
+        return ()
+    from tender.services.evaluation.panel import model_for
+
+    try:
+        return criteria_of_model(model_for(lot))
+    except ServiceError:
+        return ()
+
+
+def current_recommendations(procurement_id: int) -> dict[int, AwardRecommendation]:
+    """Lot id -> its current (not voided) recommendation."""
+    rows = db.session.scalars(select(AwardRecommendation).where(
+        AwardRecommendation.procurement_id == procurement_id, AwardRecommendation.voided_at.is_(None)))
+    return {r.lot_id: r for r in rows}
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f.Procurement:
+    """The facts of ``procurement`` as the record stands (the award notice day: for the PA standstill)."""
+    definition = registry().definitions[procurement.procedure]
+    types = {m.key: m.ocds_type for m in definition.milestones}
+    pid = procurement.id
+    milestones = {m.key: m for m in db.session.scalars(
+        select(Milestone).where(Milestone.procurement_id == pid).order_by(Milestone.position))}
+    lots = list(db.session.scalars(select(Lot).where(Lot.procurement_id == pid).order_by(Lot.number)))
+    funders = list(db.session.scalars(select(Funder).where(Funder.procurement_id == pid).order_by(Funder.id)))
+    orgs = {(o.procurement_id, o.funder_id, o.supplier_id): o for o in db.session.scalars(select(Organisation).where(
+        (Organisation.procurement_id == pid) | Organisation.funder_id.in_([x.id for x in funders])))}
+    settings = db.session.scalar(select(ProcurementPublishing).where(ProcurementPublishing.procurement_id == pid))
+    lot_cpv = {c.lot_id: c.cpv_code for c in db.session.scalars(
+        select(LotClassification).where(LotClassification.lot_id.in_([lot.id for lot in lots])))}
+    recs = current_recommendations(pid)
+    decisions = {lot_id: json.loads(rec.decision) for lot_id, rec in recs.items()}
+    approval = db.session.scalar(select(AwardApproval).where(AwardApproval.procurement_id == pid))
+    awards = []
+    for lot in lots:
+        rec = recs.get(lot.id)
+        if rec is None:
+            continue
+        d = decisions[lot.id]
+        recommended = d.get("recommended")
+        awards.append(f.Award(
+            lot_number=lot.number, supplier_id=recommended["supplier_id"] if recommended else None,
+            annual_price=Decimal(d["annual_price"]) if d.get("annual_price") else None,
+            contract_value=Decimal(d["contract_value"]) if d.get("contract_value") else None,
+            decided_at=aware(approval.approved_at if approval else rec.recorded_at),
+            no_award_reason=d.get("no_award_reason")))
+    supplier_ids = {a.supplier_id for a in awards if a.supplier_id is not None}
+    supplier_rows = {o.supplier_id: o for o in db.session.scalars(
+        select(Organisation).where(Organisation.supplier_id.in_(supplier_ids)))} if supplier_ids else {}
+    names = {d["recommended"]["supplier_id"]: d["recommended"]["supplier"] for d in decisions.values()
+             if d.get("recommended")}
+    tenderers = set(db.session.scalars(select(Bid.supplier_id).join(Lot, Lot.id == Bid.lot_id)
+                                       .where(Lot.procurement_id == pid)))
+    return f.Procurement(
+        reference=procurement.reference, title=procurement.title, description=procurement.description or "",
+        procedure=procurement.procedure, procedure_title=definition.title, regime=procurement.regime,
+        stage=procurement.state, estimated_value=procurement.estimated_value,
+        initial_term_years=procurement.initial_term_years, extension_years=tuple(procurement.extension_periods),
+        authority=organisation(orgs.get((pid, None, None))),
+        funders=tuple(f.Funder(x.name, x.annual_amount, organisation(orgs.get((None, x.id, None))))
+                      for x in funders),
+        cpv=settings.cpv_code if settings else None,
+        lots=tuple(f.Lot(lot.number, lot.title, lot.annual_budget, lot_cpv.get(lot.id),
+                         _lot_criteria(lot, decisions.get(lot.id))) for lot in lots),
+        milestones=tuple(f.Milestone(m.key, m.title, types.get(m.key), m.planned_date, m.actual_date, m.status)
+                         for m in milestones.values()),
+        submission_method=settings.submission_method if settings else None,
+        submission_url=settings.submission_url if settings else None,
+        enquiry_deadline=settings.enquiry_deadline if settings else None,
+        suppliers={i: organisation(o) for i, o in supplier_rows.items()}, supplier_names=names,
+        tenderer_count=len(tenderers), awards=tuple(awards),
+        standstill=standstill(procurement, milestones, award_notice_day),
+        assessment_summaries_sent=procurement.assessment_summaries_sent_on or _milestone_day(
+            milestones, "assessment_summaries_sent", actual_only=True),
+        contract_signed=_milestone_day(milestones, "contract_entered", "contract_awarded", actual_only=True))

@@ -1,0 +1,256 @@
+"""Publishing notices: the details they need, preview and confirm, and a page and download per notice.
+
+Thin views: parse the form, call one service, redirect or re-render with
+status 400 and the error summary.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tender.domain.ocds.codelists import AUTHORITY_TYPES, IDENTIFIER_SCHEMES, SUBMISSION_METHODS
+from tender.domain.ocds.cpv import cpv_codes
+from tender.domain.ocds.dates import UK
+from tender.domain.roles import Permission, may
+from tender.extensions import db
+from tender.models import Funder, Organisation, Supplier
+from tender.services.errors import ServiceError
+from tender.services.procurement.workflow import get_procurement
+from tender.services.publishing import details, notices
+from tender.web.auth import client_ip
+from tender.web.publishing_forms import ClassificationForm, ConfirmNoticeForm, FtsNumbersForm, OrganisationForm
+
+bp = Blueprint("publishing", __name__, url_prefix="/procurements")
+OWNERS = (details.AUTHORITY, details.FUNDER, details.SUPPLIER)
+
+
+@bp.app_template_filter("ocds_date")
+def ocds_date(text: str | None) -> str:
+    """An OCDS date-time as a reader in the UK reads it: 11 July 2022, 11:59pm (UK time)."""
+    if not text:
+        return "Not given"
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UK)
+    return f"{moment.day} {moment:%B %Y}, {moment:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+ROLE_LABELS = {"buyer": "Buyer", "procuringEntity": "Procuring entity", "funder": "Funder",
+               "tenderer": "Tenderer", "supplier": "Supplier"}
+
+
+@bp.app_template_filter("party_roles")
+def party_roles(roles: list[str]) -> str:
+    """Party roles as a reader reads them: Buyer, Procuring entity, Funder."""
+    return ", ".join(ROLE_LABELS.get(role, role) for role in roles)
+
+
+@bp.app_template_global("notice_title")
+def notice_title(release: dict) -> str:
+    """The title of the notice document the release carries, wherever its section puts it."""
+    sections = [release.get("tender", {})] + release.get("awards", []) + release.get("contracts", [])
+    docs = [d for section in sections for d in section.get("documents", []) if d.get("noticeType")]
+    return docs[0]["title"] if docs else ""
+
+
+def _officer_only():
+    if not may(current_user.role, Permission.SET_UP_PROCUREMENT):
+        abort(403)
+
+
+def _viewer_only():
+    if not may(current_user.role, Permission.VIEW_PROCUREMENTS):
+        abort(403)
+
+
+def _parties(procurement) -> list[dict]:
+    """Each party a notice may name, with its details if entered: authority, funders, candidates."""
+    rows = [{"owner": details.AUTHORITY, "owner_id": 0, "label": "Contracting authority",
+             "org": details.organisation_of(procurement.id, details.AUTHORITY)}]
+    for funder in procurement.funders:
+        rows.append({"owner": details.FUNDER, "owner_id": funder.id, "label": f"Funder: {funder.name}",
+                     "org": details.organisation_of(procurement.id, details.FUNDER, funder.id)})
+    from tender.models import Bid, Lot, SQResponse
+
+    supplier_ids = set(db.session.scalars(select(SQResponse.supplier_id).where(
+        SQResponse.procurement_id == procurement.id)))
+    supplier_ids |= set(db.session.scalars(select(Bid.supplier_id).join(Lot, Lot.id == Bid.lot_id)
+                                           .where(Lot.procurement_id == procurement.id)))
+    for supplier in db.session.scalars(select(Supplier).where(Supplier.id.in_(supplier_ids)).order_by(Supplier.name)):
+        rows.append({"owner": details.SUPPLIER, "owner_id": supplier.id, "label": f"Supplier: {supplier.name}",
+                     "org": details.organisation_of(procurement.id, details.SUPPLIER, supplier.id)})
+    return rows
+
+
+@bp.route("/<int:procurement_id>/notices")
+@login_required
+def index(procurement_id: int):
+    """The notices the procedure publishes and the details they draw on."""
+    _viewer_only()
+    procurement = get_procurement(procurement_id)
+    return render_template("publishing/index.html", procurement=procurement,
+                           options=notices.options(procurement_id, current_user), parties=_parties(procurement),
+                           settings=details.settings_of(procurement_id), lot_codes=details.lot_codes(procurement_id),
+                           cpv=cpv_codes())
+
+
+def _render_party(procurement, owner, owner_id, form, label, status=200, errors=None):
+    return render_template("publishing/party.html", procurement=procurement, owner=owner, owner_id=owner_id,
+                           form=form, label=label, schemes=IDENTIFIER_SCHEMES, authority_types=AUTHORITY_TYPES,
+                           errors=errors or []), status
+
+
+def _party_label(procurement, owner: str, owner_id: int) -> str:
+    if owner == details.AUTHORITY:
+        return "Contracting authority"
+    if owner == details.FUNDER:
+        funder = db.session.get(Funder, owner_id)
+        if funder is None or funder.procurement_id != procurement.id:
+            abort(404)
+        return f"Funder: {funder.name}"
+    supplier = db.session.get(Supplier, owner_id)
+    if supplier is None:
+        abort(404)
+    return f"Supplier: {supplier.name}"
+
+
+@bp.route("/<int:procurement_id>/notices/parties/<owner>/<int:owner_id>", methods=["GET", "POST"])
+@login_required
+def party(procurement_id: int, owner: str, owner_id: int):
+    """Enter or correct a party's identifiers, address and contact point."""
+    _officer_only()
+    if owner not in OWNERS:
+        abort(404)
+    procurement = get_procurement(procurement_id)
+    label = _party_label(procurement, owner, owner_id)
+    form = OrganisationForm()
+    if not form.is_submitted():
+        row: Organisation | None = details.organisation_of(procurement_id, owner, owner_id or None)
+        if row is not None:
+            form.process(obj=row)
+        elif owner == details.SUPPLIER:
+            form.name.data = label.split(": ", 1)[1]
+        return _render_party(procurement, owner, owner_id, form, label)
+    if not form.validate():
+        return _render_party(procurement, owner, owner_id, form, label, 400,
+                             [(e, f"party-{name.replace('_', '-')}") for name, es in form.errors.items() for e in es])
+    try:
+        details.save_organisation(current_user, procurement_id, owner, owner_id or None, form.data, ip=client_ip())
+    except details.DetailsInvalid as exc:
+        for name, message in exc.problems.items():
+            form[name].errors = [message]
+        return _render_party(procurement, owner, owner_id, form, label, 400,
+                             [(m, f"party-{n.replace('_', '-')}") for n, m in exc.problems.items()])
+    flash(f"{label}: details saved.", "success")
+    return redirect(url_for("publishing.index", procurement_id=procurement_id))
+
+
+@bp.route("/<int:procurement_id>/notices/classification", methods=["GET", "POST"])
+@login_required
+def classification(procurement_id: int):
+    """CPV codes for the procurement and each lot, the submission method and the enquiry deadline."""
+    _officer_only()
+    procurement = get_procurement(procurement_id)
+    form = ClassificationForm()
+    lot_values = {lot.number: request.form.get(f"lot_{lot.number}", "") for lot in procurement.lots}
+    if not form.is_submitted():
+        settings = details.settings_of(procurement_id)
+        if settings is not None:
+            form.process(obj=settings)
+        form.submission_method.data = form.submission_method.data or "electronicSubmission"
+        lot_values = {lot.number: details.lot_codes(procurement_id).get(lot.number, "") for lot in procurement.lots}
+        return _render_classification(procurement, form, lot_values)
+    if not form.validate():
+        return _render_classification(procurement, form, lot_values, 400,
+                                      [(e, f"classification-{n.replace('_', '-')}") for n, es in form.errors.items()
+                                       for e in es])
+    try:
+        details.save_classification(current_user, procurement_id, form.cpv_code.data, lot_values,
+                                    form.submission_method.data, form.submission_url.data,
+                                    form.enquiry_deadline.data, ip=client_ip())
+    except details.DetailsInvalid as exc:
+        lot_errors = {n: m for n, m in exc.problems.items() if n.startswith("lot_")}
+        for name, message in exc.problems.items():
+            if name in form:
+                form[name].errors = [message]
+        return _render_classification(procurement, form, lot_values, 400,
+                                      [(m, f"classification-{n.replace('_', '-')}") for n, m in exc.problems.items()],
+                                      lot_errors)
+    flash("CPV codes and submission details saved.", "success")
+    return redirect(url_for("publishing.index", procurement_id=procurement_id))
+
+
+def _render_classification(procurement, form, lot_values, status=200, errors=None, lot_errors=None):
+    return render_template("publishing/classification.html", procurement=procurement, form=form,
+                           lot_values=lot_values, lot_errors=lot_errors or {}, methods=SUBMISSION_METHODS,
+                           cpv=cpv_codes(), errors=errors or []), status
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>/preview")
+@login_required
+def preview(procurement_id: int, kind: str):
+    """The notice as it would be published now: the reader's view, the JSON, any problem, and Confirm."""
+    procurement = get_procurement(procurement_id)
+    result = notices.preview(procurement_id, kind, current_user)
+    form = ConfirmNoticeForm(generated_at=result.generated_at.isoformat(), sha256=result.sha256)
+    return render_template("publishing/preview.html", procurement=procurement, kind=kind, preview=result,
+                           release=result.release, form=form,
+                           json_text=json.dumps(result.release, indent=2, ensure_ascii=False)), \
+        (400 if result.problems else 200)
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>/publish", methods=["POST"])
+@login_required
+def publish(procurement_id: int, kind: str):
+    """Store the previewed notice (refused if the record changed since, or it fails the checks)."""
+    form = ConfirmNoticeForm()
+    if not form.validate():
+        abort(400)
+    try:
+        generated_at = datetime.fromisoformat(form.generated_at.data or "")
+    except ValueError:
+        abort(400)
+    notice = notices.publish(procurement_id, kind, current_user, generated_at=generated_at,
+                             expected_sha256=form.sha256.data or "", ip=client_ip())
+    flash(f"{notice.notice_type} published: {notice.release_id}.", "success")
+    return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>")
+@login_required
+def notice(procurement_id: int, kind: str):
+    """A published notice as a reader of Find a Tender sees it."""
+    procurement = get_procurement(procurement_id)
+    stored = notices.get(procurement_id, kind, current_user)
+    return render_template("publishing/notice.html", procurement=procurement, notice=stored, kind=kind,
+                           release=json.loads(stored.release_json), form=FtsNumbersForm())
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>.json")
+@login_required
+def download(procurement_id: int, kind: str):
+    """The stored release, byte for byte."""
+    stored = notices.get(procurement_id, kind, current_user)
+    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", stored.release_id) + ".json"
+    return Response(stored.release_json.encode("utf-8"), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>/fts", methods=["POST"])
+@login_required
+def fts_numbers(procurement_id: int, kind: str):
+    """Record the ocid and notice number Find a Tender gave the notice."""
+    form = FtsNumbersForm()
+    if not form.validate():
+        abort(400)
+    try:
+        notices.record_fts_numbers(procurement_id, kind, current_user, form.fts_ocid.data, form.notice_number.data,
+                                   ip=client_ip())
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
+    flash("Find a Tender numbers recorded.", "success")
+    return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
