@@ -101,7 +101,7 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     approve(pid, make_user("approver"), at(date(2025, 5, 29)))
     advance(pid, "send_assessment_summaries", officer, date(2025, 6, 2))
     # Recording when the summaries went is branch standstill's work; the guard reads this field.
-    db.session.get(Procurement, pid).assessment_summaries_sent_on = date(2025, 6, 2)
+    db.session.get(Procurement, pid).award_notices_sent_at = datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc)
     db.session.commit()
 
     # The winner has no identifier or address yet: the UK6 is refused, naming the field.

@@ -44,28 +44,29 @@ def _milestone_day(milestones: dict[str, Milestone], *keys: str, actual_only: bo
 
 def standstill(procurement: Procurement, milestones: dict[str, Milestone],
                award_notice_day: date | None) -> f.Standstill | None:
-    """The standstill period, from what the record holds today.
+    """The standstill period as the binding rule has it (``tender.services.award.standstill``).
 
-    The one place the lead rewires when branch standstill's timezone-aware
-    ``award_notices_sent_at`` and standstill end land. PCR 2015: from the day
-    the award decision notices went (``award_notices_sent_on``, else the
-    award letters milestone) to the reg. 87 end. Procurement Act 2023: from the
-    day the contract award notice is published (s.51) to the end of the 8th
-    working day; none for a light touch contract (s.51(3)).
+    The recorded moments (the last award letter or assessment summary sent,
+    the contract award notice published) give it; before they are recorded,
+    the planned milestone stands in (for a notice previewed ahead of time).
+    PCR 2015: reg. 87 from the day the award decision notices went. Procurement
+    Act 2023: s.51, 8 working days beginning with the day the contract award
+    notice is published; none for a light touch contract (s.51(3)).
     """
-    if procurement.regime == "pa2023_light_touch":
+    from tender.services.award.standstill import standstill_of
+
+    recorded = standstill_of(procurement)
+    if recorded is None and not procurement.regime == "pa2023_light_touch":
+        if procurement.regime.startswith("pa2023"):
+            day = _milestone_day(milestones, "contract_award_notice_published", actual_only=True) or award_notice_day
+            moment = {"award_notice_published_at": datetime.combine(day, time(12), tzinfo=UK)} if day else None
+        else:
+            day = _milestone_day(milestones, "award_letters_sent")
+            moment = {"notices_sent_at": datetime.combine(day, time(12), tzinfo=UK)} if day else None
+        recorded = periods.standstill_for(procurement.regime, **moment) if moment else None
+    if recorded is None:
         return None
-    if procurement.regime.startswith("pa2023"):
-        start = _milestone_day(milestones, "contract_award_notice_published", actual_only=True) or award_notice_day
-        if start is None:
-            return None
-        end = datetime.combine(periods.pa_standstill_end(start), time(23, 59, 59), tzinfo=UK)
-    else:
-        start = procurement.award_notices_sent_on or _milestone_day(milestones, "award_letters_sent")
-        if start is None:
-            return None
-        end = periods.pcr_standstill_end(start).replace(tzinfo=UK)
-    return f.Standstill(datetime.combine(start, time(0), tzinfo=UK), end)
+    return f.Standstill(datetime.combine(recorded.started_on, time(0), tzinfo=UK), recorded.ends_at)
 
 
 def criteria_of_model(model: EvaluationModel) -> tuple[f.Criterion, ...]:
@@ -165,6 +166,8 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f
         suppliers={i: organisation(o) for i, o in supplier_rows.items()}, supplier_names=names,
         tenderer_count=len(tenderers), awards=tuple(awards),
         standstill=standstill(procurement, milestones, award_notice_day),
-        assessment_summaries_sent=procurement.assessment_summaries_sent_on or _milestone_day(
+        assessment_summaries_sent=(periods.uk_date(aware(procurement.award_notices_sent_at))
+                                   if procurement.award_notices_sent_at and procurement.regime.startswith("pa2023")
+                                   else None) or _milestone_day(
             milestones, "assessment_summaries_sent", actual_only=True),
         contract_signed=_milestone_day(milestones, "contract_entered", "contract_awarded", actual_only=True))
