@@ -58,10 +58,9 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         back = _same_site_referrer()
-        if request.method == "POST" and error.status == 400 and back:
+        if request.method == "POST" and error.status in (400, 409) and back:
             # Post/Redirect/Get: say why on the page the form came from; refreshing it sends nothing again.
-            # A 409 (someone else changed it first; scores frozen) keeps its status: the refusal is the answer,
-            # and sending it again is refused again, so nothing happens twice.
+            # Without a same-site referrer (an API client, a script) the refusal keeps its status: 400 or 409.
             flash(str(error), "warning")
             return redirect(back)
         return render_template("errors/error.html", title="That could not be done", message=str(error)), error.status

@@ -103,6 +103,10 @@ def run_demo_to_contract_awarded() -> Procurement:
     for number in range(1, 6):
         record_decision(p.id, number, officer)
     approve(p.id, user("richard.smith@kent.example"), at(date(2022, 9, 23), 15))
+    from tender.services.award.standstill import record_notices_sent
+
+    record_notices_sent(db.session.get(Procurement, p.id), at(date(2022, 9, 26), 9), officer,
+                        now=at(date(2022, 9, 26), 10))
     advance("send_award_letters", date(2022, 9, 26))
     advance("award_contract", date(2022, 10, 10))
     return db.session.get(Procurement, p.id)

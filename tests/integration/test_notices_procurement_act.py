@@ -99,9 +99,11 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     score_lot(pid, 1, "final", officer, [make_user("evaluator"), make_user("evaluator"), make_user("moderator")])
     record_decision(pid, 1, officer)
     approve(pid, make_user("approver"), at(date(2025, 5, 29)))
+    from tender.services.award.standstill import record_notices_sent
+
+    record_notices_sent(db.session.get(Procurement, pid), datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc), officer,
+                        now=datetime(2025, 6, 2, 10, 0, tzinfo=timezone.utc))
     advance(pid, "send_assessment_summaries", officer, date(2025, 6, 2))
-    # Recording when the summaries went is branch standstill's work; the guard reads this field.
-    db.session.get(Procurement, pid).award_notices_sent_at = datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc)
     db.session.commit()
 
     # The winner has no identifier or address yet: the UK6 is refused, naming the field.

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tender.domain import sealed_price
 from tender.extensions import db
 from tender.models import AuditEvent, Bid, Funder, Lot, Milestone, Procurement, SQResponse, Supplier
 from tender.services import audit
@@ -340,14 +341,17 @@ def tendering(officer):
     return procurement.id, shortlisted, rejected[0]
 
 
-def test_a_shortlisted_suppliers_tender_is_recorded_with_its_price_in_the_trail(officer, tendering):
+def test_a_shortlisted_suppliers_tender_is_recorded_with_its_price_sealed_in_the_trail(officer, tendering):
     procurement_id, (first, _), _ = tendering
     bid = setup_responses.record_bid(officer, procurement_id, 1, first, "initial", at(date(2022, 7, 11), 12),
                                      Decimal("1395000.00"))
     assert (bid.round, bid.price, bid.lot.number) == ("initial", Decimal("1395000.00"), 1)
     event = last_event()
     assert (event.action, event.lot) == ("bid.received", 1)
-    assert json.loads(event.after)["price"] == "1395000.00"
+    after = json.loads(event.after)
+    assert "price" not in after and "1395000" not in event.after  # sealed: only the commitment is in the trail
+    assert after["price_commitment"] == bid.price_commitment
+    assert sealed_price.matches("1395000.00", bid.price_salt, after["price_commitment"])
 
 
 def test_a_second_tender_from_the_same_supplier_for_the_same_lot_and_round_is_refused(officer, tendering):

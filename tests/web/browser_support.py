@@ -22,6 +22,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(sys.executable).parent
 DEMO_PASSWORD = "demo-password-2022"
+# Debian's Chromium (Playwright never downloads one here), with the flags a closed network needs.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # Variables from the caller's environment that would change what the server does.
 _SCRUBBED = ("TENDER_TODAY", "TENDER_TEST_DATABASE_URL", "TENDER_DEMO_PASSWORD", "FLASK_APP", "FLASK_DEBUG",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browser_support import DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -27,9 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # hashing passwords with argon2 can take longer than that to answer.
 expect.set_options(timeout=10_000)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 APP_CSS = Path(__file__).resolve().parents[2] / "tender" / "static" / "css" / "app.css"
 
 REFERENCE = "KCC-22/00033"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import PASSWORD, TEST_CONFIG, make_user
-from tests.web.browser_support import LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -16,9 +16,6 @@ sync_playwright = playwright_sync.sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def recommended_procurement(database_url: str) -> tuple[int, str, list[str]]:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import TEST_CONFIG
-from tests.web.browser_support import DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -25,9 +25,6 @@ sync_playwright = playwright_sync.sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REFERENCE = "KCC-22/00033"
 OFFICER, MODERATOR = "luke.edwards@kent.example", "chris.taylor@kent.example"
 EVALUATORS = {"sam.evans@kent.example": "3", "jo.patel@kent.example": "4"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browser_support import DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -27,9 +27,6 @@ sync_playwright = playwright_sync.sync_playwright
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 expect.set_options(timeout=10_000)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE_JS = Path(__file__).resolve().parents[2] / "assets" / "node_modules" / "axe-core" / "axe.min.js"
 REFERENCE = "KCC-22/00033"
 LUKE = "luke.edwards@kent.example"

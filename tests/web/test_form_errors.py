@@ -342,27 +342,3 @@ def csrf_token_of(client) -> str:
     return csrf_token(client, "/")
 
 
-def test_approving_the_award_asks_first_and_only_the_confirming_post_approves(app, client):
-    from tender.models import AwardApproval
-
-    with app.app_context():
-        email = make_user("approver").email
-        p = make_procurement()
-        p.state = "award_decision"
-        db.session.commit()
-        pid = p.id
-    assert login(client, email).status_code == 302
-    data = {"authority": "Decision 22/00033, delegation to the Corporate Director", "note": "Value for money shown."}
-
-    asked = csrf_post(client, f"/procurements/{pid}/award/approve", data)
-
-    page = html.unescape(asked.get_data(as_text=True))
-    assert asked.status_code == 200 and "Are you sure you want to approve the award decision?" in page
-    assert 'name="authority" value="Decision 22/00033, delegation to the Corporate Director"' in page
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AwardApproval)) == 0
-
-    done = csrf_post(client, f"/procurements/{pid}/award/approve", {**data, "confirmed": "yes"})
-    assert done.status_code == 302
-    with app.app_context():
-        assert db.session.scalar(select(AwardApproval.authority)) == data["authority"]

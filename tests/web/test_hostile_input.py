@@ -42,7 +42,6 @@ FIELDS: dict[str, dict[str, str]] = {
     "procurements.justify": {"justification": "Only two suppliers responded"},
     "procurements.milestone_met": {"version": "1", "actual_date": "2022-04-04"},
     "procurements.milestone_replan": {"version": "1", "planned_date": "2022-04-05", "reason": "Moved"},
-    "procurements.approve": {"authority": "Delegated decision 22/00033", "note": ""},
     "audit.export": {"format": "csv", "procurement": "", "lot": "1", "actor": "", "action": "",
                      "since": "2022-01-01", "until": "2022-12-31"},
     "notifications.reset_calendar_link": {},
@@ -64,6 +63,35 @@ FIELDS: dict[str, dict[str, str]] = {
     "setup.register_sq_response": {"supplier_name": "Acme Care Ltd", "received_at": "2022-05-01T10:00"},
     "setup.record_bid": {"lot_number": "1", "supplier": "{supplier_id}", "round": "initial",
                          "received_at": "2022-07-01T10:00", "price": "1000.00"},
+    "setup.change_lot": {"title": "Lot one", "annual_budget": "1000.00", "evaluation_model": ""},
+    "setup.remove_lot": {},
+    "setup.change_funder": {"name": "Kent County Council", "annual_amount": "1000.00", "annual_uplift_percent": "2"},
+    "setup.remove_funder": {},
+    "setup.plan_timetable": {"date-{milestone_id}": "2022-05-09", "owner-{milestone_id}": "{officer_id}"},
+    "award.recommend": {"no_award_reason": ""},
+    "award.declare": {"conflict-1": "no", "details-1": ""},
+    "award.approve": {"authority": "Delegated decision 22/00033", "note": "", "digest": "0" * 64, "confirm": "y"},
+    "award.reopen": {"reason": "Mis-keyed score", "version": "1"},
+    "award.confirm_final": {"version": "1"},
+    "standstill.notices_sent": {"sent_on": "2022-09-26", "sent_time": "09:00", "electronic": "yes",
+                                "received_on": ""},
+    "standstill.record_challenge": {"reference": "HT-2022-000001", "issued_on": "2022-09-30",
+                                    "aware_on": "2022-09-30", "note": ""},
+    "standstill.lift": {"version": "1", "lifted_on": "2022-10-30", "reason": "Order of the court"},
+    "letters.draft": {},
+    "letters.send": {"confirm": "yes"},
+    "letters.retry": {},
+    "letters.letter": {"narrative": "The winning tender was stronger.", "method": "email",
+                       "recipient_email": "bidder@test.example"},
+    "letters.posted": {"day": "26", "month": "9", "year": "2022"},
+    "letters.negotiation_ground": {"ground": "reg. 26(4)(a)(i): needs cannot be met without adaptation"},
+    "publishing.party": {"name": "Kent County Council", "scheme": "GB-PPON", "identifier": "PDXQ-1234-ABCD",
+                         "street_address": "Sessions House", "locality": "Maidstone", "postal_code": "ME14 1XQ",
+                         "region": "UKJ4", "contact_email": "procurement@kent.example"},
+    "publishing.classification": {"cpv_code": "85000000", "submission_method": "electronicSubmission",
+                                  "submission_url": "", "enquiry_deadline": ""},
+    "publishing.publish": {"generated_at": "", "sha256": ""},
+    "publishing.fts_numbers": {"fts_ocid": "ocds-h6vhtk-000001", "notice_number": "2022/S 000-000001"},
 }
 # GET endpoints that read a query string, and what they read.
 QUERIES: dict[str, tuple[str, ...]] = {
@@ -71,7 +99,7 @@ QUERIES: dict[str, tuple[str, ...]] = {
 }
 # Who can reach each endpoint (everything else: the procurement officer).
 ROLE_FOR = {
-    "admin.": "administrator", "audit.": "legal_reviewer", "procurements.approve": "approver",
+    "admin.": "administrator", "audit.": "legal_reviewer", "award.approve": "approver", "award.declare": "approver",
     "evaluation.score_bid": "evaluator", "evaluation.scores_json": "evaluator", "evaluation.declare": "evaluator",
     "evaluation.moderate_bid": "moderator", "auth.login": "anonymous",
 }
@@ -135,14 +163,15 @@ def _setup(app) -> dict:
 
 
 def _url(rule: str, values: dict[str, str]) -> str:
-    return PARAM.sub(lambda m: values[m.group(2)], rule)
+    return PARAM.sub(lambda m: values.get(m.group(2), "1"), rule)  # other ids: 1 (found or not, never a 500)
 
 
 def _requests(rule, endpoint: str, method: str, data: dict):
     """(url, form) pairs: the valid request, then one hostile path segment or field at a time."""
     path_values = data["path"]
     names = [m.group(2) for m in PARAM.finditer(rule.rule)]
-    form = {k: v.format(**data["fill"]) for k, v in FIELDS.get(endpoint, {}).items()} if method == "POST" else {}
+    fill = {**data["fill"], **data["path"]}
+    form = {k.format(**fill): v.format(**fill) for k, v in FIELDS.get(endpoint, {}).items()} if method == "POST" else {}
     base = _url(rule.rule, path_values)
     yield base, form
     for name in names:

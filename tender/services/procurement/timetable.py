@@ -81,8 +81,9 @@ def plan_timetable(user, procurement_id: int, entries: dict[int, tuple[date | No
             if day is None:
                 continue
             if not open_to_plan(milestone):
-                errors[milestone.id] = {DATE: f"“{milestone.title}” is already planned for "
-                                              f"{format_uk_date(milestone.planned_date)} or has happened. "
+                when = (f"is already planned for {format_uk_date(milestone.planned_date)} or has happened"
+                        if milestone.planned_date else "has happened or is not applicable")
+                errors[milestone.id] = {DATE: f"“{milestone.title}” {when}. "
                                               "To move it, re-plan it from the procurement page with a reason"}
                 continue
             problems, found, owner = _check(procurement, milestone, day, owner_id, today)

@@ -20,6 +20,7 @@ from tender.domain.scoring.model import EvaluationModel
 from tender.extensions import db
 from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot, LotClassification, Milestone,
                            Organisation, Procurement, ProcurementPublishing)
+from tender.models.milestone import NOT_APPLICABLE
 from tender.services.errors import ServiceError
 from tender.services.procurement.procedures import registry
 
@@ -159,7 +160,7 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f
         lots=tuple(f.Lot(lot.number, lot.title, lot.annual_budget, lot_cpv.get(lot.id),
                          _lot_criteria(lot, decisions.get(lot.id))) for lot in lots),
         milestones=tuple(f.Milestone(m.key, m.title, types.get(m.key), m.planned_date, m.actual_date, m.status)
-                         for m in milestones.values()),
+                         for m in milestones.values() if m.status != NOT_APPLICABLE),  # no OCDS code for it
         submission_method=settings.submission_method if settings else None,
         submission_url=settings.submission_url if settings else None,
         enquiry_deadline=settings.enquiry_deadline if settings else None,
