@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tender.demo import BIDDERS, REFERENCE, load_demo
 from tender.extensions import db
-from tender.models import AwardApproval, AwardRecommendation, Bid, Procurement, Supplier
+from tender.models import AwardApproval, AwardRecommendation, Bid, LotClassification, Procurement, Supplier
 from tests.evaluation_support import QUESTIONS, user
 from tests.helpers import PASSWORD
 
@@ -94,6 +94,8 @@ def _keep_only(pid: int, lots) -> None:
     for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number.not_in(lots))):
         for bid in _bids(lot):
             db.session.delete(bid)
+        for classification in db.session.scalars(select(LotClassification).where(LotClassification.lot_id == lot.id)):
+            db.session.delete(classification)  # the demo's CPV codes for the lot (PostgreSQL enforces the key)
         db.session.flush()
         db.session.delete(lot)
     db.session.commit()
