@@ -112,7 +112,7 @@ def _due_query(horizon: date, user_id: int | None = None):
         select(
             Milestone.id, Milestone.procurement_id, Procurement.reference, Procurement.title,
             Milestone.title, Milestone.planned_date, owner.email, owner.name, lead.email, lead.name,
-            Milestone.status, owner.reminder_notice_days,
+            Milestone.status, func.coalesce(owner.reminder_notice_days, DEFAULT_NOTICE_DAYS),
         )
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
@@ -124,15 +124,14 @@ def _due_query(horizon: date, user_id: int | None = None):
     return query
 
 
-def _to_due(row) -> MilestoneDue:
-    (mid, pid, ref, ptitle, mtitle, planned, owner_email, owner_name, lead_email, lead_name, status,
-     notice) = row
-    return MilestoneDue(
-        milestone_id=mid, procurement_id=pid, procurement_ref=ref, procurement_title=ptitle,
-        milestone_title=mtitle, planned_date=planned, owner_email=owner_email, owner_name=owner_name,
-        lead_officer_email=lead_email, lead_officer_name=lead_name, status=status,
-        notice_working_days=DEFAULT_NOTICE_DAYS if notice is None else notice,
-    )
+def _milestones(query) -> list[MilestoneDue]:
+    """Run ``query`` (columns in ``MILESTONE_FIELDS`` order) as plain Core rows, then build the records.
+
+    Through the session's connection rather than ``session.execute``: the
+    rows are columns, not entities, so the ORM's row processing would only
+    add cost (most of ``collect_due``'s, on PostgreSQL).
+    """
+    return rules.milestones_from_rows(db.session.connection().execute(query))
 
 
 def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue]:
@@ -148,9 +147,10 @@ def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue
     With ``user_id``, only milestones that person owns or whose procurement
     they lead (for their notifications page).
     """
-    longest = db.session.scalar(select(func.max(User.reminder_notice_days)).where(User.active.is_(True)))
+    connection = db.session.connection()
+    longest = connection.scalar(select(func.max(User.reminder_notice_days)).where(User.active.is_(True)))
     horizon = _horizon(as_of, max(longest or 0, DEFAULT_NOTICE_DAYS))
-    return [_to_due(row) for row in db.session.execute(_due_query(horizon, user_id))]
+    return rules.milestones_from_rows(connection.execute(_due_query(horizon, user_id)))
 
 
 def plan(as_of: date, *, user_id: int | None = None) -> list[Digest]:
@@ -217,11 +217,11 @@ def owned_milestones(user: User) -> list[MilestoneDue]:
     """All of ``user``'s milestones with a planned date, met or not (for the calendar feed); not the
     ones a procurement will never reach."""
     lead = aliased(User, name="lead")
-    rows = db.session.execute(
+    return _milestones(
         select(
             Milestone.id, Milestone.procurement_id, Procurement.reference, Procurement.title,
             Milestone.title, Milestone.planned_date, User.email, User.name, lead.email, lead.name,
-            Milestone.status, User.reminder_notice_days,
+            Milestone.status, func.coalesce(User.reminder_notice_days, DEFAULT_NOTICE_DAYS),
         )
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(User, User.id == Milestone.owner_id)
@@ -229,7 +229,6 @@ def owned_milestones(user: User) -> list[MilestoneDue]:
         .where(Milestone.owner_id == user.id, Milestone.planned_date.is_not(None),
                Milestone.status != NOT_APPLICABLE)
     )
-    return [_to_due(row) for row in rows]
 
 
 # --------------------------------------------------------------------------
