@@ -101,8 +101,15 @@ def _now() -> datetime:
 
 
 def _horizon(as_of: date, working_days: int) -> date:
-    """The date ``working_days`` working days after ``as_of`` (inclusive bound for due-soon)."""
-    return is_working_day.add(as_of, working_days)
+    """The first date more than ``working_days`` working days after ``as_of`` (an exclusive bound).
+
+    That is the next working day after the ``working_days``-th: a milestone
+    planned on the weekend or bank holiday just after the ``working_days``-th
+    working day is still only ``working_days`` working days away, so due soon.
+    (The bound used to be the ``working_days``-th working day itself, which
+    left those milestones unread until a day later.)
+    """
+    return is_working_day.add(as_of, working_days + 1)
 
 
 def _due_query(horizon: date, user_id: int | None = None):
@@ -117,7 +124,7 @@ def _due_query(horizon: date, user_id: int | None = None):
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
         .outerjoin(lead, and_(lead.id == Procurement.lead_officer_id, lead.active.is_(True)))
-        .where(Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None), Milestone.planned_date <= horizon)
+        .where(Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None), Milestone.planned_date < horizon)
     )
     if user_id is not None:
         query = query.where(or_(Milestone.owner_id == user_id, Procurement.lead_officer_id == user_id))
@@ -139,8 +146,8 @@ def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue
 
     One query finds the longest notice period anyone has asked for; the other
     joins milestone, procurement, owner and lead officer, bounded above by the
-    date that many working days ahead (``planned_date`` is indexed), so
-    milestones months away are not read. Overdue ones have no lower bound:
+    first date more than that many working days ahead (``planned_date`` is
+    indexed), so milestones months away are not read. Overdue ones have no lower bound:
     an overdue milestone stays overdue until someone marks it met or re-plans
     it. ``plan_reminders`` then applies each owner's own notice period.
     Milestones with no owner (or an inactive one) have nobody to remind.
