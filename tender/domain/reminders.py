@@ -65,6 +65,8 @@ __all__ = [
     "ProcurementGroup",
     "Digest",
     "plan_reminders",
+    "plan_reminders_from_rows",
+    "MILESTONE_FIELDS",
     "milestones_from_rows",
     "exclude_sent",
     "working_days_between",
@@ -326,27 +328,49 @@ def plan_reminders(
     milestones, not their order, and is sorted by recipient e-mail address.
     The result includes reminders that may already have been sent on an
     earlier run; pass it through :func:`exclude_sent` with the recorded keys.
+    The work is :func:`plan_reminders_from_rows`'s (items hold equal copies
+    of the milestones given).
+    """
+    return plan_reminders_from_rows(
+        ((m.milestone_id, m.procurement_id, m.procurement_ref, m.procurement_title, m.milestone_title,
+          m.planned_date, m.owner_email, m.owner_name, m.lead_officer_email, m.lead_officer_name, m.status,
+          m.notice_working_days) for m in milestones),
+        as_of, is_working_day, escalate_after_working_days)
 
-    Written for a scan of thousands of milestones that share a few hundred
-    planned dates and a few hundred people: working days (and the date's
-    text in the key) are worked out once per distinct planned date and
-    notice period, an address is normalised once per spelling, and each
-    item is built directly with its sort key. ``tests/unit/test_reminders_reference.py``
-    checks the result equals the rules above written out plainly.
+
+def plan_reminders_from_rows(
+    rows: Iterable[tuple],
+    as_of: date,
+    is_working_day: Callable[[date], bool],
+    escalate_after_working_days: int = 3,
+) -> list[Digest]:
+    """:func:`plan_reminders` for plain rows in :data:`MILESTONE_FIELDS` order, as a scan reads them.
+
+    Every row is checked as :class:`MilestoneDue` checks it (a bad row raises
+    the constructor's error), but a record is built only for a row that
+    produces a reminder. A scan plans thousands of rows that share a few
+    hundred planned dates and a few hundred people, so the working days (and
+    the date's text in the key) are worked out once per distinct planned
+    date (and notice period), an address is normalised once per spelling,
+    and records and items are built without their constructors (which set
+    each field through ``object.__setattr__``: about three times the cost).
+    ``tests/unit/test_reminders_reference.py`` checks the result equals the
+    rules in the module docstring written out plainly.
     """
     if escalate_after_working_days < 0:
         raise ValueError("escalate_after_working_days must not be negative")
 
     # recipient -> dedupe key -> ReminderItem.sort_key with the item in place
     # of its last element (the key). Keyed by dedupe key so that a milestone
-    # listed twice in the input still yields one line. Within one recipient
-    # (kind, milestone, planned date) is unique, so the key never decided the
-    # order, and the items are never compared.
+    # listed twice still yields one line. Within one recipient (kind,
+    # milestone, planned date) is unique, so the key never decides the order
+    # and items are never compared.
     items_by_recipient: dict[str, dict[str, tuple]] = {}
     names_by_recipient: dict[str, set[str | None]] = {}  # names as written; stripped at the end
     by_address: dict[str, tuple[str, dict, set]] = {}  # address as written -> (recipient, items, names)
     overdue_by_date: dict[date, tuple[int, str]] = {}  # planned date -> (working days overdue, ISO date)
     until_by_date: dict[tuple[date, int], tuple[int, str]] = {}  # (planned date, notice) -> (working days, ISO)
+    good_addresses: set[str] = set()
     escalation_order, overdue_order, due_soon_order = (
         _KIND_ORDER["escalation"], _KIND_ORDER["overdue"], _KIND_ORDER["due_soon"])
 
@@ -356,59 +380,77 @@ def plan_reminders(
                                        names_by_recipient.setdefault(recipient, set()))
         return entry
 
-    def item(kind: ReminderKind, m: MilestoneDue, days: int, key: str) -> ReminderItem:
-        # A frozen dataclass's constructor sets each field through object.__setattr__;
-        # these values are known good, so they are stored directly (about 3x cheaper).
-        built = _new(ReminderItem)
-        values = built.__dict__
-        values["kind"] = kind
-        values["milestone"] = m
-        values["working_days"] = days
-        values["key"] = key
-        values["as_of"] = as_of
-        return built
-
-    for m in milestones:
-        if m.status == "met":
+    for row in rows:
+        (milestone_id, procurement_id, procurement_ref, procurement_title, milestone_title, planned,
+         owner_email, owner_name, lead_email, lead_name, status, notice) = row
+        if (status not in _STATUS_SET or notice < 0
+                or (owner_email not in good_addresses and not (owner_email and "@" in owner_email))):
+            MilestoneDue(*row)  # raises ValueError naming the milestone
+        good_addresses.add(owner_email)
+        if status == "met":
             continue
-        planned = m.planned_date
-        owner = m.owner_email
-        recipient, items, names = by_address.get(owner) or recipient_of(owner)
         if planned < as_of:
             known = overdue_by_date.get(planned)
             if known is None:
                 known = overdue_by_date[planned] = (
                     working_days_between(planned, as_of, is_working_day), planned.isoformat())
-            overdue_by, iso = known
-            key = f"overdue:{m.milestone_id}:{iso}:{recipient}"
-            items[key] = (m.procurement_ref, m.procurement_id, planned, overdue_order, m.milestone_title,
-                          m.milestone_id, item("overdue", m, overdue_by, key))
-            names.add(m.owner_name)
-            lead = m.lead_officer_email
-            if overdue_by >= escalate_after_working_days and lead:
-                lead_recipient, lead_items, lead_names = by_address.get(lead) or recipient_of(lead)
-                if lead_recipient != recipient:  # MilestoneDue.has_distinct_lead
-                    key = f"escalation:{m.milestone_id}:{iso}:{lead_recipient}"
-                    lead_items[key] = (m.procurement_ref, m.procurement_id, planned, escalation_order,
-                                       m.milestone_title, m.milestone_id, item("escalation", m, overdue_by, key))
-                    lead_names.add(m.lead_officer_name)
+            kind, order = "overdue", overdue_order
         else:
-            notice = m.notice_working_days
             known = until_by_date.get((planned, notice))
             if known is None:
                 known = until_by_date[(planned, notice)] = (
                     working_days_between(as_of, planned, is_working_day, stop_after=notice), planned.isoformat())
-            until, iso = known
-            if until <= notice:
-                key = f"due_soon:{m.milestone_id}:{iso}:{recipient}"
-                items[key] = (m.procurement_ref, m.procurement_id, planned, due_soon_order, m.milestone_title,
-                              m.milestone_id, item("due_soon", m, until, key))
-                names.add(m.owner_name)
+            if known[0] > notice:
+                continue
+            kind, order = "due_soon", due_soon_order
+        days, iso = known
+
+        m = _new(MilestoneDue)
+        fields_ = m.__dict__
+        fields_["milestone_id"] = milestone_id
+        fields_["procurement_id"] = procurement_id
+        fields_["procurement_ref"] = procurement_ref
+        fields_["procurement_title"] = procurement_title
+        fields_["milestone_title"] = milestone_title
+        fields_["planned_date"] = planned
+        fields_["owner_email"] = owner_email
+        fields_["owner_name"] = owner_name
+        fields_["lead_officer_email"] = lead_email
+        fields_["lead_officer_name"] = lead_name
+        fields_["status"] = status
+        fields_["notice_working_days"] = notice
+
+        recipient, items, names = by_address.get(owner_email) or recipient_of(owner_email)
+        key = f"{kind}:{milestone_id}:{iso}:{recipient}"
+        item = _new(ReminderItem)
+        fields_ = item.__dict__
+        fields_["kind"] = kind
+        fields_["milestone"] = m
+        fields_["working_days"] = days
+        fields_["key"] = key
+        fields_["as_of"] = as_of
+        items[key] = (procurement_ref, procurement_id, planned, order, milestone_title, milestone_id, item)
+        names.add(owner_name)
+
+        if order == overdue_order and lead_email and days >= escalate_after_working_days:
+            lead_recipient, lead_items, lead_names = by_address.get(lead_email) or recipient_of(lead_email)
+            if lead_recipient != recipient:  # MilestoneDue.has_distinct_lead
+                key = f"escalation:{milestone_id}:{iso}:{lead_recipient}"
+                item = _new(ReminderItem)
+                fields_ = item.__dict__
+                fields_["kind"] = "escalation"
+                fields_["milestone"] = m
+                fields_["working_days"] = days
+                fields_["key"] = key
+                fields_["as_of"] = as_of
+                lead_items[key] = (procurement_ref, procurement_id, planned, escalation_order, milestone_title,
+                                   milestone_id, item)
+                lead_names.add(lead_name)
 
     digests = []
     for recipient in sorted(items_by_recipient):
         items = items_by_recipient[recipient]
-        if not items:  # an address seen only on milestones with nothing to say
+        if not items:  # an address seen only on milestones with nothing to say to it
             continue
         names = {name.strip() for name in names_by_recipient[recipient] if name and name.strip()}
         # Several spellings of one person's name: pick one independent of input

@@ -18,7 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tender.domain.calendars import WorkingDays
-from tender.domain.reminders import MILESTONE_FIELDS, MilestoneDue, milestones_from_rows, plan_reminders
+from tender.domain.reminders import (
+    MILESTONE_FIELDS,
+    MilestoneDue,
+    milestones_from_rows,
+    plan_reminders,
+    plan_reminders_from_rows,
+)
 from tests.reminders_reference import reference_plan
 
 ENGLAND = WorkingDays("england-and-wales")
@@ -58,8 +64,9 @@ def milestone_rows(draw, max_size=40):
 def test_plan_equals_the_plain_rules(rows, as_of, escalate, calendar):
     milestones = milestones_from_rows(rows)
     assert milestones == [MilestoneDue(*row) for row in rows]
-    fast = plan_reminders(milestones, as_of, calendar, escalate)
+    fast = plan_reminders_from_rows(rows, as_of, calendar, escalate)
     assert fast == reference_plan(milestones, as_of, calendar, escalate)
+    assert plan_reminders(milestones, as_of, calendar, escalate) == fast
     # Equal dataclasses could still differ in what the e-mail shows; compare that too.
     assert [(d.recipient_name, [(i.kind, i.working_days, i.key, i.status_text, i.as_of) for i in d.items])
             for d in fast] == [
@@ -81,7 +88,7 @@ def test_a_busy_scan_equals_the_plain_rules():
         for n in range(3000)
     ]
     milestones = milestones_from_rows(rows)
-    fast = plan_reminders(milestones, as_of, ENGLAND, 3)
+    fast = plan_reminders_from_rows(rows, as_of, ENGLAND, 3)
     assert sum(len(d.items) for d in fast) > 2000
     assert fast == reference_plan(milestones, as_of, ENGLAND, 3)
 
@@ -100,7 +107,12 @@ def test_bad_rows_are_refused_as_the_constructor_refuses_them(field, value, mess
     bad[MILESTONE_FIELDS.index(field)] = value
     with pytest.raises(ValueError, match="milestone 7: " + message) as constructor:
         MilestoneDue(*bad)
-    # A bad row after good ones sharing its address is still refused, with the same words.
+    # A bad row after good ones sharing its address is still refused, with the same words,
+    # by planning too (even a row that would produce no reminder).
     with pytest.raises(ValueError) as fast:
         milestones_from_rows([good, good, tuple(bad)])
     assert str(fast.value) == str(constructor.value)
+    far_away = tuple(bad[:5]) + (START + timedelta(days=300),) + tuple(bad[6:])
+    with pytest.raises(ValueError) as planned:
+        plan_reminders_from_rows([good, good, far_away], START, ENGLAND)
+    assert str(planned.value) == str(constructor.value)
