@@ -45,8 +45,9 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -114,7 +115,13 @@ def _horizon(as_of: date, working_days: int) -> date:
     return is_working_day.add(as_of, working_days + 1)
 
 
-def _due_query(horizon: date, user_id: int | None = None):
+@lru_cache(maxsize=2)
+def _due_query(for_one_user: bool):
+    """The scan's SELECT, built once: bound ``horizon`` (and ``user_id`` when ``for_one_user``).
+
+    Building the statement (aliases, joins, conditions) cost more CPU than
+    fetching the rows' first thousand; the parameters are all that change.
+    """
     owner = aliased(User, name="owner")
     lead = aliased(User, name="lead")
     query = (
@@ -126,11 +133,18 @@ def _due_query(horizon: date, user_id: int | None = None):
         .join(Procurement, Procurement.id == Milestone.procurement_id)
         .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
         .outerjoin(lead, and_(lead.id == Procurement.lead_officer_id, lead.active.is_(True)))
-        .where(Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None), Milestone.planned_date < horizon)
+        .where(Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None),
+               Milestone.planned_date < bindparam("horizon", type_=Date))
     )
-    if user_id is not None:
+    if for_one_user:
+        user_id = bindparam("user_id", type_=Integer)
         query = query.where(or_(Milestone.owner_id == user_id, Procurement.lead_officer_id == user_id))
     return query
+
+
+@lru_cache(maxsize=1)
+def _longest_notice_query():
+    return select(func.max(User.reminder_notice_days)).where(User.active.is_(True))
 
 
 def _milestones(query) -> list[MilestoneDue]:
@@ -138,7 +152,7 @@ def _milestones(query) -> list[MilestoneDue]:
     return rules.milestones_from_rows(_rows(query))
 
 
-def _rows(query) -> Sequence:
+def _rows(query, parameters: dict | None = None) -> Sequence:
     """``query``'s rows, plain: through the session's connection, all in one call.
 
     Not ``session.execute``: the rows are columns, not entities, so the ORM's
@@ -146,7 +160,7 @@ def _rows(query) -> Sequence:
     PostgreSQL). ``fetchall``, because iterating the result fetches one row
     per call from psycopg where ``fetchall`` builds them all in one.
     """
-    return db.session.connection().execute(query).fetchall()
+    return db.session.connection().execute(query, parameters).fetchall()
 
 
 def _due_rows(as_of: date, user_id: int | None = None) -> Sequence:
@@ -162,9 +176,11 @@ def _due_rows(as_of: date, user_id: int | None = None) -> Sequence:
     have nobody to remind. With ``user_id``, only milestones that person owns
     or whose procurement they lead (for their notifications page).
     """
-    longest = db.session.connection().scalar(
-        select(func.max(User.reminder_notice_days)).where(User.active.is_(True)))
-    return _rows(_due_query(_horizon(as_of, max(longest or 0, DEFAULT_NOTICE_DAYS)), user_id))
+    longest = db.session.connection().scalar(_longest_notice_query())
+    horizon = _horizon(as_of, max(longest or 0, DEFAULT_NOTICE_DAYS))
+    if user_id is None:
+        return _rows(_due_query(False), {"horizon": horizon})
+    return _rows(_due_query(True), {"horizon": horizon, "user_id": user_id})
 
 
 def collect_due(as_of: date, *, user_id: int | None = None) -> list[MilestoneDue]:
