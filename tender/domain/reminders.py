@@ -406,29 +406,29 @@ def plan_reminders_from_rows(
         days, iso = known
 
         m = _new(MilestoneDue)
-        fields_ = m.__dict__
-        fields_["milestone_id"] = milestone_id
-        fields_["procurement_id"] = procurement_id
-        fields_["procurement_ref"] = procurement_ref
-        fields_["procurement_title"] = procurement_title
-        fields_["milestone_title"] = milestone_title
-        fields_["planned_date"] = planned
-        fields_["owner_email"] = owner_email
-        fields_["owner_name"] = owner_name
-        fields_["lead_officer_email"] = lead_email
-        fields_["lead_officer_name"] = lead_name
-        fields_["status"] = status
-        fields_["notice_working_days"] = notice
+        values = m.__dict__
+        values["milestone_id"] = milestone_id
+        values["procurement_id"] = procurement_id
+        values["procurement_ref"] = procurement_ref
+        values["procurement_title"] = procurement_title
+        values["milestone_title"] = milestone_title
+        values["planned_date"] = planned
+        values["owner_email"] = owner_email
+        values["owner_name"] = owner_name
+        values["lead_officer_email"] = lead_email
+        values["lead_officer_name"] = lead_name
+        values["status"] = status
+        values["notice_working_days"] = notice
 
         recipient, items, names = by_address.get(owner_email) or recipient_of(owner_email)
         key = f"{kind}:{milestone_id}:{iso}:{recipient}"
         item = _new(ReminderItem)
-        fields_ = item.__dict__
-        fields_["kind"] = kind
-        fields_["milestone"] = m
-        fields_["working_days"] = days
-        fields_["key"] = key
-        fields_["as_of"] = as_of
+        values = item.__dict__
+        values["kind"] = kind
+        values["milestone"] = m
+        values["working_days"] = days
+        values["key"] = key
+        values["as_of"] = as_of
         items[key] = (procurement_ref, procurement_id, planned, order, milestone_title, milestone_id, item)
         names.add(owner_name)
 
@@ -437,12 +437,12 @@ def plan_reminders_from_rows(
             if lead_recipient != recipient:  # MilestoneDue.has_distinct_lead
                 key = f"escalation:{milestone_id}:{iso}:{lead_recipient}"
                 item = _new(ReminderItem)
-                fields_ = item.__dict__
-                fields_["kind"] = "escalation"
-                fields_["milestone"] = m
-                fields_["working_days"] = days
-                fields_["key"] = key
-                fields_["as_of"] = as_of
+                values = item.__dict__
+                values["kind"] = "escalation"
+                values["milestone"] = m
+                values["working_days"] = days
+                values["key"] = key
+                values["as_of"] = as_of
                 lead_items[key] = (procurement_ref, procurement_id, planned, escalation_order, milestone_title,
                                    milestone_id, item)
                 lead_names.add(lead_name)
