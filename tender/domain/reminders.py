@@ -53,7 +53,7 @@ to the new owner.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from datetime import date, timedelta
 from typing import Literal
@@ -65,6 +65,9 @@ __all__ = [
     "ProcurementGroup",
     "Digest",
     "plan_reminders",
+    "plan_reminders_from_rows",
+    "MILESTONE_FIELDS",
+    "milestones_from_rows",
     "exclude_sent",
     "working_days_between",
     "reminder_key",
@@ -140,6 +143,43 @@ class MilestoneDue:
         return bool(self.lead_officer_email) and _normalise_email(
             self.lead_officer_email or ""
         ) != _normalise_email(self.owner_email)
+
+
+#: The fields of :class:`MilestoneDue` in order: the column order of the rows
+#: :func:`milestones_from_rows` takes.
+MILESTONE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MilestoneDue))
+_STATUS_SET = frozenset(STATUSES)
+_new = object.__new__
+
+
+def milestones_from_rows(rows: Iterable[tuple]) -> list[MilestoneDue]:
+    """:class:`MilestoneDue` records from plain rows in :data:`MILESTONE_FIELDS` order, checked like the constructor.
+
+    A reminder scan turns thousands of rows into records, and the dataclass
+    constructor (a ``__setattr__`` call per field, then ``__post_init__``)
+    was most of its cost. Here each row gets the same three checks inline
+    (an owner address is checked once, however many rows share it) and its
+    fields are stored directly; a row that fails a check goes through the
+    constructor, which raises exactly the error it always raised.
+    """
+    good_addresses: set[str] = set()
+    result = []
+    append = result.append
+    for row in rows:
+        (milestone_id, procurement_id, procurement_ref, procurement_title, milestone_title, planned_date,
+         owner_email, owner_name, lead_officer_email, lead_officer_name, status, notice_working_days) = row
+        if (status not in _STATUS_SET or notice_working_days < 0
+                or (owner_email not in good_addresses and not (owner_email and "@" in owner_email))):
+            MilestoneDue(*row)  # raises ValueError naming the milestone
+        good_addresses.add(owner_email)
+        m = _new(MilestoneDue)
+        m.__dict__.update(
+            milestone_id=milestone_id, procurement_id=procurement_id, procurement_ref=procurement_ref,
+            procurement_title=procurement_title, milestone_title=milestone_title, planned_date=planned_date,
+            owner_email=owner_email, owner_name=owner_name, lead_officer_email=lead_officer_email,
+            lead_officer_name=lead_officer_name, status=status, notice_working_days=notice_working_days)
+        append(m)
+    return result
 
 
 def reminder_key(kind: str, milestone: MilestoneDue, recipient_email: str) -> str:
@@ -288,49 +328,136 @@ def plan_reminders(
     milestones, not their order, and is sorted by recipient e-mail address.
     The result includes reminders that may already have been sent on an
     earlier run; pass it through :func:`exclude_sent` with the recorded keys.
+    The work is :func:`plan_reminders_from_rows`'s (items hold equal copies
+    of the milestones given).
+    """
+    return plan_reminders_from_rows(
+        ((m.milestone_id, m.procurement_id, m.procurement_ref, m.procurement_title, m.milestone_title,
+          m.planned_date, m.owner_email, m.owner_name, m.lead_officer_email, m.lead_officer_name, m.status,
+          m.notice_working_days) for m in milestones),
+        as_of, is_working_day, escalate_after_working_days)
+
+
+def plan_reminders_from_rows(
+    rows: Iterable[tuple],
+    as_of: date,
+    is_working_day: Callable[[date], bool],
+    escalate_after_working_days: int = 3,
+) -> list[Digest]:
+    """:func:`plan_reminders` for plain rows in :data:`MILESTONE_FIELDS` order, as a scan reads them.
+
+    Every row is checked as :class:`MilestoneDue` checks it (a bad row raises
+    the constructor's error), but a record is built only for a row that
+    produces a reminder. A scan plans thousands of rows that share a few
+    hundred planned dates and a few hundred people, so the working days (and
+    the date's text in the key) are worked out once per distinct planned
+    date (and notice period), an address is normalised once per spelling,
+    and records and items are built without their constructors (which set
+    each field through ``object.__setattr__``: about three times the cost).
+    ``tests/unit/test_reminders_reference.py`` checks the result equals the
+    rules in the module docstring written out plainly.
     """
     if escalate_after_working_days < 0:
         raise ValueError("escalate_after_working_days must not be negative")
 
-    items_by_recipient: dict[str, dict[str, ReminderItem]] = {}
-    names_by_recipient: dict[str, set[str]] = {}
+    # recipient -> dedupe key -> ReminderItem.sort_key with the item in place
+    # of its last element (the key). Keyed by dedupe key so that a milestone
+    # listed twice still yields one line. Within one recipient (kind,
+    # milestone, planned date) is unique, so the key never decides the order
+    # and items are never compared.
+    items_by_recipient: dict[str, dict[str, tuple]] = {}
+    names_by_recipient: dict[str, set[str | None]] = {}  # names as written; stripped at the end
+    by_address: dict[str, tuple[str, dict, set]] = {}  # address as written -> (recipient, items, names)
+    overdue_by_date: dict[date, tuple[int, str]] = {}  # planned date -> (working days overdue, ISO date)
+    until_by_date: dict[tuple[date, int], tuple[int, str]] = {}  # (planned date, notice) -> (working days, ISO)
+    good_addresses: set[str] = set()
+    escalation_order, overdue_order, due_soon_order = (
+        _KIND_ORDER["escalation"], _KIND_ORDER["overdue"], _KIND_ORDER["due_soon"])
 
-    def add(kind: ReminderKind, m: MilestoneDue, days: int, email: str, name: str | None) -> None:
-        recipient = _normalise_email(email)
-        key = reminder_key(kind, m, recipient)
-        # Keyed by dedupe key so that a milestone listed twice in the input
-        # still yields one line.
-        items_by_recipient.setdefault(recipient, {})[key] = ReminderItem(
-            kind=kind, milestone=m, working_days=days, key=key, as_of=as_of
-        )
-        names = names_by_recipient.setdefault(recipient, set())
-        if name and name.strip():
-            names.add(name.strip())
+    def recipient_of(address: str) -> tuple[str, dict, set]:
+        recipient = _normalise_email(address)
+        entry = by_address[address] = (recipient, items_by_recipient.setdefault(recipient, {}),
+                                       names_by_recipient.setdefault(recipient, set()))
+        return entry
 
-    for m in milestones:
-        if m.is_met:
+    for row in rows:
+        (milestone_id, procurement_id, procurement_ref, procurement_title, milestone_title, planned,
+         owner_email, owner_name, lead_email, lead_name, status, notice) = row
+        if (status not in _STATUS_SET or notice < 0
+                or (owner_email not in good_addresses and not (owner_email and "@" in owner_email))):
+            MilestoneDue(*row)  # raises ValueError naming the milestone
+        good_addresses.add(owner_email)
+        if status == "met":
             continue
-        if m.planned_date < as_of:
-            overdue_by = working_days_between(m.planned_date, as_of, is_working_day)
-            add("overdue", m, overdue_by, m.owner_email, m.owner_name)
-            if overdue_by >= escalate_after_working_days and m.has_distinct_lead:
-                assert m.lead_officer_email is not None
-                add("escalation", m, overdue_by, m.lead_officer_email, m.lead_officer_name)
+        if planned < as_of:
+            known = overdue_by_date.get(planned)
+            if known is None:
+                known = overdue_by_date[planned] = (
+                    working_days_between(planned, as_of, is_working_day), planned.isoformat())
+            kind, order = "overdue", overdue_order
         else:
-            until = working_days_between(
-                as_of, m.planned_date, is_working_day, stop_after=m.notice_working_days
-            )
-            if until <= m.notice_working_days:
-                add("due_soon", m, until, m.owner_email, m.owner_name)
+            known = until_by_date.get((planned, notice))
+            if known is None:
+                known = until_by_date[(planned, notice)] = (
+                    working_days_between(as_of, planned, is_working_day, stop_after=notice), planned.isoformat())
+            if known[0] > notice:
+                continue
+            kind, order = "due_soon", due_soon_order
+        days, iso = known
+
+        m = _new(MilestoneDue)
+        values = m.__dict__
+        values["milestone_id"] = milestone_id
+        values["procurement_id"] = procurement_id
+        values["procurement_ref"] = procurement_ref
+        values["procurement_title"] = procurement_title
+        values["milestone_title"] = milestone_title
+        values["planned_date"] = planned
+        values["owner_email"] = owner_email
+        values["owner_name"] = owner_name
+        values["lead_officer_email"] = lead_email
+        values["lead_officer_name"] = lead_name
+        values["status"] = status
+        values["notice_working_days"] = notice
+
+        recipient, items, names = by_address.get(owner_email) or recipient_of(owner_email)
+        key = f"{kind}:{milestone_id}:{iso}:{recipient}"
+        item = _new(ReminderItem)
+        values = item.__dict__
+        values["kind"] = kind
+        values["milestone"] = m
+        values["working_days"] = days
+        values["key"] = key
+        values["as_of"] = as_of
+        items[key] = (procurement_ref, procurement_id, planned, order, milestone_title, milestone_id, item)
+        names.add(owner_name)
+
+        if order == overdue_order and lead_email and days >= escalate_after_working_days:
+            lead_recipient, lead_items, lead_names = by_address.get(lead_email) or recipient_of(lead_email)
+            if lead_recipient != recipient:  # MilestoneDue.has_distinct_lead
+                key = f"escalation:{milestone_id}:{iso}:{lead_recipient}"
+                item = _new(ReminderItem)
+                values = item.__dict__
+                values["kind"] = "escalation"
+                values["milestone"] = m
+                values["working_days"] = days
+                values["key"] = key
+                values["as_of"] = as_of
+                lead_items[key] = (procurement_ref, procurement_id, planned, escalation_order, milestone_title,
+                                   milestone_id, item)
+                lead_names.add(lead_name)
 
     digests = []
     for recipient in sorted(items_by_recipient):
-        names = names_by_recipient[recipient]
+        items = items_by_recipient[recipient]
+        if not items:  # an address seen only on milestones with nothing to say to it
+            continue
+        names = {name.strip() for name in names_by_recipient[recipient] if name and name.strip()}
         # Several spellings of one person's name: pick one independent of input
         # order so that output is deterministic.
         name = min(names) if names else recipient
-        items = tuple(sorted(items_by_recipient[recipient].values(), key=lambda i: i.sort_key))
-        digests.append(Digest(recipient_email=recipient, recipient_name=name, items=items))
+        ordered = tuple(entry[-1] for entry in sorted(items.values()))
+        digests.append(Digest(recipient_email=recipient, recipient_name=name, items=ordered))
     return digests
 
 
