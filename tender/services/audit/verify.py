@@ -288,12 +288,13 @@ def _sqlite_chunk_sql(with_csv: bool, general_csv: bool = False) -> str:
     elif general_csv:
         line, cells = _csv_line_sql("sqlite"), "NULL"
     else:
-        json_cell = lambda c: (f"iif({c} IS NULL, '', iif(substr({c}, 1, 1) IN ('{{', '['), "  # noqa: E731
-                               f"""iif(instr({c}, '"') OR instr({c}, ','), """
-                               f"""'"' || replace({c}, '"', '""') || '"', {c}), NULL))""")
-        line = ("printf('%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n', seq, occurred_at, actor, "
+        json_cell = lambda c: (f"""iif(instr({c}, '"') OR instr({c}, ','), """  # noqa: E731
+                               f"""'"' || replace({c}, '"', '""') || '"', {c})""")
+        objects = " AND ".join(f"coalesce(substr({c}, 1, 1) IN ('{{', '['), 1)" for c in ("before", "after"))
+        line = (f"CASE WHEN {objects} THEN "  # else NULL: the general path decodes other JSON
+                "printf('%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n', seq, occurred_at, actor, "
                 "actor_role, action, object_type, object_id, procurement_ref, lot, "
-                f"{json_cell('before')}, {json_cell('after')}, reason, ip, prev_hash, hash)")
+                f"{json_cell('before')}, {json_cell('after')}, reason, ip, prev_hash, hash) END")
         cells = "printf('" + ",%s" * (len(_TEXT_COLUMNS) + 2) + "', seq, lot, " + ", ".join(_TEXT_COLUMNS) + ")"
     return ("SELECT count(*), min(seq), max(seq), group_concat(c, char(10)), group_concat(hash, char(10)), "
             "group_concat(prev_hash, char(10)), group_concat(l, ''), count(l), group_concat(j, '') "
@@ -578,5 +579,5 @@ _NO_END = 2**63 - 1
 def _chunk_starts(cursor, dialect: str) -> list[int]:
     """The first sequence number of every chunk of :data:`CHUNK` rows (an index-only scan)."""
     cursor.execute("SELECT seq FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM audit_event) AS numbered "
-                   f"WHERE n % {CHUNK} = 1 ORDER BY seq")
+                   f"WHERE (n - 1) % {CHUNK} = 0 ORDER BY seq")
     return [seq for (seq,) in cursor.fetchall()]
