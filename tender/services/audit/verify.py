@@ -258,15 +258,55 @@ def _chunk_sql(dialect: str, with_csv: bool, general_csv: bool = False) -> str:
     anywhere drops out of its aggregate, so the counts no longer agree and
     the chunk is checked row by row.
     """
-    line = _csv_line_sql(dialect) if with_csv else "NULL"
     if dialect == "postgresql":
-        head, tail = _concatenated_halves(dialect)
-        agg = lambda x, sep: f"string_agg({x}, {sep} ORDER BY seq)"  # noqa: E731
-        return (f"SELECT count(*), min(seq), max(seq), {agg('c', 'chr(10)')}, {agg('hash', 'chr(10)')}, "
-                f"{agg('prev_hash', 'chr(10)')}, {agg('l', repr(''))}, count(l), NULL "
-                f"FROM (SELECT seq, hash, prev_hash, {head} || {tail} AS c, {line} AS l FROM audit_event "
-                "WHERE seq >= %s AND seq < %s) AS chunk")
+        return _postgresql_chunk_sql(with_csv)
     return _sqlite_chunk_sql(with_csv, general_csv)
+
+
+def _postgresql_chunk_sql(with_csv: bool) -> str:
+    """PostgreSQL: one chunk as one row, the common row taking plain concatenations.
+
+    Each row is classified once (the inner query; ``OFFSET 0`` keeps the
+    planner from copying the expression into every use): ``risky`` when a
+    text cell holds a comma, quote, backslash or control character or starts
+    with ``= + - @`` (one regular expression over the cells joined by DEL), a
+    number is negative, or before/after is JSON other than an object or
+    array. Other rows need no JSON escape, CSV quoting or formula
+    protection, so their canonical form and CSV line are plain
+    concatenations, byte for byte what ``to_json`` and the cell-by-cell
+    expressions give (and the canonical form must still hash to the stored
+    hash). Risky rows take the general expressions.
+    """
+    head, tail = _concatenated_halves("postgresql")
+    text = lambda c: f"""coalesce('"' || {c} || '"', 'null')"""  # noqa: E731
+    plain_canonical = (
+        f"""'{{"action":' || {text('action')} || ',"actor":' || {text('actor')} || ',"actor_role":' || """
+        f"""{text('actor_role')} || ',"after":' || coalesce(after, 'null') || ',"before":' || """
+        f"""coalesce(before, 'null') || ',"ip":' || {text('ip')} || ',"lot":' || coalesce(lot::text, 'null') || """
+        f"""',"object_id":' || {text('object_id')} || ',"object_type":' || {text('object_type')} || """
+        f"""',"occurred_at":' || {text('occurred_at')} || ',"prev_hash":' || {text('prev_hash')} || """
+        f"""',"procurement_ref":' || {text('procurement_ref')} || ',"reason":' || {text('reason')} || """
+        """',"seq":' || seq::text || '}'""")
+    joined = f"concat_ws(chr(127), '', {', '.join(_TEXT_COLUMNS)})"
+    not_object = lambda c: f"coalesce(left({c}, 1) NOT IN ('{{', '['), false)"  # noqa: E731
+    risky = (f"""{joined} ~ '[,"\\\\\\x01-\\x1f]|\\x7f[-=+@]' OR seq < 0 OR coalesce(lot < 0, false) """
+             f"OR {not_object('before')} OR {not_object('after')}")
+    if with_csv:
+        json_cell = lambda c: (f"""CASE WHEN {c} ~ '[,"\\r\\n]' THEN '"' || replace({c}, '"', '""') || '"' """  # noqa: E731
+                               f"ELSE {c} END")
+        plain_line = ("concat(seq, ',', occurred_at, ',', actor, ',', actor_role, ',', action, ',', object_type, ',', "
+                      "object_id, ',', procurement_ref, ',', lot, ',', "
+                      f"{json_cell('before')}, ',', {json_cell('after')}, ',', reason, ',', ip, ',', prev_hash, ',', "
+                      "hash, chr(13), chr(10))")
+        line = f"CASE WHEN risky THEN {_csv_line_sql('postgresql')} ELSE {plain_line} END"
+    else:
+        line = "NULL::text"
+    agg = lambda x, sep: f"string_agg({x}, {sep} ORDER BY seq)"  # noqa: E731
+    return (f"SELECT count(*), min(seq), max(seq), {agg('c', 'chr(10)')}, {agg('hash', 'chr(10)')}, "
+            f"{agg('prev_hash', 'chr(10)')}, {agg('l', repr(''))}, count(l), NULL "
+            f"FROM (SELECT seq, hash, prev_hash, CASE WHEN risky THEN {head} || {tail} ELSE {plain_canonical} END AS c, "
+            f"{line} AS l FROM (SELECT *, {risky} AS risky FROM audit_event WHERE seq >= %s AND seq < %s OFFSET 0) "
+            "AS classified) AS chunk")
 
 
 def _sqlite_chunk_sql(with_csv: bool, general_csv: bool = False) -> str:
