@@ -183,6 +183,7 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}
+    load_before = os.getloadavg()
     for count in sorted({args.small, args.events}):
         started = time.perf_counter()
         url = database(args.database_url, args.work, count, args.fresh)
@@ -195,8 +196,11 @@ def main() -> None:
         "backend": "postgresql" if args.database_url else "sqlite",
         "goal_speed_vs_raw": 0.5, "speed_vs_raw_wall": big["speed_vs_raw_wall"],
         "goal_verify_events_per_s": 100_000, "verify_events_per_s_wall": big["verify_events_per_s_wall"],
+        "verify_events_per_s_cpu": big["verify_events_per_s_cpu"], "speed_vs_raw_cpu": big["speed_vs_raw_cpu"],
         "peak_rss_small_mib": small["export_peak_rss_mib"], "peak_rss_big_mib": big["export_peak_rss_mib"],
-        "runs": args.runs, "sizes": {str(k): v for k, v in results.items()},
+        "runs": args.runs, "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "sizes": {str(k): v for k, v in results.items()},
     }
     print(json.dumps({k: v for k, v in summary.items() if k != "sizes"}, indent=2))
     out_dir = ROOT / "benchmarks" / "results"

@@ -294,19 +294,22 @@ def _postgresql_chunk_sql(with_csv: bool) -> str:
     if with_csv:
         json_cell = lambda c: (f"""CASE WHEN {c} ~ '[,"\\r\\n]' THEN '"' || replace({c}, '"', '""') || '"' """  # noqa: E731
                                f"ELSE {c} END")
-        plain_line = ("concat(seq, ',', occurred_at, ',', actor, ',', actor_role, ',', action, ',', object_type, ',', "
-                      "object_id, ',', procurement_ref, ',', lot, ',', "
-                      f"{json_cell('before')}, ',', {json_cell('after')}, ',', reason, ',', ip, ',', prev_hash, ',', "
-                      "hash, chr(13), chr(10))")
+        cell = lambda c: f"coalesce({c}, '')"  # noqa: E731
+        plain_line = (f"seq::text || ',' || occurred_at || ',' || actor || ',' || {cell('actor_role')} || ',' || "
+                      f"action || ',' || object_type || ',' || {cell('object_id')} || ',' || "
+                      f"{cell('procurement_ref')} || ',' || {cell('lot::text')} || ',' || "
+                      f"{cell(json_cell('before'))} || ',' || {cell(json_cell('after'))} || ',' || {cell('reason')} || "
+                      f"',' || {cell('ip')} || ',' || prev_hash || ',' || hash || chr(13) || chr(10)")
         line = f"CASE WHEN risky THEN {_csv_line_sql('postgresql')} ELSE {plain_line} END"
     else:
         line = "NULL::text"
-    agg = lambda x, sep: f"string_agg({x}, {sep} ORDER BY seq)"  # noqa: E731
-    return (f"SELECT count(*), min(seq), max(seq), {agg('c', 'chr(10)')}, {agg('hash', 'chr(10)')}, "
-            f"{agg('prev_hash', 'chr(10)')}, {agg('l', repr(''))}, count(l), NULL "
+    # The aggregates take the rows in the order the sorted subquery gives them (one sort, not one
+    # per aggregate); were it ever otherwise, the links would not match and the chunk would go row by row.
+    return ("SELECT count(*), min(seq), max(seq), string_agg(c, chr(10)), string_agg(hash, chr(10)), "
+            "string_agg(prev_hash, chr(10)), string_agg(l, ''), count(l), NULL "
             f"FROM (SELECT seq, hash, prev_hash, CASE WHEN risky THEN {head} || {tail} ELSE {plain_canonical} END AS c, "
             f"{line} AS l FROM (SELECT *, {risky} AS risky FROM audit_event WHERE seq >= %s AND seq < %s OFFSET 0) "
-            "AS classified) AS chunk")
+            "AS classified ORDER BY seq) AS chunk")
 
 
 def _sqlite_chunk_sql(with_csv: bool, general_csv: bool = False) -> str:
