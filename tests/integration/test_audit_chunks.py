@@ -216,3 +216,23 @@ def test_the_readers_see_the_snapshot_of_the_walk(ctx):
                 assert tuple(seen.fetchone()) == before
                 seen.close()
         cursor.close()
+
+
+def test_in_wal_mode_sqlite_reads_alone_and_gives_the_same_verdict_and_bytes(ctx, tmp_path, small_chunks):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("WAL is SQLite's")
+    _mixed_trail()
+    audit_export.export("csv", tmp_path / "shared.csv", audit_query.AuditFilter(), audit.Actor.system("t"))
+    shared = audit_verify.verify_trail(checks=())
+    db.session.remove()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    db.engine.dispose()
+    with audit_verify.consistent_read() as raw:
+        raw.execute("SELECT 1 FROM audit_head").fetchall()
+        with audit_verify._snapshot_readers(raw, "sqlite", 2) as readers:
+            assert readers == []  # each WAL connection would have its own snapshot
+    alone = audit_verify.verify_trail(checks=())
+    assert alone.ok and alone.problems == shared.problems and alone.chain == shared.chain
+    audit_export.export("csv", tmp_path / "alone.csv", audit_query.AuditFilter(), audit.Actor.system("t"))
+    assert (tmp_path / "alone.csv").read_bytes().startswith((tmp_path / "shared.csv").read_bytes())
