@@ -439,6 +439,7 @@ def verify_trail(*, against: Path | None = None, sink: RowSink | None = None,
 
 
 def _feed_rows(verifier: RowVerifier, batch, sink, refetch, comparison) -> None:
+    """The general path for a batch of rows, and the ``--against`` comparison of their hashes."""
     verifier.feed_rows(batch, sink, refetch)
     if comparison is not None:
         for row in batch:
@@ -566,6 +567,7 @@ def _snapshot_readers(raw, dialect: str, count: int) -> Iterator[list]:
 
 
 def _close(pooled: list) -> None:
+    """End the readers' transactions and return them to the pool."""
     for connection in pooled:
         try:
             connection.rollback()
