@@ -46,11 +46,12 @@ CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "TENDER_ENV": "testing"}
 
 
 def fill(url: str, count: int) -> None:
-    """Migrate and insert ``count`` chained events in batches (as Tender stores them)."""
+    """Migrate and insert ``count`` chained events (as Tender stores them): COPY on PostgreSQL, batches on SQLite."""
     from flask_migrate import upgrade
 
     from tender import create_app
     from tender.domain.audit_chain import GENESIS_HASH, compact_json, event_hash
+    from tender.domain.audit_rows import STORED_COLUMNS
     from tender.extensions import db
     from tender.models import AuditEvent
 
@@ -58,22 +59,35 @@ def fill(url: str, count: int) -> None:
     with app.app_context():
         upgrade()
         prev, start = GENESIS_HASH, datetime(2022, 4, 1, tzinfo=timezone.utc)
-        batch = []
-        for seq in range(1, count + 1):
-            at = (start + timedelta(seconds=seq)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            event = {"seq": seq, "occurred_at": at, "actor": f"officer{seq % 7}@kent.example",
-                     "actor_role": "procurement_officer", "action": "score.saved", "object_type": "score",
-                     "object_id": str(seq), "procurement_ref": f"KCC-22/{seq % 500:05d}", "lot": seq % 5 + 1,
-                     "before": None, "after": {"score": seq % 5, "rationale": "Meets the requirement well"},
-                     "reason": None, "ip": "10.0.0.1", "prev_hash": prev}
-            event["hash"] = prev = event_hash(event)
-            event["after"] = compact_json(event["after"])
-            batch.append(event)
-            if len(batch) == 20000:
+
+        def events():
+            nonlocal prev
+            for seq in range(1, count + 1):
+                at = (start + timedelta(seconds=seq)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                event = {"seq": seq, "occurred_at": at, "actor": f"officer{seq % 7}@kent.example",
+                         "actor_role": "procurement_officer", "action": "score.saved", "object_type": "score",
+                         "object_id": str(seq), "procurement_ref": f"KCC-22/{seq % 500:05d}", "lot": seq % 5 + 1,
+                         "before": None, "after": {"score": seq % 5, "rationale": "Meets the requirement well"},
+                         "reason": None, "ip": "10.0.0.1", "prev_hash": prev}
+                event["hash"] = prev = event_hash(event)
+                event["after"] = compact_json(event["after"])
+                yield event
+
+        if db.engine.dialect.name == "postgresql":
+            raw = db.session.connection().connection.dbapi_connection
+            with raw.cursor() as cursor, cursor.copy(
+                    f"COPY audit_event ({', '.join(STORED_COLUMNS)}) FROM STDIN") as copy:
+                for event in events():
+                    copy.write_row([event[name] for name in STORED_COLUMNS])
+        else:
+            batch = []
+            for event in events():
+                batch.append(event)
+                if len(batch) == 20000:
+                    db.session.execute(AuditEvent.__table__.insert(), batch)
+                    batch = []
+            if batch:
                 db.session.execute(AuditEvent.__table__.insert(), batch)
-                batch = []
-        if batch:
-            db.session.execute(AuditEvent.__table__.insert(), batch)
         db.session.execute(text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"), {"s": count, "h": prev})
         db.session.commit()
         db.engine.dispose()
@@ -169,6 +183,7 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}
+    load_before = os.getloadavg()
     for count in sorted({args.small, args.events}):
         started = time.perf_counter()
         url = database(args.database_url, args.work, count, args.fresh)
@@ -181,8 +196,11 @@ def main() -> None:
         "backend": "postgresql" if args.database_url else "sqlite",
         "goal_speed_vs_raw": 0.5, "speed_vs_raw_wall": big["speed_vs_raw_wall"],
         "goal_verify_events_per_s": 100_000, "verify_events_per_s_wall": big["verify_events_per_s_wall"],
+        "verify_events_per_s_cpu": big["verify_events_per_s_cpu"], "speed_vs_raw_cpu": big["speed_vs_raw_cpu"],
         "peak_rss_small_mib": small["export_peak_rss_mib"], "peak_rss_big_mib": big["export_peak_rss_mib"],
-        "runs": args.runs, "sizes": {str(k): v for k, v in results.items()},
+        "runs": args.runs, "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "sizes": {str(k): v for k, v in results.items()},
     }
     print(json.dumps({k: v for k, v in summary.items() if k != "sizes"}, indent=2))
     out_dir = ROOT / "benchmarks" / "results"

@@ -221,3 +221,58 @@ def _prebuilt(row: Sequence[Any]) -> tuple[str, str] | None:
         return parts if row_hash(parts) == row[HASH] else None
     except ValueError:
         return None
+
+
+def feed_chunk(verifier: RowVerifier, count: int, first: Any, last: Any, canonical: Any, hashes: Any,
+               links: Any) -> list[str] | None:
+    """Check a run of consecutive rows at once; return their stored hashes, or None to check them row by row.
+
+    The database hands over, for the rows numbered ``first`` to ``last``
+    (``count`` rows), their canonical forms joined by newlines (a canonical
+    form cannot hold a raw newline: JSON escapes it), and their stored hashes
+    and previous-hash links, each joined by newlines, in sequence order. The
+    run is accepted only in the common case, where feeding the rows one by one
+    would find nothing: nothing wrong so far, the numbers follow on from the
+    last event with no gap, none excused as skipped or beyond the recorded
+    head, every canonical form hashes to its stored hash, and every link is
+    the hash before it. Anything else (a NULL, an extra newline, a tampered
+    row) returns None and changes nothing, so the caller feeds the same rows
+    through :meth:`RowVerifier.feed_rows` and the verdict is the general one.
+    """
+    if (verifier._problem is not None or type(first) is not int or type(last) is not int
+            or type(canonical) is not str or type(hashes) is not str or type(links) is not str
+            or count != last - first + 1 or count < 1):
+        return None
+    prev_seq = verifier._prev_seq
+    if prev_seq is None:
+        if first != 1:
+            return None
+        expected_link = GENESIS_HASH
+    else:
+        expected_link = verifier._prev_hash
+        if first != prev_seq + 1 or expected_link is None:
+            return None
+    head = verifier._head
+    if (head is not None and last > head[0]) or any(first <= seq <= last for seq in verifier._skipped):
+        return None
+    stored = hashes.split("\n")
+    try:
+        forms = canonical.encode("utf-8").split(b"\n")
+    except UnicodeEncodeError:
+        return None
+    if len(stored) != count or len(forms) != count:
+        return None
+    sha256 = hashlib.sha256
+    if [sha256(form).hexdigest() for form in forms] != stored:
+        return None
+    if links.split("\n") != [expected_link, *stored[:-1]]:
+        return None
+    verifier.count += count
+    if verifier.first_seq is None:
+        verifier.first_seq = first
+    verifier.last_seq = last
+    if verifier.last_row_seq is None or last > verifier.last_row_seq:
+        verifier.last_row_seq = last
+    verifier.head_hash = verifier._prev_hash = stored[-1]
+    verifier._prev_seq = last
+    return stored

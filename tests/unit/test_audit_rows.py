@@ -161,3 +161,42 @@ def test_jsonl_lines_from_rows_keep_the_hash_out_of_the_hashed_text():
     writer.flush()
     line = json.loads(out.getvalue())
     assert line["hash"] == event["hash"] and line["after"] == {"hash": "nested", "z": 1}
+
+
+def _joined(events: list[dict]) -> tuple:
+    """A run of events as the chunk query returns it: count, first, last, forms, hashes, links."""
+    return (len(events), events[0]["seq"], events[-1]["seq"],
+            "\n".join(canonical_json(e).decode("utf-8") for e in events),
+            "\n".join(e["hash"] for e in events), "\n".join(e["prev_hash"] for e in events))
+
+
+def test_a_chunk_is_accepted_only_where_feeding_its_rows_one_by_one_finds_nothing():
+    from tender.domain.audit_rows import feed_chunk
+
+    events = chain([{"reason": value} for value in TRICKY if "\x00" not in value] * 2)
+    whole, by_rows = RowVerifier(head=(len(events), events[-1]["hash"])), RowVerifier(
+        head=(len(events), events[-1]["hash"]))
+    assert feed_chunk(whole, *_joined(events[:10])) == [e["hash"] for e in events[:10]]
+    assert feed_chunk(whole, *_joined(events[10:])) is not None
+    for event in events:
+        by_rows.feed_row(stored(event))
+    assert whole.result() == by_rows.result() and whole.result().ok
+    fresh = lambda: RowVerifier(head=(len(events), events[-1]["hash"]))  # noqa: E731
+    count, first, last, forms, hashes, links = _joined(events[:10])
+    refused = {
+        "not from the start": _joined(events[1:10]),
+        "a gap": (9, 1, 10, *(("\n".join(x.split("\n")[:4] + x.split("\n")[5:])) for x in (forms, hashes, links))),
+        "an altered form": (count, first, last, forms.replace("evaluator", "moderator", 1), hashes, links),
+        "an uppercase hash": (count, first, last, forms, hashes.upper(), links),
+        "a broken link": (count, first, last, forms, hashes, links.replace(links[70:134], "0" * 64)),
+        "a newline too many": (count, first, last, forms + "\n", hashes, links),
+        "a count that does not fit": (count + 1, first, last + 1, forms, hashes, links),
+    }
+    for why, chunk in refused.items():
+        verifier = fresh()
+        assert feed_chunk(verifier, *chunk) is None, why
+        assert verifier.count == 0 and verifier._prev_seq is None, why  # nothing recorded: rows go one by one
+    beyond = RowVerifier(head=(5, events[4]["hash"]))
+    assert feed_chunk(beyond, *_joined(events[:10])) is None  # rows beyond the recorded head are intruders
+    skipping = RowVerifier(skipped=[3], head=(len(events), events[-1]["hash"]))
+    assert feed_chunk(skipping, *_joined(events[:10])) is None

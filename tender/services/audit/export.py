@@ -6,6 +6,7 @@ disagree), the file is written, and the export itself goes on the record.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -81,11 +82,22 @@ def export(fmt: str, output: Path, flt: audit_query.AuditFilter, actor: audit.Ac
 
 
 def _export_in_one_pass(fmt: str, output: Path, actor: audit.Actor) -> ExportResult:
-    """The whole trail as CSV or JSON Lines: each row is checked and written in the same pass."""
-    with output.open("w", encoding="utf-8", newline="") as out:
-        writer = StoredRowWriter(out, fmt)
-        trail = verify_trail(sink=writer, checks=()).chain
-        writer.flush()
+    """The whole trail as CSV or JSON Lines: each row is checked and written in the same pass.
+
+    The rows go to a hidden file beside ``output``, renamed to ``output``
+    only once the whole chain has been walked: nothing appears under the
+    requested name before the check is complete, and an error leaves no
+    partial file behind.
+    """
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            writer = StoredRowWriter(out, fmt)
+            trail = verify_trail(sink=writer, checks=()).chain
+            writer.flush()
+        os.replace(partial, output)  # only a finished, checked file takes the name the user asked for
+    finally:
+        partial.unlink(missing_ok=True)
     flt = audit_query.AuditFilter(max_seq=trail.last_row_seq or 0)
     return _recorded(actor, fmt, output, flt, writer.count, trail)
 
