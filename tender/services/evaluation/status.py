@@ -42,23 +42,28 @@ def _forget(session, *_args) -> None:
     session.info.pop(_CACHE, None)
 
 
-def for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
+def for_procurement(procurement_id: int, lots: list[tuple[int, str | None]] | None = None
+                    ) -> dict[tuple[int, str], tuple[bool, str]]:
     """Map (lot id, round) to (final?, why not) for every lot of the procurement.
 
+    ``lots``, every (lot id, evaluation model name) of the procurement, saves
+    reading them again when the caller has them (the guard context does).
     Remembered in the session until it writes, commits or rolls back: the
     procurement page asks twice (the transitions' guards and the evaluation
     table), and the answer cannot change in between.
     """
     cache = db.session.info.setdefault(_CACHE, {})
     if procurement_id not in cache:
-        cache[procurement_id] = _for_procurement(procurement_id)
+        cache[procurement_id] = _for_procurement(procurement_id, lots)
     return dict(cache[procurement_id])
 
 
-def _for_procurement(procurement_id: int) -> dict[tuple[int, str], tuple[bool, str]]:
-    lots = db.session.execute(select(Lot.id, Lot.evaluation_model).where(Lot.procurement_id == procurement_id)).all()
+def _for_procurement(procurement_id: int, lots) -> dict[tuple[int, str], tuple[bool, str]]:
+    if lots is None:
+        lots = db.session.execute(select(Lot.id, Lot.evaluation_model)
+                                  .where(Lot.procurement_id == procurement_id)).all()
     models = evaluation_models()
-    model_of = {lot.id: models.get(lot.evaluation_model or "") for lot in lots}
+    model_of = {lot_id: models.get(model_name or "") for lot_id, model_name in lots}
     status = {(lot_id, r): (False, NO_MODEL) for lot_id, model in model_of.items() if model is None for r in ROUNDS}
     mean_lots = [lot_id for lot_id, model in model_of.items() if model is not None
                  and model.final_score_method == METHOD_MEAN]
