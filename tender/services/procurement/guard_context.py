@@ -25,6 +25,14 @@ from tender.services.evaluation import status as evaluation_status
 #: The facts read from other tables, one query each.
 MILESTONES, RESPONSES, LOTS, APPROVAL, CHALLENGES = "milestones", "responses", "lots", "approval", "challenges"
 ALL = frozenset({MILESTONES, RESPONSES, LOTS, APPROVAL, CHALLENGES})
+#: The GuardContext fields each fact fills (the others come from the procurement's own row).
+FACT_FIELDS: dict[str, tuple[str, ...]] = {
+    MILESTONES: ("milestones",),
+    RESPONSES: ("candidates", "candidates_undecided", "candidates_without_reason", "shortlisted"),
+    LOTS: ("lots",),
+    APPROVAL: ("award_approved_by",),
+    CHALLENGES: ("challenges_suspending",),
+}
 
 #: What each guard reads beyond the procurement's own row (``today``, regime,
 #: conditions, the award columns are always there). A test checks every known
