@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.bench_ranking import scratch_database  # noqa: E402
@@ -47,18 +47,14 @@ TRANSITIONS = {"close_tenders": "tender_published", "complete_evaluation": "tend
 
 
 def best_of(fn, repeats: int) -> tuple[float, float]:
-    """(fastest wall-clock seconds, least CPU seconds of this process) over ``repeats`` runs.
+    """(fastest wall-clock seconds, least CPU seconds of this process) over ``repeats`` runs of ``fn``.
 
-    CPU time is shown too because the shared machine's load stretches wall
-    time; on SQLite it includes the database's own work, on PostgreSQL not.
+    ``fn`` returns its own (wall, CPU) seconds, so that setup it does is left
+    out. CPU time is shown too because the shared machine's load stretches
+    wall time; on SQLite it includes the database's own work, on PostgreSQL not.
     """
-    walls, cpus = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
+    runs = [fn() for _ in range(repeats)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
 
 
 def run(url: str, repeat: int) -> dict:
@@ -85,45 +81,77 @@ def run(url: str, repeat: int) -> dict:
             for trigger, source in TRANSITIONS.items():
                 db.session.get(Procurement, pid).state = source
                 db.session.commit()
-                writes: list[tuple] = []
+                sent: list[tuple] = []
 
                 def capture(conn, cursor, statement, parameters, context, executemany):
-                    if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-                        writes.append((statement, parameters))
+                    sent.append((statement, parameters))
 
-                def service(record: bool = False):
-                    db.session.expire_all()
+                def service(record: bool = False) -> float:
+                    """One advance as a request makes it; returns its (wall, CPU) seconds, setup left out."""
+                    db.session.rollback()
+                    db.session.expunge_all()  # a fresh request: the user is loaded, the procurement not
                     officer = db.session.get(User, officer_id)
-                    version = db.session.get(Procurement, pid).version
+                    version = db.session.scalar(select(Procurement.version).where(Procurement.id == pid))
                     commit = db.session.commit
                     db.session.commit = db.session.rollback  # measure the writes, keep the state
                     if record:
                         event.listen(db.engine, "before_cursor_execute", capture)
+                    start, cpu = time.perf_counter(), time.process_time()
                     try:
                         change = workflow.advance(pid, trigger, officer, expected_version=version, today=TODAY)
                     finally:
+                        elapsed = time.perf_counter() - start, time.process_time() - cpu
                         db.session.commit = commit
                         if record:
                             event.remove(db.engine, "before_cursor_execute", capture)
                     assert change.from_stage == source, change
+                    return elapsed
 
                 service(record=True)
+                writes = [(s, p) for s, p in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
                 assert writes, "the advance wrote nothing"
 
-                def bare():
-                    with db.engine.connect() as conn:
-                        cursor = conn.connection.cursor()
-                        for statement, parameters in writes:
-                            cursor.execute(statement, parameters)
-                        conn.connection.rollback()
+                def replay(statements):
+                    """The statements as bare DB-API calls on one connection, results fetched, then a rollback."""
+                    def run():
+                        with db.engine.connect() as conn:
+                            raw = conn.connection.dbapi_connection
+                            start, cpu = time.perf_counter(), time.process_time()
+                            cursor = raw.cursor()
+                            for statement, parameters in statements:
+                                cursor.execute(statement, parameters)
+                                if cursor.description is not None:
+                                    cursor.fetchall()
+                            raw.rollback()
+                            return time.perf_counter() - start, time.process_time() - cpu
+                    return run
 
-                bare()
-                (service_s, service_cpu), (bare_s, bare_cpu) = best_of(service, repeat), best_of(bare, repeat)
-                figures[f"{size} {trigger}"] = {"service_ms": service_s * 1000, "writes_ms": bare_s * 1000,
-                                                "beyond_writes_ms": (service_s - bare_s) * 1000,
-                                                "service_cpu_ms": service_cpu * 1000, "writes_cpu_ms": bare_cpu * 1000,
-                                                "beyond_writes_cpu_ms": (service_cpu - bare_cpu) * 1000,
-                                                "writes": len(writes)}
+                def replay_sqlalchemy():
+                    """The same statements through SQLAlchemy's thinnest layer (``exec_driver_sql``), then a rollback."""
+                    with db.engine.connect() as conn:
+                        start, cpu = time.perf_counter(), time.process_time()
+                        with conn.begin():
+                            for statement, parameters in sent:
+                                result = conn.exec_driver_sql(statement, parameters)
+                                if result.returns_rows:
+                                    result.all()
+                            conn.rollback()
+                        return time.perf_counter() - start, time.process_time() - cpu
+
+                timings = {name: best_of(fn, repeat) for name, fn in (
+                    ("service", service), ("writes", replay(writes)), ("statements", replay(sent)),
+                    ("statements_sqlalchemy", replay_sqlalchemy))}
+                (service_s, service_cpu), (bare_s, bare_cpu) = timings["service"], timings["writes"]
+                figures[f"{size} {trigger}"] = {
+                    "service_ms": service_s * 1000, "writes_ms": bare_s * 1000,
+                    "beyond_writes_ms": (service_s - bare_s) * 1000,
+                    "service_cpu_ms": service_cpu * 1000, "writes_cpu_ms": bare_cpu * 1000,
+                    "beyond_writes_cpu_ms": (service_cpu - bare_cpu) * 1000,
+                    "statements_ms": timings["statements"][0] * 1000,
+                    "statements_sqlalchemy_ms": timings["statements_sqlalchemy"][0] * 1000,
+                    "writes": len(writes), "statements": len(sent),
+                    "reads": [" ".join(s.split())[:60] for s, _ in sent if (s, _) not in writes],
+                }
         db.session.remove()
         db.engine.dispose()
     return figures
@@ -140,11 +168,13 @@ def main(argv=None) -> int:
     result = {"benchmark": "stage_advance", "backend": backend, "repeat": args.repeat,
               "python": platform.python_version(), "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "figures": figures}
-    print(f"Stage advance on {backend}, best of {args.repeat}:")
+    print(f"Stage advance on {backend}, best of {args.repeat} (ms):")
     for name, f in figures.items():
-        print(f"  {name:28}: service {f['service_ms']:7.2f} ms, its {f['writes']} writes alone "
-              f"{f['writes_ms']:6.2f} ms, beyond the writes {f['beyond_writes_ms']:7.2f} ms "
-              f"(CPU: {f['service_cpu_ms']:6.2f} - {f['writes_cpu_ms']:5.2f} = {f['beyond_writes_cpu_ms']:6.2f} ms)")
+        print(f"  {name:28}: service {f['service_ms']:6.2f} (CPU {f['service_cpu_ms']:6.2f}); "
+              f"its {f['writes']} writes alone {f['writes_ms']:5.2f}, beyond them {f['beyond_writes_ms']:6.2f} "
+              f"(CPU {f['beyond_writes_cpu_ms']:6.2f}); all its {f['statements']} statements bare "
+              f"{f['statements_ms']:5.2f}, through SQLAlchemy {f['statements_sqlalchemy_ms']:5.2f}")
+        print(f"  {'':28}  reads: {'; '.join(f['reads'])}")
     out = ROOT / "benchmarks" / "results" / f"stage_advance_{backend}_{result['at'].replace('-', '').replace(':', '')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
