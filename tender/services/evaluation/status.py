@@ -42,23 +42,24 @@ def _forget(session, *_args) -> None:
     session.info.pop(_CACHE, None)
 
 
-def for_procurement(procurement_id: int, lots: list[tuple[int, str | None]] | None = None
-                    ) -> dict[tuple[int, str], tuple[bool, str]]:
+def for_procurement(procurement_id: int, lots: list[tuple[int, str | None]] | None = None,
+                    bids: dict[tuple[int, str], int] | None = None) -> dict[tuple[int, str], tuple[bool, str]]:
     """Map (lot id, round) to (final?, why not) for every lot of the procurement.
 
-    ``lots``, every (lot id, evaluation model name) of the procurement, saves
-    reading them again when the caller has them (the guard context does).
+    ``lots``, every (lot id, evaluation model name) of the procurement, and
+    ``bids``, the number of bids per (lot id, round), save reading them again
+    when the caller has them (the guard context does).
     Remembered in the session until it writes, commits or rolls back: the
     procurement page asks twice (the transitions' guards and the evaluation
     table), and the answer cannot change in between.
     """
     cache = db.session.info.setdefault(_CACHE, {})
     if procurement_id not in cache:
-        cache[procurement_id] = _for_procurement(procurement_id, lots)
+        cache[procurement_id] = _for_procurement(procurement_id, lots, bids)
     return dict(cache[procurement_id])
 
 
-def _for_procurement(procurement_id: int, lots) -> dict[tuple[int, str], tuple[bool, str]]:
+def _for_procurement(procurement_id: int, lots, bids) -> dict[tuple[int, str], tuple[bool, str]]:
     if lots is None:
         lots = db.session.execute(select(Lot.id, Lot.evaluation_model)
                                   .where(Lot.procurement_id == procurement_id)).all()
@@ -75,18 +76,19 @@ def _for_procurement(procurement_id: int, lots) -> dict[tuple[int, str], tuple[b
                 status[(lot_id, round_)] = (result.final, result.note)
     moderated_lots = {lot_id: model for lot_id, model in model_of.items()
                       if model is not None and model.final_score_method != METHOD_MEAN}
-    status.update(_moderated_status(moderated_lots))
+    status.update(_moderated_status(moderated_lots, bids))
     return status
 
 
-def _moderated_status(models: dict) -> dict[tuple[int, str], tuple[bool, str]]:
+def _moderated_status(models: dict, bids: dict[tuple[int, str], int] | None) -> dict[tuple[int, str], tuple[bool, str]]:
     """(final?, why not) for lots whose final scores are moderated, from counts."""
     if not models:
         return {}
     lot_ids = list(models)
     in_scope = (Bid.lot_id.in_(lot_ids), Bid.round.in_(ROUNDS))
-    bids = {(lot_id, r): n for lot_id, r, n in db.session.execute(
-        select(Bid.lot_id, Bid.round, func.count()).where(*in_scope).group_by(Bid.lot_id, Bid.round))}
+    if bids is None:
+        bids = {(lot_id, r): n for lot_id, r, n in db.session.execute(
+            select(Bid.lot_id, Bid.round, func.count()).where(*in_scope).group_by(Bid.lot_id, Bid.round))}
     pass_fail = {lot_id: {q.id for q in model.questions() if q.pass_fail} for lot_id, model in models.items()}
     excluded: dict[tuple[int, str], set[int]] = defaultdict(set)
     for lot_id, round_, bid_id, criterion_id in db.session.execute(

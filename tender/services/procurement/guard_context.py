@@ -146,7 +146,8 @@ def _lot_facts(procurement: Procurement) -> tuple[LotFacts, ...]:
         bids = lots.setdefault(lot_id, (number, title, model, {}))[3]
         if rnd is not None:
             bids[rnd] = n
-    status = _EvaluationStatus(procurement.id, [(lot_id, lot[2]) for lot_id, lot in lots.items()])
+    status = _EvaluationStatus(procurement.id, [(lot_id, lot[2]) for lot_id, lot in lots.items()],
+                               {(lot_id, rnd): n for lot_id, lot in lots.items() for rnd, n in lot[3].items()})
     return tuple(
         LotFacts(number, title, bids=bids,
                  evaluation_final=_LotRounds(status, lot_id, 0), evaluation_note=_LotRounds(status, lot_id, 1))
@@ -164,13 +165,13 @@ def aware_utc(moment: datetime | None) -> datetime | None:
 class _EvaluationStatus:
     """``evaluation_status.for_procurement``, read on first use and then kept."""
 
-    def __init__(self, procurement_id: int, lots: list[tuple[int, str | None]]):
-        self.procurement_id, self.lots = procurement_id, lots
+    def __init__(self, procurement_id: int, lots: list[tuple[int, str | None]], bids: dict[tuple[int, str], int]):
+        self.procurement_id, self.lots, self.bids = procurement_id, lots, bids
         self._status: dict[tuple[int, str], tuple[bool, str]] | None = None
 
     def get(self) -> dict[tuple[int, str], tuple[bool, str]]:
         if self._status is None:
-            self._status = evaluation_status.for_procurement(self.procurement_id, lots=self.lots)
+            self._status = evaluation_status.for_procurement(self.procurement_id, lots=self.lots, bids=self.bids)
         return self._status
 
 
