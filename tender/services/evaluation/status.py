@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import event, func, select
+from sqlalchemy import and_, case, event, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from tender.domain.scoring.model import METHOD_MEAN
@@ -89,31 +89,27 @@ def _moderated_status(models: dict, bids: dict[tuple[int, str], int] | None) -> 
     if bids is None:
         bids = {(lot_id, r): n for lot_id, r, n in db.session.execute(
             select(Bid.lot_id, Bid.round, func.count()).where(*in_scope).group_by(Bid.lot_id, Bid.round))}
-    pass_fail = {lot_id: {q.id for q in model.questions() if q.pass_fail} for lot_id, model in models.items()}
+    # One pass over the moderated scores, one row per bid: its moderated answers to its lot's
+    # questions, and whether it failed one of its lot's pass/fail questions (a bid failing one is out).
+    questions_of: dict[frozenset[str], list[int]] = defaultdict(list)
+    pass_fail_of: dict[frozenset[str], list[int]] = defaultdict(list)
+    for lot_id, model in models.items():
+        questions_of[frozenset(q.id for q in model.questions())].append(lot_id)
+        pass_fail = frozenset(q.id for q in model.questions() if q.pass_fail)
+        if pass_fail:
+            pass_fail_of[pass_fail].append(lot_id)
+    answered = func.count(case((_asked(questions_of, len(models)), 1)))
+    failed = func.max(case((and_(ModeratedScore.pass_fail == "fail", _asked(pass_fail_of, len(models))), 1), else_=0))
     excluded: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for lot_id, round_, bid_id, criterion_id in db.session.execute(
-            select(Bid.lot_id, Bid.round, ModeratedScore.bid_id, ModeratedScore.criterion_id)
-            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope, ModeratedScore.pass_fail == "fail")):
-        if criterion_id in pass_fail[lot_id]:
-            excluded[(lot_id, round_)].add(bid_id)
-    out = [bid_id for ids in excluded.values() for bid_id in ids]
-    question_sets = {frozenset(q.id for q in model.questions()) for model in models.values()}
     moderated: dict[tuple[int, str], int] = defaultdict(int)
-    still_in = (*in_scope, ModeratedScore.bid_id.not_in(out))
-    if len(question_sets) == 1:  # the usual case: one model, so count the moderated answers per lot and round
-        for lot_id, round_, n in db.session.execute(
-                select(Bid.lot_id, Bid.round, func.count()).select_from(ModeratedScore)
-                .join(Bid, Bid.id == ModeratedScore.bid_id)
-                .where(*still_in, ModeratedScore.criterion_id.in_(sorted(next(iter(question_sets)))))
-                .group_by(Bid.lot_id, Bid.round)):
-            moderated[(lot_id, round_)] = n
-    else:  # lots on different models: count per question, then keep each lot's own questions
-        for lot_id, round_, criterion_id, n in db.session.execute(
-                select(Bid.lot_id, Bid.round, ModeratedScore.criterion_id, func.count())
-                .join(Bid, Bid.id == ModeratedScore.bid_id).where(*still_in)
-                .group_by(Bid.lot_id, Bid.round, ModeratedScore.criterion_id)):
-            if models[lot_id].has_criterion(criterion_id) and models[lot_id].criterion(criterion_id).is_question:
-                moderated[(lot_id, round_)] += n
+    for lot_id, round_, bid_id, n, fail in db.session.execute(
+            select(Bid.lot_id, Bid.round, ModeratedScore.bid_id, answered, failed)
+            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope)
+            .group_by(Bid.lot_id, Bid.round, ModeratedScore.bid_id)):
+        if fail:
+            excluded[(lot_id, round_)].add(bid_id)
+        else:
+            moderated[(lot_id, round_)] += n
     status = {}
     for lot_id, model in models.items():
         questions = model.questions()
@@ -128,3 +124,13 @@ def _moderated_status(models: dict, bids: dict[tuple[int, str], int] | None) -> 
             status[key] = (True, "") if not missing else (
                 False, f"{missing} of {total} answers still need {WHAT_MODERATED}")
     return status
+
+
+def _asked(criteria_of: dict[frozenset[str], list[int]], lots: int):
+    """A moderated score is on one of ``criteria_of``'s criteria for its bid's lot (SQL condition)."""
+    if not criteria_of:
+        return false()
+    if len(criteria_of) == 1 and len(next(iter(criteria_of.values()))) == lots:  # every lot on one model
+        return ModeratedScore.criterion_id.in_(sorted(next(iter(criteria_of))))
+    return or_(*(and_(Bid.lot_id.in_(lot_ids), ModeratedScore.criterion_id.in_(sorted(ids)))
+                 for ids, lot_ids in criteria_of.items()))
