@@ -7,7 +7,9 @@ evaluator's submitted score under the mean method (see
 
 Under moderation the answer comes from counts, not score rows: bids per
 round, the few moderated fails on pass/fail questions (a bid failing one is
-out), and moderated scores per question of the bids still in. Four queries,
+out), and the moderated answers to each lot's own questions of the bids
+still in. At most three queries (the bid counts, which the guard context
+passes in, and the fails, only if the models have pass/fail questions),
 whatever the number of lots, bids, questions, evaluators or scores; a test
 checks the counts give the same answer as ``completeness`` over the rows.
 Lots under the mean method need each evaluator's scores, so they are read
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, case, event, false, func, or_, select
+from sqlalchemy import and_, event, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from tender.domain.scoring.model import METHOD_MEAN
@@ -89,8 +91,7 @@ def _moderated_status(models: dict, bids: dict[tuple[int, str], int] | None) -> 
     if bids is None:
         bids = {(lot_id, r): n for lot_id, r, n in db.session.execute(
             select(Bid.lot_id, Bid.round, func.count()).where(*in_scope).group_by(Bid.lot_id, Bid.round))}
-    # One pass over the moderated scores, one row per bid: its moderated answers to its lot's
-    # questions, and whether it failed one of its lot's pass/fail questions (a bid failing one is out).
+    # Each lot's questions and pass/fail questions, grouped by model, as SQL conditions (``_asked``).
     questions_of: dict[frozenset[str], list[int]] = defaultdict(list)
     pass_fail_of: dict[frozenset[str], list[int]] = defaultdict(list)
     for lot_id, model in models.items():
@@ -98,17 +99,23 @@ def _moderated_status(models: dict, bids: dict[tuple[int, str], int] | None) -> 
         pass_fail = frozenset(q.id for q in model.questions() if q.pass_fail)
         if pass_fail:
             pass_fail_of[pass_fail].append(lot_id)
-    answered = func.count(case((_asked(questions_of, len(models)), 1)))
-    failed = func.max(case((and_(ModeratedScore.pass_fail == "fail", _asked(pass_fail_of, len(models))), 1), else_=0))
     excluded: dict[tuple[int, str], set[int]] = defaultdict(set)
-    moderated: dict[tuple[int, str], int] = defaultdict(int)
-    for lot_id, round_, bid_id, n, fail in db.session.execute(
-            select(Bid.lot_id, Bid.round, ModeratedScore.bid_id, answered, failed)
-            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope)
-            .group_by(Bid.lot_id, Bid.round, ModeratedScore.bid_id)):
-        if fail:
+    if pass_fail_of:  # the index on (bid, question) finds the few pass/fail answers; no other row is read
+        for lot_id, round_, bid_id in db.session.execute(
+                select(Bid.lot_id, Bid.round, ModeratedScore.bid_id).join(Bid, Bid.id == ModeratedScore.bid_id)
+                .where(*in_scope, _asked(pass_fail_of, len(models)), ModeratedScore.pass_fail == "fail").distinct()):
             excluded[(lot_id, round_)].add(bid_id)
-        else:
+    out = [bid_id for ids in excluded.values() for bid_id in ids]
+    # Counted per question from the (bid, question) index alone, as the bare GROUP BY over the same
+    # rows counts them (a question filter in SQL would seek each (bid, question) pair instead), then
+    # each lot keeps its own model's questions.
+    lot_questions = {lot_id: ids for ids, lots in questions_of.items() for lot_id in lots}
+    moderated: dict[tuple[int, str], int] = defaultdict(int)
+    for lot_id, round_, criterion_id, n in db.session.execute(
+            select(Bid.lot_id, Bid.round, ModeratedScore.criterion_id, func.count()).select_from(ModeratedScore)
+            .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope, ModeratedScore.bid_id.not_in(out))
+            .group_by(Bid.lot_id, Bid.round, ModeratedScore.criterion_id)):
+        if criterion_id in lot_questions[lot_id]:
             moderated[(lot_id, round_)] += n
     status = {}
     for lot_id, model in models.items():
