@@ -38,8 +38,6 @@ def _require(permission: Permission) -> None:
 
 def _render_overview(procurement_id: int, status: int = 200, errors: list[str] | None = None,
                      error_title: str | None = None):
-    from tender.domain import workflow_diagram
-
     _require(Permission.VIEW_PROCUREMENTS)
     procurement = views.page_procurement(procurement_id)
     today = clock.today()
@@ -49,7 +47,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
     return render_template(
         "procurements/overview.html", procurement=procurement, definition=definition,
         stage_title=views.stage_title(procurement), options=facts.options, evaluation_rows=facts.evaluation_rows,
-        diagram_svg=workflow_diagram.to_svg(definition, procurement.state),
+        diagram_svg=views.diagram_svg(definition, procurement.state),
         timeline_svg=timeline.to_svg(timeline.rows_from(procurement.milestones), today),
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,

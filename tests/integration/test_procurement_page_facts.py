@@ -104,3 +104,15 @@ def test_the_page_costs_the_same_queries_at_2_and_12_bidders_and_with_every_mile
         db.session.commit()
     after = [_page_statements(client, app, pid) for pid in pids]
     assert before[0] == before[1] == after[0] == after[1], (before, after)
+
+
+def test_the_remembered_diagram_is_the_one_drawn_for_each_stage():
+    from tender.domain import workflow_diagram
+    from tender.services.procurement.procedures import registry
+
+    for definition in registry().definitions.values():
+        for stage in definition.stages:
+            drawn = workflow_diagram.to_svg(definition, stage.name)
+            assert views.diagram_svg(definition, stage.name) == drawn
+            assert views.diagram_svg(definition, stage.name) == drawn  # remembered
+        assert len({views.diagram_svg(definition, s.name) for s in definition.stages}) == len(definition.stages)

@@ -146,3 +146,23 @@ def approval_of(procurement: Procurement) -> AwardApproval | None:
     """The recorded award approval with its approver, in one query."""
     return db.session.scalar(select(AwardApproval).options(joinedload(AwardApproval.approved_by))
                              .where(AwardApproval.procurement_id == procurement.id))
+
+
+_DIAGRAMS: dict[tuple[int, str], tuple[object, str]] = {}
+
+
+def diagram_svg(definition, state: str) -> str:
+    """The procedure diagram with ``state`` marked: it depends on nothing else, so it is drawn once per process.
+
+    Keyed by the definition object (held in the value, so its id is not
+    reused), as the registry keeps each definition for the life of the process.
+    """
+    from tender.domain import workflow_diagram
+
+    key = (id(definition), state)
+    cached = _DIAGRAMS.get(key)
+    if cached is None or cached[0] is not definition:
+        if len(_DIAGRAMS) > 256:  # definitions reloaded from many folders (tests): start again
+            _DIAGRAMS.clear()
+        cached = _DIAGRAMS[key] = (definition, workflow_diagram.to_svg(definition, state))
+    return cached[1]
