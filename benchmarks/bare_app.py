@@ -7,8 +7,10 @@ returns the rows the Tender page reads from the database and sends them as
 JSON. ``/procurement/<id>`` serves the procurement, its milestones, lots,
 selection questionnaire responses and the moderated-score counts behind the
 evaluation status; ``/ranking/<lot id>/<round>`` serves the lot's bids,
-submitted scores (with evaluator names), moderated scores, panel and price
-opening. That is "the same work done plainly": read the rows and write them out.
+moderated scores, panel and price opening with the agreement recorded when
+the scores froze (the large procurement's scores are frozen, so Tender's
+ranking page reads no submitted score either). That is "the same work done
+plainly": read the rows and write them out.
 """
 from __future__ import annotations
 
@@ -33,15 +35,13 @@ RANKING = [
     "SELECT * FROM lot WHERE id = :lot",
     "SELECT b.id, b.lot_id, b.round, s.name, b.price FROM bid b JOIN supplier s ON s.id = b.supplier_id "
     "WHERE b.lot_id = :lot AND b.round = :round ORDER BY s.name",
-    "SELECT sc.bid_id, sc.evaluator_id, u.name, sc.criterion_id, sc.value, sc.pass_fail, sc.rationale FROM score sc "
-    "JOIN bid b ON b.id = sc.bid_id JOIN \"user\" u ON u.id = sc.evaluator_id "
-    "WHERE b.lot_id = :lot AND b.round = :round AND sc.status = 'submitted'",
-    "SELECT m.bid_id, m.moderator_id, u.name, m.criterion_id, m.value, m.pass_fail, m.rationale "
+    "SELECT m.bid_id, m.moderator_id, u.name, m.criterion_id, m.value, m.pass_fail, m.rationale, m.version "
     "FROM moderated_score m JOIN bid b ON b.id = m.bid_id JOIN \"user\" u ON u.id = m.moderator_id "
     "WHERE b.lot_id = :lot AND b.round = :round",
     "SELECT a.lot_id, a.user_id, u.name, a.role, a.sections, a.withdrawn_at FROM evaluator_assignment a "
     "JOIN \"user\" u ON u.id = a.user_id WHERE a.lot_id = :lot ORDER BY u.name",
-    "SELECT lot_id, round FROM price_opening WHERE lot_id = :lot",
+    # Frozen scores: the agreement recorded when they froze, as Tender's ranking page reads it.
+    "SELECT lot_id, round, frozen, agreement FROM price_opening WHERE lot_id = :lot",
 ]
 
 

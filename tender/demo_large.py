@@ -21,6 +21,9 @@ from tender.extensions import db
 from tender.models import (Bid, ConflictDeclaration, EvaluatorAssignment, Lot, Milestone, ModeratedScore, PriceOpening,
                            Procurement, Score, Supplier, User)
 from tender.services import accounts, audit
+from tender.services.evaluation.data import load_rounds
+from tender.services.evaluation.panel import model_for
+from tender.services.evaluation.ranking import frozen_agreement
 
 REFERENCE = "LARGE-2022/001"
 #: The shipped model the large procurement's lots use (``scoring_rules/large_procurement_40_questions.yaml``).
@@ -89,6 +92,7 @@ def populate(officer: User, moderator: User, panel: list[User], *, lots: int = 1
     db.session.add_all([*lot_rows, *suppliers])
     db.session.flush()
     ids = [f"B{i:02d}" for i in range(1, questions + 1)]
+    openings = {}
     for lot in lot_rows:
         bids = [Bid(lot_id=lot.id, supplier_id=s.id, round=round_, received_at=now,
                     price=Decimal(rng.randrange(800_000, 1_200_000))) for s in suppliers]
@@ -98,7 +102,8 @@ def populate(officer: User, moderator: User, panel: list[User], *, lots: int = 1
                                                assigned_by_id=officer.id, assigned_at=now))
             db.session.add(ConflictDeclaration(lot_id=lot.id, user_id=member.id, has_conflict=False,
                                                declared_at=now))
-        db.session.add(PriceOpening(lot_id=lot.id, round=round_, opened_by_id=officer.id, at=now))
+        openings[lot.id] = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=officer.id, at=now)
+        db.session.add(openings[lot.id])
         db.session.flush()
         scores, moderated = [], []
         for bid in bids:
@@ -113,6 +118,8 @@ def populate(officer: User, moderator: User, panel: list[User], *, lots: int = 1
                                   "rationale": "Benchmark consensus", "moderator_id": moderator.id, "at": now})
         db.session.execute(insert(Score), scores)
         db.session.execute(insert(ModeratedScore), moderated)
+    for lot in lot_rows:  # as opening the prices does: keep the panel's agreement as the scores froze
+        openings[lot.id].agreement = frozen_agreement(model_for(lot), load_rounds([lot.id], (round_,))[(lot.id, round_)])
     db.session.commit()
     return {"procurement_id": procurement.id, "officer_id": officer.id, "lot_id": lot_rows[0].id,
             "lot_ids": [lot.id for lot in lot_rows]}

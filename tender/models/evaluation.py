@@ -145,6 +145,8 @@ class PriceOpening(db.Model):
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
     reopen_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The panel's agreement when the scores froze (JSON, ``agreement_to_json``); None while they are not frozen.
+    agreement: Mapped[str | None] = mapped_column(Text, default=None)
     # Optimistic lock: of two simultaneous edits one wins, the other is told someone else changed it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 

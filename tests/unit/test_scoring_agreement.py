@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tender.domain.scoring.aggregate import IndividualScore
-from tender.domain.scoring.agreement import agreement, krippendorff_alpha_interval
+from tender.domain.scoring.agreement import (agreement, agreement_from_json, agreement_to_json,
+                                            krippendorff_alpha_interval)
 from tender.domain.scoring.loader import load_model
 
 DEMO = load_model(Path(__file__).resolve().parents[2] / "scoring_rules"
@@ -131,3 +132,13 @@ def test_agreement_from_sums_matches_the_definition_with_missing_scores(seed):
     for e, (alpha_without, mean_deviation) in by_evaluator.items():
         assert close(report.by_evaluator[e].alpha_without, alpha_without)
         assert close(report.by_evaluator[e].mean_deviation, mean_deviation)
+    # What is kept when the scores freeze reads back as the same report, to every digit.
+    assert agreement_from_json(agreement_to_json(report)) == report
+
+
+def test_a_report_with_undefined_figures_reads_back_the_same():
+    rows = [IndividualScore("ann", "A", "Q3", D(2)), IndividualScore("bob", "A", "Q3", D(2)),
+            IndividualScore("ann", "B", "Q4", D(1))]
+    report = agreement(DEMO, rows)
+    assert report.overall is None and report.by_evaluator["ann"].alpha_without is None
+    assert agreement_from_json(agreement_to_json(report)) == report

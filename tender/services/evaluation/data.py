@@ -72,6 +72,7 @@ class RoundData:
     panel: list[PanelRow] = field(default_factory=list)
     prices_opened: bool = False
     scores_frozen: bool = False
+    frozen_agreement: str | None = None  # the agreement JSON recorded when the scores froze
 
     @property
     def moderated_map(self) -> dict[tuple[int, str], ScoreRow]:
@@ -94,8 +95,14 @@ def stored_value(value: Decimal | None, pass_fail: str | None) -> Decimal | bool
     return (pass_fail == "pass") if pass_fail else value
 
 
-def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, str], RoundData]:
-    """(lot id, round) -> RoundData for every pair asked for, in five queries."""
+def load_rounds(lot_ids: list[int], rounds: tuple[str, ...], *,
+                scores: bool = True) -> dict[tuple[int, str], RoundData]:
+    """(lot id, round) -> RoundData for every pair asked for, in five queries (four without ``scores``).
+
+    ``scores=False`` leaves the submitted scores out (``RoundData.scores`` stays
+    empty): under moderation the ranking needs only their sums
+    (``agreement_sums``), and a large lot has tens of thousands.
+    """
     data = {(lot_id, r): RoundData(lot_id, r) for lot_id in lot_ids for r in rounds}
     if not lot_ids:
         return data
@@ -104,29 +111,32 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
         select(Bid.id, Bid.lot_id, Bid.round, Supplier.name, Bid.price).join(Supplier, Supplier.id == Bid.supplier_id)
         .where(*in_scope).order_by(Supplier.name)).all()
     # Prices stay sealed in what evaluation reads, too: a bid's price is loaded only once its round is opened.
-    opened = {(row.lot_id, row.round): row.frozen for row in db.session.execute(
-        select(PriceOpening.lot_id, PriceOpening.round, PriceOpening.frozen).where(PriceOpening.lot_id.in_(lot_ids)))}
+    opened = {(row.lot_id, row.round): row for row in db.session.execute(
+        select(PriceOpening.lot_id, PriceOpening.round, PriceOpening.frozen, PriceOpening.agreement)
+        .where(PriceOpening.lot_id.in_(lot_ids)))}
     where_bid = {}
     for row in bid_rows:
         price = row.price if (row.lot_id, row.round) in opened else None
         data[(row.lot_id, row.round)].bids.append(BidRow(row.id, row.lot_id, row.round, row.name, price))
         where_bid[row.id] = (row.lot_id, row.round)
     # Core rows straight from the connection: thousands of scores skip the ORM's row processing.
-    scores_of = {bid_id: data[key].scores for bid_id, key in where_bid.items()}
-    for bid_id, person_id, name, criterion_id, value, pass_fail, rationale in db.session.connection().execute(
-            select(Score.bid_id, Score.evaluator_id, User.name, Score.criterion_id, Score.value, Score.pass_fail,
-                   Score.rationale).join(Bid, Bid.id == Score.bid_id).join(User, User.id == Score.evaluator_id)
-            .where(*in_scope, Score.status == SUBMITTED)).all():
-        scores_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
-                                          (pass_fail == "pass") if pass_fail else value, rationale))
-    for row in db.session.execute(
+    connection = db.session.connection()
+    if scores:
+        scores_of = {bid_id: data[key].scores for bid_id, key in where_bid.items()}
+        for bid_id, person_id, name, criterion_id, value, pass_fail, rationale in connection.execute(
+                select(Score.bid_id, Score.evaluator_id, User.name, Score.criterion_id, Score.value, Score.pass_fail,
+                       Score.rationale).join(Bid, Bid.id == Score.bid_id).join(User, User.id == Score.evaluator_id)
+                .where(*in_scope, Score.status == SUBMITTED)).all():
+            scores_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
+                                              (pass_fail == "pass") if pass_fail else value, rationale))
+    moderated_of = {bid_id: data[key].moderated for bid_id, key in where_bid.items()}
+    for bid_id, person_id, name, criterion_id, value, pass_fail, rationale, version in connection.execute(
             select(ModeratedScore.bid_id, ModeratedScore.moderator_id, User.name, ModeratedScore.criterion_id,
                    ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale, ModeratedScore.version)
             .join(Bid, Bid.id == ModeratedScore.bid_id).join(User, User.id == ModeratedScore.moderator_id)
-            .where(*in_scope)):
-        data[where_bid[row.bid_id]].moderated.append(ScoreRow(
-            row.bid_id, row.moderator_id, row.name, row.criterion_id, stored_value(row.value, row.pass_fail),
-            row.rationale, row.version))
+            .where(*in_scope)).all():
+        moderated_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
+                                             (pass_fail == "pass") if pass_fail else value, rationale, version))
     panels = defaultdict(list)
     for row in db.session.execute(
             select(EvaluatorAssignment.lot_id, EvaluatorAssignment.user_id, User.name, EvaluatorAssignment.role,
@@ -139,7 +149,9 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...]) -> dict[tuple[int, 
     for (lot_id, r), round_data in data.items():
         round_data.panel = panels.get(lot_id, [])
         round_data.prices_opened = (lot_id, r) in opened
-        round_data.scores_frozen = opened.get((lot_id, r), False)
+        opening = opened.get((lot_id, r))
+        round_data.scores_frozen = bool(opening and opening.frozen)
+        round_data.frozen_agreement = opening.agreement if round_data.scores_frozen else None
     return data
 
 

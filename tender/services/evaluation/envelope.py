@@ -27,6 +27,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import ConcurrentChange, InvalidRequest
 from tender.services.evaluation.data import completeness, load_rounds
 from tender.services.evaluation.panel import check_round, get_lot, model_for, now
+from tender.services.evaluation.ranking import frozen_agreement
 
 FROZEN = ("The prices of lot {lot} ({round} tenders) have been opened, so its scores are frozen and cannot be "
           "changed. A procurement officer can reopen them, giving the reason, until the award is approved.")
@@ -88,7 +89,8 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
     status = completeness(model, data)
     if not status.final and model.price.opening != "any_time":
         raise InvalidRequest(f"Prices can be opened only once the quality evaluation is final: {status.note}.")
-    opening = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=user.id, at=now(), frozen=status.final)
+    opening = PriceOpening(lot_id=lot.id, round=round_, opened_by_id=user.id, at=now(), frozen=status.final,
+                           agreement=frozen_agreement(model, data) if status.final else None)
     db.session.add(opening)
     bids = db.session.execute(select(Bid.id, Bid.price, Bid.price_salt, Bid.price_commitment)
                               .where(Bid.lot_id == lot.id, Bid.round == round_)).all()
@@ -141,7 +143,7 @@ def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reaso
     moment = now()
     if opening is not None:
         opening.frozen, opening.reopened_at, opening.reopened_by_id = False, moment, user.id
-        opening.reopen_reason = reason
+        opening.reopen_reason, opening.agreement = reason, None
     voided = void_recommendation(lot, user, f"Scores reopened: {reason}", moment)
     try:
         audit.record(audit.Actor.of(user, ip), "evaluation.scores_reopened", "lot", lot.id,
@@ -170,10 +172,12 @@ def confirm_scores_final(procurement_id: int, lot_number: int, round_: str, user
         raise InvalidRequest(f"The scores of lot {lot.number} are already frozen.")
     if expected_version is not None and opening.version != expected_version:
         raise ConcurrentChange("Someone else changed the state of these scores. Reload the page and check.")
-    status = completeness(model_for(lot), load_rounds([lot.id], (round_,))[(lot.id, round_)])
+    model = model_for(lot)
+    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
+    status = completeness(model, data)
     if not status.final:
         raise InvalidRequest(f"The scores cannot be confirmed final yet: {status.note}.")
-    opening.frozen = True
+    opening.frozen, opening.agreement = True, frozen_agreement(model, data)
     try:
         audit.record(audit.Actor.of(user, ip), "evaluation.scores_confirmed_final", "lot", lot.id,
                      procurement_ref=lot.procurement.reference, lot=lot.number,

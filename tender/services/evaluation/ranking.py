@@ -1,8 +1,11 @@
 """A lot's ranking, the panel's agreement, and weight sensitivity.
 
-``lot_ranking`` reads everything in a fixed number of queries (the lot, then
+``lot_evaluation`` reads everything in a fixed number of queries (the lot, then
 ``load_rounds``), whatever the number of bids, questions or evaluators, and
-hands the pure functions of ``tender.domain.scoring`` their inputs. Prices
+hands the pure functions of ``tender.domain.scoring`` their inputs. Under
+moderation the submitted scores themselves are not read: the database sums
+them for the agreement statistics (``agreement_sums``), and the moderated
+scores are what is ranked. Prices
 stay sealed until an officer opens them (``envelope``), and a person who
 declared a conflict of interest on the lot sees none of it.
 """
@@ -15,10 +18,12 @@ from tender.domain.roles import Permission
 from tender.domain.scoring import (AgreementReport, BidResult, EvaluationInputError, EvaluationModel,
                                    IndividualScore, LotRanking, WeightSensitivity, agreement, final_scores, rank_lot,
                                    weight_sensitivity)
+from tender.domain.scoring.agreement import agreement_from_json, agreement_from_sums, agreement_to_json
 from tender.domain.scoring.model import METHOD_MEAN
 from tender.extensions import db
 from tender.models import Lot
 from tender.services.accounts import authorise
+from tender.services.evaluation import agreement_sums
 from tender.services.evaluation.panel import check_round, get_lot, model_for, refuse_if_conflicted
 from tender.services.evaluation.data import Completeness, RoundData, completeness, load_rounds
 
@@ -63,14 +68,23 @@ def individual_scores(data: RoundData, bid_ids: set[int] | None = None) -> list[
 
 
 def evaluate_round(lot: Lot, round_: str, model: EvaluationModel, data: RoundData,
-                   with_ranking: bool = True) -> LotEvaluation:
-    """Build the LotEvaluation from loaded data (pure apart from reading the lot's budget)."""
+                   with_ranking: bool = True, known_agreement: AgreementReport | None = None) -> LotEvaluation:
+    """Build the LotEvaluation from loaded data (pure apart from reading the lot's budget).
+
+    With ``known_agreement`` (see ``load_for_ranking``), ``data.scores`` was not
+    read and the agreement is the one given.
+    """
     status = completeness(model, data)
     result = LotEvaluation(lot, round_, model, data, status)
-    individual = individual_scores(data)
-    result.evaluator_names = {str(s.person_id): s.person for s in data.scores}
-    if individual:
-        result.agreement = agreement(model, individual)
+    if known_agreement is not None:
+        individual = []
+        result.evaluator_names = {str(p.user_id): p.name for p in data.panel}
+        result.agreement = known_agreement
+    else:
+        individual = individual_scores(data)
+        result.evaluator_names = {str(s.person_id): s.person for s in data.scores}
+        if individual:
+            result.agreement = agreement(model, individual)
     if not status.final:
         result.ranking_note = f"The ranking shows once the evaluation is final: {status.note}."
         return result
@@ -85,8 +99,8 @@ def evaluate_round(lot: Lot, round_: str, model: EvaluationModel, data: RoundDat
 def _rank(result: LotEvaluation, individual: list[IndividualScore]) -> None:
     model, data, status = result.model, result.data, result.status
     still_in = [b for b in data.bids if b.id not in status.excluded_early]
-    moderated = {(b.bidder, m.criterion_id): m.value
-                 for b in still_in for m in data.moderated if m.bid_id == b.id}
+    bidder_of = {b.id: b.bidder for b in still_in}
+    moderated = {(bidder_of[m.bid_id], m.criterion_id): m.value for m in data.moderated if m.bid_id in bidder_of}
     names_in = {b.bidder for b in still_in}
     if model.final_score_method == METHOD_MEAN:
         finals = final_scores(model, [i for i in individual if i.bidder in names_in], moderated)
@@ -129,8 +143,8 @@ def lot_evaluation(procurement_id: int, lot_number: int, round_: str, user) -> L
     refuse_if_conflicted(lot, user)
     check_round(round_)
     model = model_for(lot)
-    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
-    return evaluate_round(lot, round_, model, data)
+    data, known_agreement = load_for_ranking(lot, round_, model)
+    return evaluate_round(lot, round_, model, data, known_agreement=known_agreement)
 
 
 def moderator_overview(procurement_id: int, lot_number: int, round_: str, user) -> LotEvaluation:
@@ -142,8 +156,43 @@ def moderator_overview(procurement_id: int, lot_number: int, round_: str, user) 
     check_round(round_)
     require_panel_access(lot, user, MODERATOR)
     model = model_for(lot)
-    data = load_rounds([lot.id], (round_,))[(lot.id, round_)]
-    return evaluate_round(lot, round_, model, data, with_ranking=False)
+    data, known_agreement = load_for_ranking(lot, round_, model)
+    return evaluate_round(lot, round_, model, data, with_ranking=False, known_agreement=known_agreement)
+
+
+def load_for_ranking(lot: Lot, round_: str, model: EvaluationModel) -> tuple[RoundData, AgreementReport | None]:
+    """The round's data and, under moderation, the agreement without reading the score rows.
+
+    Frozen scores cannot move, so their agreement is the one recorded when
+    they froze (``frozen_agreement``); otherwise the database sums the scores
+    (``agreement_sums``). The mean method ranks on the individual scores, so
+    it reads them; so does a round whose sums the database cannot give (no
+    numeric scores yet, or a score by someone not on the panel), and the
+    general path then reports it.
+    """
+    if model.final_score_method != METHOD_MEAN:
+        data = load_rounds([lot.id], (round_,), scores=False)[(lot.id, round_)]
+        if data.frozen_agreement:
+            return data, agreement_from_json(data.frozen_agreement)
+        sums = agreement_sums.lot_sums(lot.id, round_, model, [p.user_id for p in data.panel])
+        if sums is not None and sums.units:
+            return data, agreement_from_sums(model, sums)
+    return load_rounds([lot.id], (round_,))[(lot.id, round_)], None
+
+
+def frozen_agreement(model: EvaluationModel, data: RoundData) -> str | None:
+    """The agreement to keep with the price opening when ``data``'s scores freeze (read with their rows).
+
+    None when there is nothing to record, or the scores do not fit the model
+    (the live path then explains what is wrong).
+    """
+    individual = individual_scores(data)
+    if not individual:
+        return None
+    try:
+        return agreement_to_json(agreement(model, individual))
+    except EvaluationInputError:
+        return None
 
 
 def overview_rows(procurement_id: int) -> list[dict]:
