@@ -130,6 +130,11 @@ def run(url: str, repeat: int) -> dict:
         upgrade()
         sizes = {"small": populate(5, 40, 2, lots=1, round_="final", model_name=MODEL_NAME),
                  "large": populate(50, 40, 8, lots=5, round_="final", model_name=MODEL_NAME)}
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # the statistics autovacuum would gather
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
         for size, ids in sizes.items():
             pid = ids["procurement_id"]
             db.session.add(Milestone(procurement_id=pid, key="tender_deadline", title="Tender deadline", position=0,
