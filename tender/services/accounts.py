@@ -15,6 +15,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
@@ -160,7 +161,8 @@ def load_session_user(token: str) -> User | None:
     """The user of a live session, or None if it ended, idled out or grew too old."""
     if not token:
         return None
-    record = db.session.get(UserSession, _token_id(token))
+    # The user in the same query: every page loads both.
+    record = db.session.get(UserSession, _token_id(token), options=[joinedload(UserSession.user)])
     if record is None or record.ended_at is not None:
         return None
     now = _now()

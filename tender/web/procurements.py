@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tender.domain import timeline
 from tender.domain.roles import Permission, may
 from tender.extensions import db
-from tender.models import AwardApproval, SQResponse
+from tender.models import SQResponse
 from tender.services import clock
 from tender.services.award.recommendation import approval_stages
 from tender.services.award import standstill
@@ -38,22 +38,21 @@ def _require(permission: Permission) -> None:
 
 def _render_overview(procurement_id: int, status: int = 200, errors: list[str] | None = None,
                      error_title: str | None = None):
-    from tender.domain import workflow_diagram
-
     _require(Permission.VIEW_PROCUREMENTS)
-    procurement = workflow.get_procurement(procurement_id)
+    procurement = views.page_procurement(procurement_id)
     today = clock.today()
     definition = registry().definitions[procurement.procedure]
-    approval = db.session.scalar(select(AwardApproval).where(AwardApproval.procurement_id == procurement.id))
+    approval, standstill_facts = views.approval_of(procurement), standstill.page_facts(procurement, today)
+    facts = views.overview_facts(procurement, today, approval, standstill_facts.challenges)
     return render_template(
         "procurements/overview.html", procurement=procurement, definition=definition,
-        stage_title=views.stage_title(procurement), options=workflow.available_transitions(procurement, today),
-        diagram_svg=workflow_diagram.to_svg(definition, procurement.state),
+        stage_title=views.stage_title(procurement), options=facts.options, evaluation_rows=facts.evaluation_rows,
+        diagram_svg=views.diagram_svg(definition, procurement.state),
         timeline_svg=timeline.to_svg(timeline.rows_from(procurement.milestones), today),
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
         met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), award_stages=approval_stages(procurement),
-        standstill=standstill.page_facts(procurement, today),
+        standstill=standstill_facts,
     ), status
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from tender.extensions import db
 from tender.models import Bid, Lot, ModeratedScore
@@ -34,6 +34,12 @@ def from_rows(procurement_id: int) -> dict:
     return expected
 
 
+def bid_counts(procurement_id: int) -> dict:
+    return {(lot_id, r): n for lot_id, r, n in db.session.execute(
+        select(Bid.lot_id, Bid.round, func.count()).join(Lot).where(Lot.procurement_id == procurement_id)
+        .group_by(Bid.lot_id, Bid.round))}
+
+
 def moderate(moderator_id: int, bid_id: int, question_ids, fail: set[str] = frozenset()) -> None:
     now = datetime.now(timezone.utc)
     db.session.execute(insert(ModeratedScore), [
@@ -59,6 +65,10 @@ def test_counts_agree_with_the_rows_as_moderation_goes_on(ctx):
         db.session.commit()
         status = evaluation_status.for_procurement(procurement.id)
         assert status == from_rows(procurement.id)
+        db.session.info.clear()  # forget it: the guard context's way in, with the lots and bids it read
+        given = evaluation_status.for_procurement(procurement.id, lots=[(lot.id, lot.evaluation_model) for lot in lots],
+                                                  bids=bid_counts(procurement.id))
+        assert given == status
         return status
 
     assert check()[(lots[0].id, "initial")] == (False, f"40 of 40 answers still need a moderated score")
@@ -75,6 +85,14 @@ def test_counts_agree_with_the_rows_as_moderation_goes_on(ctx):
     assert status[(lots[0].id, "final")] == (False, "no final tenders are recorded")
     db.session.execute(delete(ModeratedScore).where(ModeratedScore.bid_id == bids[3], ModeratedScore.criterion_id == "C2"))
     assert check()[(lots[0].id, "initial")] == (False, "1 of 30 answers still need a moderated score")
+    # Scores on another model's questions count for nothing, and failing one puts no bid out.
+    other = db.session.scalars(select(Bid.id).where(Bid.lot_id == lots[3].id).order_by(Bid.id)).all()
+    moderate(moderator.id, other[0], ["C1", "Q1"], fail={"C1"})
+    moderate(moderator.id, other[1], ["B01", "B02"])
+    moderate(moderator.id, bids[0], ["B01"])
+    status = check()
+    assert status[(lots[0].id, "initial")] == (False, "1 of 30 answers still need a moderated score")
+    assert status[(lots[3].id, "initial")] == (False, "158 of 160 answers still need a moderated score")
 
 
 def test_one_model_is_counted_per_lot_and_round(ctx):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from tender.domain.audit_chain import GENESIS_HASH, compact_json, event_hash
 from tender.extensions import db
@@ -106,32 +107,44 @@ def record(actor: Actor, action: str, object_type: str, object_id: Any = None, *
 def _append(session, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert ``fields`` as the next event; return the row and any numbers found taken on the way."""
     taken: list[dict[str, Any]] = []
+    statements = _statements(session.get_bind().dialect.name)
+    connection = session.connection()  # Core on the session's transaction: no ORM work for three fixed statements
     while True:
-        head = session.execute(
-            update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-            .returning(AuditHead.seq, AuditHead.hash)
-        ).one_or_none()
+        head = connection.execute(statements.bump).one_or_none()
         if head is None:
             raise RuntimeError("The audit chain has no head row: run 'tender db upgrade'.")
         seq, prev_hash = head
         row = {"seq": seq, **fields, "prev_hash": prev_hash or GENESIS_HASH}
         row["hash"] = event_hash({**row, "before": _load(row["before"]), "after": _load(row["after"])})
-        inserted = session.execute(_insert_unless_taken(session, row)).first()  # no row back: taken
+        inserted = connection.execute(statements.insert, row).first()  # no row back: taken
         if inserted is not None:
-            session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=row["hash"]))
+            connection.execute(statements.set_hash, {"hash": row["hash"]})
             return row, taken
         found = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar_one_or_none()
         taken.append({"seq": seq, "hash": found})
 
 
-def _insert_unless_taken(session, row: dict[str, Any]):
-    """INSERT ... ON CONFLICT (seq) DO NOTHING, in the dialect at hand (SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
+@dataclass(frozen=True)
+class _Statements:
+    bump: Any
+    insert: Any
+    set_hash: Any
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect: str) -> _Statements:
+    """The append's three statements, built once per dialect: building them per event cost more than running them."""
+    head, table = AuditHead.__table__, AuditEvent.__table__
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = AuditEvent.__table__
-    return insert(table).values(**row).on_conflict_do_nothing(index_elements=["seq"]).returning(table.c.seq)
+    return _Statements(
+        bump=update(head).where(head.c.id == 1).values(seq=head.c.seq + 1).returning(head.c.seq, head.c.hash),
+        # INSERT ... ON CONFLICT (seq) DO NOTHING RETURNING seq: no row back means the number was taken.
+        insert=insert(table).on_conflict_do_nothing(index_elements=["seq"]).returning(table.c.seq),
+        set_hash=update(head).where(head.c.id == 1).values(hash=bindparam("hash")),
+    )
 
 
 def _load(text: str | None) -> Any:

@@ -25,7 +25,7 @@ from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
 from tender.services.procurement import milestone_scope
-from tender.services.procurement.guard_context import build_context
+from tender.services.procurement.guard_context import ALL, MILESTONES, build_context, reads_of
 from tender.services.procurement.procedures import registry
 
 CONCURRENT_MESSAGE = ("Someone else moved this procurement while you were looking at it. "
@@ -71,15 +71,19 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
         procurement = get_procurement(procurement_id)
         if expected_version is not None and procurement.version != expected_version:
             raise ConcurrentChange(CONCURRENT_MESSAGE)
-        definition = registry().definitions[procurement.procedure]
-        spec = definition.transition(trigger) if trigger in {t.trigger for t in definition.transitions} else None
+        engine = registry()[procurement.procedure]
+        definition = engine.definition
+        spec = next((t for t in definition.transitions if t.trigger == trigger), None)
         reason = (reason or "").strip() or None
         if spec is not None and spec.requires_reason and not reason:
             raise InvalidRequest(f"Enter a reason for '{spec.label}'. It is kept in the audit trail.")
         from_stage = procurement.state
+        # Only what this transition's guards read, and the milestones if the destination completes one.
+        reads = ALL if spec is None else reads_of(ref.name for ref in spec.guards)
+        if spec is not None and definition.stage(spec.dest).milestone:
+            reads |= {MILESTONES}
         try:
-            to_stage, outcomes = registry()[procurement.procedure].fire(
-                from_stage, trigger, build_context(procurement, today))
+            to_stage, outcomes = engine.fire(from_stage, trigger, build_context(procurement, today, reads))
         except TransitionNotAllowed as exc:
             raise InvalidRequest(str(exc)) from None
         except TransitionBlocked as exc:
@@ -115,10 +119,10 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
 
 
 def _complete_stage_milestone(procurement: Procurement, key: str | None, today: date) -> str | None:
+    """Mark the stage's milestone met today; the milestones are loaded already (the guard context read them)."""
     if not key:
         return None
-    milestone = db.session.scalar(select(Milestone).where(
-        Milestone.procurement_id == procurement.id, Milestone.key == key))
+    milestone = next((m for m in procurement.milestones if m.key == key), None)
     if milestone is None or milestone.status == MET:
         return None
     milestone.status = MET
@@ -163,7 +167,8 @@ def period_warnings_after_meeting(procurement: Procurement, definition, complete
     """
     if not completed:
         return ()
-    context = build_context(procurement, today)
+    # The milestones only: the procurement's are loaded (and hold the change), so this reads nothing.
+    context = build_context(procurement, today, frozenset({MILESTONES}))
     messages = []
     for period in definition.periods:
         if completed != period.start or period.kind == "standstill":
