@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, update
+from sqlalchemy import Date, Integer, String, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -259,22 +259,35 @@ def notification_count(user: User, as_of: date) -> int:
     """
     if not user.active:
         return 0
-    email = user.email.strip().lower()
     notice = DEFAULT_NOTICE_DAYS if user.reminder_notice_days is None else user.reminder_notice_days
-    owner = aliased(User, name="owner")
-    unmet = (Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None))
-    own = db.session.scalar(
-        select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
-        .where(*unmet, Milestone.owner_id == user.id,
-               Milestone.planned_date < is_working_day.add(as_of, notice + 1)))
     escalate = escalate_after()
-    overdue_enough = as_of if escalate == 0 else is_working_day.add(as_of + timedelta(days=1), -escalate)
-    led = (*unmet, Procurement.lead_officer_id == user.id, Milestone.owner_id != user.id)
-    escalated = db.session.scalar(
-        select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
-        .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
-        .where(*led, func.lower(func.trim(owner.email)) != email, Milestone.planned_date < overdue_enough))
-    return own + escalated
+    own, escalated = _count_queries()
+    connection = db.session.connection()
+    return (connection.execute(own, {"user_id": user.id, "before": is_working_day.add(as_of, notice + 1)}).scalar_one()
+            + connection.execute(escalated, {
+                "user_id": user.id, "email": user.email.strip().lower(),
+                "before": as_of if escalate == 0 else is_working_day.add(as_of + timedelta(days=1), -escalate),
+            }).scalar_one())
+
+
+@lru_cache(maxsize=1)
+def _count_queries():
+    """The header count's two SELECTs, built once with bound parameters (``user_id``, ``before``, ``email``).
+
+    Every page shows the count, and building the statements (an alias, joins,
+    conditions) cost more CPU than running them.
+    """
+    owner = aliased(User, name="owner")
+    user_id, before = bindparam("user_id", type_=Integer), bindparam("before", type_=Date)
+    unmet = (Milestone.status.not_in(CLOSED), Milestone.planned_date.is_not(None), Milestone.planned_date < before)
+    own = (select(func.count()).select_from(Milestone).join(Procurement, Procurement.id == Milestone.procurement_id)
+           .where(*unmet, Milestone.owner_id == user_id))
+    escalated = (select(func.count()).select_from(Milestone)
+                 .join(Procurement, Procurement.id == Milestone.procurement_id)
+                 .join(owner, and_(owner.id == Milestone.owner_id, owner.active.is_(True)))
+                 .where(*unmet, Procurement.lead_officer_id == user_id, Milestone.owner_id != user_id,
+                        func.lower(func.trim(owner.email)) != bindparam("email", type_=String)))
+    return own, escalated
 
 
 def owned_milestones(user: User) -> list[MilestoneDue]:
