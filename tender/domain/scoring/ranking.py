@@ -93,14 +93,17 @@ def rank_lot(
 
 
 def _check_inputs(model, final_scores, prices, budget):
+    questions = model.questions()
+    question_ids = {q.id for q in questions}
     for bidder, scores in final_scores.items():
-        for question in model.questions():
+        for question in questions:
             if question.id not in scores:
                 raise EvaluationInputError(f"bidder {bidder} has no score for {question.id}")
             _check_score(question, bidder, scores[question.id])
-        for cid in scores:
-            if not model.has_criterion(cid) or not model.criterion(cid).is_question:
-                raise EvaluationInputError(f"bidder {bidder}: {cid} is not a question of this model")
+        if len(scores) != len(question_ids):  # every question is there, so something else is too
+            for cid in scores:
+                if cid not in question_ids:
+                    raise EvaluationInputError(f"bidder {bidder}: {cid} is not a question of this model")
     if model.price is None:
         if prices:
             raise EvaluationInputError("this model has no price part, so prices cannot be used")

@@ -183,11 +183,16 @@ def completeness(model: EvaluationModel, data: RoundData) -> Completeness:
     submitted = defaultdict(dict)
     for s in data.scores:
         submitted[(s.bid_id, s.criterion_id)][s.person_id] = s.value
-    covering = {q.id: {p.user_id for p in evaluators_of(model, data.panel, q.id)} for q in model.questions()}
+    covering = defaultdict(set)  # question -> active evaluators covering it (only the mean method asks)
+    if model.final_score_method == METHOD_MEAN:
+        for p in data.panel:
+            if p.role == EVALUATOR and p.active:
+                for q in questions_for(model, p.sections):
+                    covering[q.id].add(p.user_id)
+    pass_fail = [q.id for q in model.questions() if q.pass_fail]
     excluded, missing, total = {}, 0, 0
     for bid in data.bids:
-        failed = [q.id for q in model.questions() if q.pass_fail and
-                  (m := moderated.get((bid.id, q.id))) is not None and m.value is False]
+        failed = [q for q in pass_fail if (m := moderated.get((bid.id, q))) is not None and m.value is False]
         if failed:
             excluded[bid.id] = f"failed pass/fail question {failed[0]} at moderation"
             continue
