@@ -96,12 +96,14 @@ def stored_value(value: Decimal | None, pass_fail: str | None) -> Decimal | bool
 
 
 def load_rounds(lot_ids: list[int], rounds: tuple[str, ...], *,
-                scores: bool = True) -> dict[tuple[int, str], RoundData]:
+                scores: bool = True, rationales: bool = True) -> dict[tuple[int, str], RoundData]:
     """(lot id, round) -> RoundData for every pair asked for, in five queries (four without ``scores``).
 
     ``scores=False`` leaves the submitted scores out (``RoundData.scores`` stays
     empty): under moderation the ranking needs only their sums
     (``agreement_sums``), and a large lot has tens of thousands.
+    ``rationales=False`` reads the moderated scores without their rationales
+    and moderators' names (left empty): the ranking needs only the values.
     """
     data = {(lot_id, r): RoundData(lot_id, r) for lot_id in lot_ids for r in rounds}
     if not lot_ids:
@@ -130,13 +132,22 @@ def load_rounds(lot_ids: list[int], rounds: tuple[str, ...], *,
             scores_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
                                               (pass_fail == "pass") if pass_fail else value, rationale))
     moderated_of = {bid_id: data[key].moderated for bid_id, key in where_bid.items()}
-    for bid_id, person_id, name, criterion_id, value, pass_fail, rationale, version in connection.execute(
-            select(ModeratedScore.bid_id, ModeratedScore.moderator_id, User.name, ModeratedScore.criterion_id,
-                   ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale, ModeratedScore.version)
-            .join(Bid, Bid.id == ModeratedScore.bid_id).join(User, User.id == ModeratedScore.moderator_id)
-            .where(*in_scope)).all():
-        moderated_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
-                                             (pass_fail == "pass") if pass_fail else value, rationale, version))
+    if rationales:
+        for bid_id, person_id, name, criterion_id, value, pass_fail, rationale, version in connection.execute(
+                select(ModeratedScore.bid_id, ModeratedScore.moderator_id, User.name, ModeratedScore.criterion_id,
+                       ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.rationale,
+                       ModeratedScore.version)
+                .join(Bid, Bid.id == ModeratedScore.bid_id).join(User, User.id == ModeratedScore.moderator_id)
+                .where(*in_scope)).all():
+            moderated_of[bid_id].append(ScoreRow(bid_id, person_id, name, criterion_id,
+                                                 (pass_fail == "pass") if pass_fail else value, rationale, version))
+    else:
+        for bid_id, person_id, criterion_id, value, pass_fail, version in connection.execute(
+                select(ModeratedScore.bid_id, ModeratedScore.moderator_id, ModeratedScore.criterion_id,
+                       ModeratedScore.value, ModeratedScore.pass_fail, ModeratedScore.version)
+                .join(Bid, Bid.id == ModeratedScore.bid_id).where(*in_scope)).all():
+            moderated_of[bid_id].append(ScoreRow(bid_id, person_id, "", criterion_id,
+                                                 (pass_fail == "pass") if pass_fail else value, "", version))
     panels = defaultdict(list)
     for row in db.session.execute(
             select(EvaluatorAssignment.lot_id, EvaluatorAssignment.user_id, User.name, EvaluatorAssignment.role,

@@ -171,7 +171,7 @@ def load_for_ranking(lot: Lot, round_: str, model: EvaluationModel) -> tuple[Rou
     general path then reports it.
     """
     if model.final_score_method != METHOD_MEAN:
-        data = load_rounds([lot.id], (round_,), scores=False)[(lot.id, round_)]
+        data = load_rounds([lot.id], (round_,), scores=False, rationales=False)[(lot.id, round_)]
         if data.frozen_agreement:
             return data, agreement_from_json(data.frozen_agreement)
         sums = agreement_sums.lot_sums(lot.id, round_, model, [p.user_id for p in data.panel])
