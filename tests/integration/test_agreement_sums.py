@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from benchmarks.ranking_data import MODEL_NAME, populate
 from tender.domain.scoring.agreement import agreement
 from tender.extensions import db
-from tender.models import PriceOpening, Score, User
+from tender.models import ModeratedScore, PriceOpening, Score, User
 from tender.services.evaluation import agreement_sums, envelope
 from tender.services.evaluation import ranking as evaluation_ranking
 from tender.services.evaluation.data import load_rounds
@@ -175,3 +175,18 @@ def test_a_moderator_sees_the_database_summed_agreement_while_moderating(ctx):
         overview = evaluation_ranking.moderator_overview(panel.procurement_id, 1, ROUND, user(panel.moderator))
     assert overview.agreement == general_path(lot, model_for(lot))
     assert not any(re.search(r"(?<!\w)score\.rationale", s) for s in statements)  # no submitted score row read
+
+
+def test_moderated_scores_read_without_rationales_have_the_same_values(mixed_app):
+    ids = populate(3, QUESTIONS, 2, seed=7)
+    rng = random.Random(7)
+    for row_id in db.session.scalars(select(ModeratedScore.id)):
+        db.session.execute(update(ModeratedScore).where(ModeratedScore.id == row_id)
+                           .values(value=Decimal(rng.choice(TEN + ("0.25", "3.5", "1")))))
+    db.session.commit()
+    lot_id = ids["lot_id"]
+    full = load_rounds([lot_id], (ROUND,))[(lot_id, ROUND)].moderated
+    light = load_rounds([lot_id], (ROUND,), scores=False, rationales=False)[(lot_id, ROUND)].moderated
+    assert sorted((m.bid_id, m.criterion_id, m.value, str(m.value), m.version) for m in full) == \
+        sorted((m.bid_id, m.criterion_id, m.value, str(m.value), m.version) for m in light)
+    assert all(isinstance(m.value, Decimal) for m in light) and not any(m.rationale for m in light)

@@ -86,7 +86,8 @@ def rank_lot(
     _check_inputs(model, final_scores, prices, budget)
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        bids = {bidder: _score_bid(model, bidder, scores) for bidder, scores in final_scores.items()}
+        marks: dict = {}  # (question, score) -> marks: a lot's bids share a few points per question
+        bids = {bidder: _score_bid(model, bidder, scores, marks) for bidder, scores in final_scores.items()}
         if model.price is not None:
             _apply_price(model.price, bids, prices, budget)
         return LotRanking(results=_order(model, bids), budget=budget)
@@ -95,11 +96,16 @@ def rank_lot(
 def _check_inputs(model, final_scores, prices, budget):
     questions = model.questions()
     question_ids = {q.id for q in questions}
+    # A number on its scale passes at once; anything else goes to _check_score, which names what is wrong.
+    ranges = [(q, q.id, None if q.pass_fail else q.scale.minimum, None if q.pass_fail else q.scale.maximum)
+              for q in questions]
     for bidder, scores in final_scores.items():
-        for question in questions:
-            if question.id not in scores:
-                raise EvaluationInputError(f"bidder {bidder} has no score for {question.id}")
-            _check_score(question, bidder, scores[question.id])
+        for question, qid, low, high in ranges:
+            if qid not in scores:
+                raise EvaluationInputError(f"bidder {bidder} has no score for {qid}")
+            score = scores[qid]
+            if low is None or type(score) is not Decimal or not score.is_finite() or not low <= score <= high:
+                _check_score(question, bidder, score)
         if len(scores) != len(question_ids):  # every question is there, so something else is too
             for cid in scores:
                 if cid not in question_ids:
@@ -135,8 +141,11 @@ def _check_score(question: Criterion, bidder: str, score) -> None:
         )
 
 
-def _score_bid(model: EvaluationModel, bidder: str, scores) -> dict:
-    """Weighted marks of each question and top-level part, and quality exclusions."""
+def _score_bid(model: EvaluationModel, bidder: str, scores, known: dict) -> dict:
+    """Weighted marks of each question and top-level part, and quality exclusions.
+
+    ``known`` remembers the marks of each (question, score) already worked out.
+    """
     reasons, marks = [], {}
     for question in model.questions():
         score = scores[question.id]
@@ -146,15 +155,31 @@ def _score_bid(model: EvaluationModel, bidder: str, scores) -> dict:
             continue
         if question.minimum is not None and score < question.minimum:
             reasons.append(f"scored {score} on {question.id}, below the minimum of {question.minimum}")
-        marks[question.id] = question.marks * score / question.scale.maximum
-    parts = {c.id: _sum(marks[q.id] for q in c.questions() if q.id in marks) for c in model.criteria
-             if c.weight is not None}
+        mark = known.get((question.id, score))
+        if mark is None:
+            mark = known[(question.id, score)] = question.marks * score / question.scale.maximum
+        marks[question.id] = mark
+    parts = {c: _sum(marks[q] for q in ids if q in marks) for c, ids in _part_questions(model)}
     social = _sum(parts[c.id] for c in model.criteria if c.id in parts and c.group == GROUP_SOCIAL_VALUE)
     return {
         "bidder": bidder, "marks": marks, "parts": parts, "reasons": reasons, "notes": [],
         "quality": _sum(parts.values()) - social, "social_value": social,
         "price": None, "price_score": None, "abnormally_low": False,
     }
+
+
+def _part_questions(model: EvaluationModel) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(top-level part with a weight, its question ids), worked out once per model."""
+    known = _PARTS.get(id(model))
+    if known is None or known[0] is not model:
+        if len(_PARTS) >= 64:  # models are few and long-lived; never let the memo grow without bound
+            _PARTS.clear()
+        parts = tuple((c.id, tuple(q.id for q in c.questions())) for c in model.criteria if c.weight is not None)
+        known = _PARTS[id(model)] = (model, parts)
+    return known[1]
+
+
+_PARTS: dict[int, tuple[EvaluationModel, tuple]] = {}
 
 
 def _apply_price(rule: PriceRule, bids: dict, prices, budget) -> None:
