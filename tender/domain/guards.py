@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Callable, Mapping
 
 from tender.domain import periods
@@ -37,6 +38,7 @@ class LotFacts:
     bids: Mapping[str, int] = field(default_factory=dict)  # round -> number of bids
     evaluation_final: Mapping[str, bool] = field(default_factory=dict)  # round -> ranking final
     evaluation_note: Mapping[str, str] = field(default_factory=dict)  # round -> why not final
+    annual_budget: Decimal | None = None  # as recorded; the procurement page lists it (no guard reads it)
 
 
 @dataclass(frozen=True)

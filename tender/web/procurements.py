@@ -47,6 +47,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
     return render_template(
         "procurements/overview.html", procurement=procurement, definition=definition,
         stage_title=views.stage_title(procurement), options=facts.options, evaluation_rows=facts.evaluation_rows,
+        lots=facts.context.lots,
         diagram_svg=views.diagram_svg(definition, procurement.state),
         timeline_svg=timeline.to_svg(timeline.rows_from(procurement.milestones), today),
         funder_values=views.funder_values(procurement), approval=approval, today=today,

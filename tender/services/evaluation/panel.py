@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from tender.domain.roles import Permission, Role
 from tender.domain.scoring import EvaluationModel, load_models
@@ -63,8 +64,9 @@ def model_for(lot: Lot) -> EvaluationModel:
 
 
 def get_lot(procurement_id: int, lot_number: int) -> Lot:
-    """The lot, or NotFound (also when the procurement does not exist)."""
-    lot = db.session.scalar(select(Lot).where(Lot.procurement_id == procurement_id, Lot.number == lot_number))
+    """The lot with its procurement (every evaluation page shows both: one query), or NotFound."""
+    lot = db.session.scalar(select(Lot).options(joinedload(Lot.procurement))
+                            .where(Lot.procurement_id == procurement_id, Lot.number == lot_number))
     if lot is None:
         raise NotFound("There is no such lot in this procurement.")
     return lot

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -137,21 +138,22 @@ def build_context(procurement: Procurement, today: date, reads: frozenset[str] =
 def _lot_facts(procurement: Procurement) -> tuple[LotFacts, ...]:
     """Each lot with its bids per round: one query (lots left-joined to their bid counts)."""
     rows = db.session.execute(
-        select(Lot.id, Lot.number, Lot.title, Lot.evaluation_model, Bid.round, func.count(Bid.id))
+        select(Lot.id, Lot.number, Lot.title, Lot.evaluation_model, Lot.annual_budget, Bid.round, func.count(Bid.id))
         .outerjoin(Bid, Bid.lot_id == Lot.id).where(Lot.procurement_id == procurement.id)
-        .group_by(Lot.id, Lot.number, Lot.title, Lot.evaluation_model, Bid.round).order_by(Lot.number)
+        .group_by(Lot.id, Lot.number, Lot.title, Lot.evaluation_model, Lot.annual_budget, Bid.round)
+        .order_by(Lot.number)
     ).all()
-    lots: dict[int, tuple[int, str, str | None, dict[str, int]]] = {}
-    for lot_id, number, title, model, rnd, n in rows:
-        bids = lots.setdefault(lot_id, (number, title, model, {}))[3]
+    lots: dict[int, tuple[int, str, str | None, dict[str, int], Decimal | None]] = {}
+    for lot_id, number, title, model, budget, rnd, n in rows:
+        bids = lots.setdefault(lot_id, (number, title, model, {}, budget))[3]
         if rnd is not None:
             bids[rnd] = n
     status = _EvaluationStatus(procurement.id, [(lot_id, lot[2]) for lot_id, lot in lots.items()],
                                {(lot_id, rnd): n for lot_id, lot in lots.items() for rnd, n in lot[3].items()})
     return tuple(
-        LotFacts(number, title, bids=bids,
+        LotFacts(number, title, bids=bids, annual_budget=budget,
                  evaluation_final=_LotRounds(status, lot_id, 0), evaluation_note=_LotRounds(status, lot_id, 1))
-        for lot_id, (number, title, _model, bids) in lots.items()
+        for lot_id, (number, title, _model, bids, budget) in lots.items()
     )
 
 
