@@ -15,7 +15,7 @@ so the trail alone proves the opened price is the price received
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,10 +109,19 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
 
 
 def freeze_state(lot: Lot, round_: str) -> dict:
-    """What the ranking page shows of the freeze: the opening (with its version), the recommendation, the approval."""
-    return {"opening": opening_of(lot.id, round_), "approved": _approved(lot),
-            "recommendation": db.session.scalar(select(AwardRecommendation).where(
-                AwardRecommendation.lot_id == lot.id, AwardRecommendation.voided_at.is_(None)))}
+    """What the ranking page shows of the freeze: the opening (with its version), the recommendation, the approval.
+
+    One query (the lot outer-joined to its opening and current recommendation,
+    and whether the award is approved): the ranking page shows it every time.
+    """
+    approved = select(AwardApproval.id).where(AwardApproval.procurement_id == lot.procurement_id).exists()
+    opening, recommendation, is_approved = db.session.execute(
+        select(PriceOpening, AwardRecommendation, approved).select_from(Lot)
+        .outerjoin(PriceOpening, and_(PriceOpening.lot_id == Lot.id, PriceOpening.round == round_))
+        .outerjoin(AwardRecommendation, and_(AwardRecommendation.lot_id == Lot.id,
+                                             AwardRecommendation.voided_at.is_(None)))
+        .where(Lot.id == lot.id)).first()
+    return {"opening": opening, "approved": bool(is_approved), "recommendation": recommendation}
 
 
 def _approved(lot: Lot) -> bool:
