@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -175,3 +176,22 @@ def seal(bid, price):
     bid.price, bid.price_salt = price, secrets.token_hex(16)
     bid.price_commitment = sealed_price.commitment(price, bid.price_salt)
     return bid
+
+
+@contextmanager
+def counted():
+    """The SQL statements sent while the block runs (for query-count properties, never timings)."""
+    from sqlalchemy import event
+
+    from tender.extensions import db
+
+    statements = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)

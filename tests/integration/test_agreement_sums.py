@@ -26,8 +26,7 @@ from tender.services.evaluation import ranking as evaluation_ranking
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.panel import model_for
 from tests.evaluation_support import build_panel, user
-from tests.helpers import TEST_CONFIG
-from tests.integration.test_evaluation_queries import counted
+from tests.helpers import TEST_CONFIG, counted
 from tests.integration.test_evaluation_service import moderate_all, score_all
 
 QUESTIONS = 6  # B01-B03 on 0-4, B04-B05 on 0-10 in quarters, B06 pass/fail

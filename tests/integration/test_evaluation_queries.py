@@ -1,15 +1,13 @@
 """Ranking a lot takes a constant number of SQL queries, whatever the number of bidders."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from benchmarks.ranking_data import populate, write_model
 from tender.extensions import db
 from tender.models import User
-from tests.helpers import TEST_CONFIG
+from tests.helpers import TEST_CONFIG, counted
 
 QUESTIONS, EVALUATORS = 40, 8
 
@@ -25,21 +23,6 @@ def bench_app(database_url, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-@contextmanager
-def counted():
-    """Count the SQL statements sent while the block runs."""
-    statements = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def rank_and_count(bidders: int) -> tuple[int, int, int]:

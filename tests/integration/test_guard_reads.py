@@ -20,8 +20,7 @@ from tender.models import Procurement
 from tender.services.procurement import workflow
 from tender.services.procurement.guard_context import ALL, FACT_FIELDS, GUARD_READS, NOT_READ, build_context, reads_of
 from tender.services.procurement.procedures import registry
-from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
-from tests.integration.test_stage_advance_queries import counted
+from tests.helpers import CPN_TIMETABLE, counted, make_procurement, make_user
 
 
 def test_every_guard_has_its_reads_listed():

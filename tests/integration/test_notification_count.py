@@ -1,33 +1,17 @@
 """The header's notification count: the same number the notifications page lists, at a fixed query cost."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from tender.extensions import db
 from tender.models import Milestone, User
 from tender.services import reminders
-from tests.helpers import CPN_TIMETABLE, login, make_procurement, make_user
+from tests.helpers import CPN_TIMETABLE, counted, login, make_procurement, make_user
 
 AS_OF = date(2022, 7, 5)
-
-
-@contextmanager
-def counted():
-    """Count the SQL statements sent while the block runs."""
-    statements = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def own_milestones(procurement, owner) -> None:
@@ -67,17 +51,8 @@ def test_the_header_costs_the_same_queries_however_many_milestones(client, app):
     login(client, "alice@kent.example")
 
     def page() -> tuple[int, str]:
-        with app.app_context():
-            statements = []
-
-            def listen(conn, cursor, statement, parameters, context, executemany):
-                statements.append(statement)
-
-            event.listen(db.engine, "before_cursor_execute", listen)
-            try:
-                html = client.get("/").get_data(as_text=True)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listen)
+        with app.app_context(), counted() as statements:
+            html = client.get("/").get_data(as_text=True)
         return len(statements), html
 
     before, html = page()

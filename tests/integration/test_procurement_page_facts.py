@@ -20,8 +20,7 @@ from tender.services.award import standstill
 from tender.services.evaluation.ranking import overview_rows
 from tender.services.procurement import views
 from tender.services.procurement.guard_context import build_context
-from tests.helpers import login, make_user
-from tests.integration.test_stage_advance_queries import counted
+from tests.helpers import counted, login, make_user
 
 TODAY = date(2022, 9, 1)
 NOW = datetime(2022, 8, 1, 9, tzinfo=timezone.utc)

@@ -1,33 +1,16 @@
 """A stage advance costs the same queries however many scores the procurement has."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
-
-from sqlalchemy import event
 
 from benchmarks.ranking_data import populate
 from tender.demo_large import MODEL_NAME
 from tender.extensions import db
 from tender.models import Procurement, User
 from tender.services.procurement import workflow
+from tests.helpers import counted
 
 TODAY = date(2022, 9, 1)
-
-
-@contextmanager
-def counted():
-    """The SQL statements sent while the block runs."""
-    statements = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def reads_scores(statement: str) -> bool:

@@ -24,7 +24,7 @@ from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, select
 
 from tender.domain.scoring import EvaluationModel
 from tender.domain.scoring.agreement import AgreementSums, EvaluatorGroup, UnitGroup, point_multipliers
