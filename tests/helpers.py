@@ -195,3 +195,15 @@ def counted():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def allow_audit_tampering() -> None:
+    """Lift the audit trail's append-only triggers, so a test can play the DBA who changes rows behind Tender's back."""
+    from tender.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update"))
+    else:
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+    db.session.commit()

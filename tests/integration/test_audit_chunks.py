@@ -20,19 +20,11 @@ from tender.services import audit
 from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
 from tender.services.audit import verify as audit_verify
+from tests.helpers import allow_audit_tampering
 
 HOSTILE = ["=SUM(A1)", "+44 1622", "-5", "@import", "\tindented", "\rcarriage", "a,b", 'say "hi"', "two\nlines",
            "crlf\r\nend", "back\\slash", "siân.jones@kent.gov.uk", "del \x7f char", "\u2028 line separator",
            "nbsp\u00a0here", "bell \x07 rings", "", "'already quoted", "ends with comma,", "日本語"]
-
-
-def _allow_tampering() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update"))
-    else:
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
-    db.session.commit()
 
 
 def _append(payloads: list[dict]) -> None:
@@ -119,7 +111,7 @@ def test_every_hostile_value_alone_in_a_chunk_is_written_as_the_general_writer_w
 
 
 def _tamper(kind: str) -> None:
-    _allow_tampering()
+    allow_audit_tampering()
     statements = {
         "altered": "UPDATE audit_event SET reason = 'edited' WHERE seq = 10",
         "altered hostile row": "UPDATE audit_event SET actor = 'x' WHERE seq = 13",

@@ -21,6 +21,7 @@ from tender.services import audit
 from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
 from tender.services.audit import verify as audit_verify
+from tests.helpers import allow_audit_tampering
 
 TENDER = str(Path(sys.executable).parent / "tender")
 
@@ -30,15 +31,6 @@ def _events(count: int, start: int = 0) -> None:
         audit.record(audit.Actor.system("test"), "test.event", "test", i, reason=f"event {i}",
                      after={"number": i})
         db.session.commit()
-
-
-def _allow_tampering() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update"))
-    else:
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
-    db.session.commit()
 
 
 def _sql(statement: str, **params) -> None:
@@ -81,7 +73,7 @@ def _rewrite_consistently_from(seq: int) -> None:
 def test_deleting_the_newest_event_is_reported_with_its_number(ctx):
     _events(5)
     assert audit_verify.verify_trail().ok
-    _allow_tampering()
+    allow_audit_tampering()
     _sql("DELETE FROM audit_event WHERE seq = 5")
     report = audit_verify.verify_trail()
     assert not report.ok
@@ -91,7 +83,7 @@ def test_deleting_the_newest_event_is_reported_with_its_number(ctx):
 
 def test_deleting_every_event_is_reported(ctx):
     _events(3)
-    _allow_tampering()
+    allow_audit_tampering()
     _sql("DELETE FROM audit_event")
     report = audit_verify.verify_trail()
     assert not report.ok and report.chain.count == 0
@@ -144,7 +136,7 @@ def test_against_an_earlier_bundle_catches_a_consistent_rewrite_and_names_the_ev
     bundle = audit_export.export("bundle", tmp_path / "evidence.zip", audit_query.AuditFilter(),
                                  audit.Actor.system("test")).path
     _events(2, start=6)
-    _allow_tampering()
+    allow_audit_tampering()
     _rewrite_consistently_from(3)
     assert audit_verify.verify_trail().ok  # the database on its own looks perfect
     report = audit_verify.verify_trail(against=bundle)
@@ -162,7 +154,7 @@ def test_against_an_extract_bundle_uses_the_whole_trails_head_at_export(ctx, tmp
     bundle = audit_export.export("bundle", tmp_path / "extract.zip", audit_query.AuditFilter(procurement="KCC-1"),
                                  audit.Actor.system("test")).path
     assert audit_verify.verify_trail(against=bundle).ok
-    _allow_tampering()
+    allow_audit_tampering()
     _rewrite_consistently_from(2)  # event 2 is not in the extract, but the head at export was event 2
     problems = audit_verify.verify_trail(against=bundle).problems
     assert [(p.check, p.seq) for p in problems] == [("against", 2)]
@@ -200,7 +192,7 @@ def test_the_command_fails_naming_the_event_and_checks_against_a_bundle(app, dat
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: 5 events") and "Consistent with" in ok.stdout
     with app.app_context():
-        _allow_tampering()
+        allow_audit_tampering()
         _sql("DELETE FROM audit_event WHERE seq = 5")
         _insert_behind_the_apps_back(6)
         db.session.remove()
@@ -236,7 +228,7 @@ def test_events_the_database_cannot_build_the_canonical_form_of_still_verify_and
 
 def test_a_row_with_binary_data_where_text_belongs_is_reported_not_a_crash(ctx):
     _events(2)
-    _allow_tampering()
+    allow_audit_tampering()
     if db.engine.dialect.name == "postgresql":
         _sql("UPDATE audit_event SET actor = convert_from('\\x6d616c6c6f7279'::bytea, 'UTF8') WHERE seq = 2")
     else:
