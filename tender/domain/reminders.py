@@ -152,6 +152,17 @@ _STATUS_SET = frozenset(STATUSES)
 _new = object.__new__
 
 
+def _record(row: Sequence) -> MilestoneDue:
+    """A ``MilestoneDue`` from a row ``_check_row`` passed, without the frozen dataclass's constructor.
+
+    The constructor (``object.__setattr__`` per field, then the checks again)
+    was most of a scan's cost; the fields go in as they are.
+    """
+    m = _new(MilestoneDue)
+    m.__dict__.update(zip(MILESTONE_FIELDS, row))
+    return m
+
+
 def _check_row(row: Sequence, good_addresses: set[str]) -> None:
     """``MilestoneDue``'s three checks on a row in ``MILESTONE_FIELDS`` order, without building it.
 
@@ -171,25 +182,17 @@ def milestones_from_rows(rows: Iterable[tuple]) -> list[MilestoneDue]:
 
     A reminder scan turns thousands of rows into records, and the dataclass
     constructor (a ``__setattr__`` call per field, then ``__post_init__``)
-    was most of its cost. Here each row gets the same three checks inline
-    (an owner address is checked once, however many rows share it) and its
-    fields are stored directly; a row that fails a check goes through the
-    constructor, which raises exactly the error it always raised.
+    was most of its cost. Here each row gets the same three checks
+    (``_check_row``: an owner address is checked once, however many rows
+    share it) and its fields are stored directly; a row that fails a check
+    goes through the constructor, which raises exactly the error it always
+    raised.
     """
     good_addresses: set[str] = set()
     result = []
-    append = result.append
     for row in rows:
         _check_row(row, good_addresses)
-        (milestone_id, procurement_id, procurement_ref, procurement_title, milestone_title, planned_date,
-         owner_email, owner_name, lead_officer_email, lead_officer_name, status, notice_working_days) = row
-        m = _new(MilestoneDue)
-        m.__dict__.update(
-            milestone_id=milestone_id, procurement_id=procurement_id, procurement_ref=procurement_ref,
-            procurement_title=procurement_title, milestone_title=milestone_title, planned_date=planned_date,
-            owner_email=owner_email, owner_name=owner_name, lead_officer_email=lead_officer_email,
-            lead_officer_name=lead_officer_name, status=status, notice_working_days=notice_working_days)
-        append(m)
+        result.append(_record(row))
     return result
 
 
@@ -413,20 +416,7 @@ def plan_reminders_from_rows(
             kind, order = "due_soon", due_soon_order
         days, iso = known
 
-        m = _new(MilestoneDue)
-        values = m.__dict__
-        values["milestone_id"] = milestone_id
-        values["procurement_id"] = procurement_id
-        values["procurement_ref"] = procurement_ref
-        values["procurement_title"] = procurement_title
-        values["milestone_title"] = milestone_title
-        values["planned_date"] = planned
-        values["owner_email"] = owner_email
-        values["owner_name"] = owner_name
-        values["lead_officer_email"] = lead_email
-        values["lead_officer_name"] = lead_name
-        values["status"] = status
-        values["notice_working_days"] = notice
+        m = _record(row)
 
         recipient, items, names = by_address.get(owner_email) or recipient_of(owner_email)
         key = f"{kind}:{milestone_id}:{iso}:{recipient}"
