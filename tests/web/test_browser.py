@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import DEMO_PASSWORD
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-sync_playwright = playwright_sync.sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,24 +38,6 @@ CONCURRENT = "Someone else moved this procurement while you were looking at it."
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); Playwright must not download one")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(database_url, tmp_path):
-    """The real app under gunicorn on this test's database, demo loaded."""
-    with LiveServer(database_url, tmp_path / "server") as live:
-        yield live
-
 
 @pytest.fixture
 def new_context(browser, server):

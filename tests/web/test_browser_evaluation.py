@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.helpers import TEST_CONFIG
-from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import DEMO_PASSWORD, LiveServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-sync_playwright = playwright_sync.sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,17 +29,6 @@ EVALUATORS = {"sam.evans@kent.example": "3", "jo.patel@kent.example": "4"}
 CONFLICTED = "alex.morgan@kent.example"
 BIDDERS = ["Kent Wellbeing Alliance CIC", "Porchlight", "Shaw Trust"]
 QUESTIONS = ["C1", "C2", "Q1.1", "Q1.2", "Q2.1", "Q2.2", "Q3", "Q4", "SV1", "SV2"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (Debian's; Playwright never downloads one here)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def to_initial_tender_evaluation(database_url: str) -> int:

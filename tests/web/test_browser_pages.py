@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import DEMO_PASSWORD
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-sync_playwright = playwright_sync.sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 expect.set_options(timeout=10_000)
@@ -39,27 +38,11 @@ AXE_RUN = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); Playwright must not download one")
-    if not AXE_JS.is_file():
-        pytest.fail(f"{AXE_JS} is missing: run scripts/setup (npm installs axe-core into assets/node_modules)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(database_url, tmp_path):
-    with LiveServer(database_url, tmp_path / "server") as live:
-        yield live
-
-
 @pytest.fixture
 def new_page(browser, server):
     """Factory for pages in fresh contexts (separate cookies), 1280 px wide."""
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run scripts/setup (npm installs axe-core into assets/node_modules)")
     contexts = []
 
     def make():
