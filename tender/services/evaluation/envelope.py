@@ -15,6 +15,8 @@ so the trail alone proves the opened price is the price received
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -154,17 +156,12 @@ def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reaso
         opening.frozen, opening.reopened_at, opening.reopened_by_id = False, moment, user.id
         opening.reopen_reason, opening.agreement = reason, None
     voided = void_recommendation(lot, user, f"Scores reopened: {reason}", moment)
-    try:
+    with _committed_unless_changed_meanwhile():
         audit.record(audit.Actor.of(user, ip), "evaluation.scores_reopened", "lot", lot.id,
                      procurement_ref=lot.procurement.reference, lot=lot.number,
                      before={"round": round_, "scores_frozen": True},
                      after={"round": round_, "scores_frozen": False, "recommendation_voided": voided},
                      reason=reason)
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise ConcurrentChange("Someone else changed the state of these scores at the same moment. "
-                               "Reload the page and check.") from None
     return opening
 
 
@@ -187,16 +184,23 @@ def confirm_scores_final(procurement_id: int, lot_number: int, round_: str, user
     if not status.final:
         raise InvalidRequest(f"The scores cannot be confirmed final yet: {status.note}.")
     opening.frozen, opening.agreement = True, frozen_agreement(model, data)
-    try:
+    with _committed_unless_changed_meanwhile():
         audit.record(audit.Actor.of(user, ip), "evaluation.scores_confirmed_final", "lot", lot.id,
                      procurement_ref=lot.procurement.reference, lot=lot.number,
                      before={"round": round_, "scores_frozen": False}, after={"round": round_, "scores_frozen": True})
+    return opening
+
+
+@contextmanager
+def _committed_unless_changed_meanwhile():
+    """Commit the block's change to the freeze; if someone else changed it at the same moment, roll back and say so."""
+    try:
+        yield
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise ConcurrentChange("Someone else changed the state of these scores at the same moment. "
                                "Reload the page and check.") from None
-    return opening
 
 
 def void_recommendation(lot: Lot, user, reason: str, moment) -> int | None:
