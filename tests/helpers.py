@@ -207,3 +207,19 @@ def allow_audit_tampering() -> None:
         db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
         db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
     db.session.commit()
+
+
+def shortlist_all_but_last(procurement_id: int, officer) -> None:
+    """Record the selection decisions on the procurement's SQ responses: the last one rejected, the rest shortlisted."""
+    from sqlalchemy import select
+
+    from tender.extensions import db
+    from tender.models import SQResponse
+    from tender.services.procurement import shortlist
+
+    responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == procurement_id)
+                                   .order_by(SQResponse.id)).all()
+    for i, response in enumerate(responses):
+        decision = "rejected" if i == len(responses) - 1 else "shortlisted"
+        shortlist.record_decision(procurement_id, response.id, decision,
+                                  f"Scored {80 - i * 10}% against the selection criteria", officer)

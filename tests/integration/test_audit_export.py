@@ -13,13 +13,12 @@ from sqlalchemy import select, text
 
 from tender.demo import load_demo
 from tender.extensions import db
-from tender.models import AuditEvent, Bid, Lot, Procurement, SQResponse, User
+from tender.models import AuditEvent, Bid, Lot, Procurement, User
 from tender.services import audit
 from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
-from tender.services.procurement import shortlist
 from tender.services.procurement import workflow
-from tests.helpers import allow_audit_tampering, csrf_post, login, make_user
+from tests.helpers import allow_audit_tampering, csrf_post, login, make_user, shortlist_all_but_last
 
 TENDER = str(Path(sys.executable).parent / "tender")
 
@@ -32,12 +31,7 @@ def run_demo_procurement_to_tender_evaluation() -> Procurement:
     today = date(2022, 7, 12)
     for trigger in ("publish_sq", "close_sq", "start_sq_evaluation"):
         workflow.advance(p.id, trigger, officer, expected_version=p.version, today=today)
-    responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == p.id)
-                                   .order_by(SQResponse.id)).all()
-    for i, r in enumerate(responses):
-        decision = "rejected" if i == len(responses) - 1 else "shortlisted"
-        shortlist.record_decision(p.id, r.id, decision, f"Scored {80 - i * 10}% against the selection criteria",
-                                  officer)
+    shortlist_all_but_last(p.id, officer)
     for trigger in ("issue_itt", "close_initial_tenders"):
         workflow.advance(p.id, trigger, officer, expected_version=db.session.get(Procurement, p.id).version,
                          today=today)
@@ -47,7 +41,6 @@ def run_demo_procurement_to_tender_evaluation() -> Procurement:
 def evaluate_demo_lot_one(p: Procurement) -> None:
     """Two evaluators and a moderator score lot 1's initial tenders; the officer opens prices."""
     from tender.services.evaluation import panel as evaluation
-    from tender.services.evaluation import ranking as evaluation_ranking
     from tender.services.evaluation import envelope
     from tender.services.evaluation import scoring as evaluation_scoring
     from tests.evaluation_support import sheet, user

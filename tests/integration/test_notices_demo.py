@@ -14,9 +14,10 @@ from tender.domain.ocds import checks
 from tender.models import AwardRecommendation, Notice, Procurement
 from tender.services import audit
 from tender.services.errors import InvalidRequest
-from tender.services.procurement import shortlist, workflow
+from tender.services.procurement import workflow
 from tender.services.publishing import notices
 from tender.services.publishing import ocds as ocds_export
+from tests.helpers import shortlist_all_but_last
 from tests.ocds_support import check_uk_package, require_ocds_dir
 from tests.publishing_support import approve, compile_releases, publish, record_decision, score_lot, user
 
@@ -86,14 +87,7 @@ def run_demo_to_contract_awarded() -> Procurement:
     advance("publish_sq", date(2022, 4, 4))
     advance("close_sq", date(2022, 5, 10))
     advance("start_sq_evaluation", date(2022, 5, 10))
-    from tender.models import SQResponse
-
-    responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == p.id)
-                                   .order_by(SQResponse.id)).all()
-    for i, r in enumerate(responses):
-        decision = "rejected" if i == len(responses) - 1 else "shortlisted"
-        shortlist.record_decision(p.id, r.id, decision, f"Scored {80 - i * 10}% against the selection criteria",
-                                  officer)
+    shortlist_all_but_last(p.id, officer)
     advance("issue_itt", date(2022, 6, 6))
     advance("close_initial_tenders", date(2022, 7, 12))
     panel = [user("sam.evans@kent.example"), user("jo.patel@kent.example"), user("chris.taylor@kent.example")]
