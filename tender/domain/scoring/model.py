@@ -160,6 +160,7 @@ class EvaluationModel:
     description: str = ""
     _index: dict = field(default=None, init=False, repr=False, compare=False, hash=False)
     _questions: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
+    _part_questions: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         index = {}
@@ -171,6 +172,8 @@ class EvaluationModel:
         object.__setattr__(self, "_index", index)
         # Asked for per bid and per score by the scoring functions: worked out once.
         object.__setattr__(self, "_questions", tuple(q for c in self.criteria for q in c.questions()))
+        object.__setattr__(self, "_part_questions", tuple(
+            (c.id, tuple(q.id for q in c.questions())) for c in self.criteria if c.weight is not None))
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion (section or question) with this id; KeyError if none."""
@@ -182,6 +185,10 @@ class EvaluationModel:
     def questions(self) -> tuple[Criterion, ...]:
         """Every question (the things that get a score), in file order."""
         return self._questions
+
+    def part_questions(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(top-level part with a weight, the ids of its questions), in file order: the ranking sums by part."""
+        return self._part_questions
 
     @property
     def top_level_weights(self) -> dict[str, Decimal]:

@@ -159,27 +159,13 @@ def _score_bid(model: EvaluationModel, bidder: str, scores, known: dict) -> dict
         if mark is None:
             mark = known[(question.id, score)] = question.marks * score / question.scale.maximum
         marks[question.id] = mark
-    parts = {c: _sum(marks[q] for q in ids if q in marks) for c, ids in _part_questions(model)}
+    parts = {c: _sum(marks[q] for q in ids if q in marks) for c, ids in model.part_questions()}
     social = _sum(parts[c.id] for c in model.criteria if c.id in parts and c.group == GROUP_SOCIAL_VALUE)
     return {
         "bidder": bidder, "marks": marks, "parts": parts, "reasons": reasons, "notes": [],
         "quality": _sum(parts.values()) - social, "social_value": social,
         "price": None, "price_score": None, "abnormally_low": False,
     }
-
-
-def _part_questions(model: EvaluationModel) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(top-level part with a weight, its question ids), worked out once per model."""
-    known = _PARTS.get(id(model))
-    if known is None or known[0] is not model:
-        if len(_PARTS) >= 64:  # models are few and long-lived; never let the memo grow without bound
-            _PARTS.clear()
-        parts = tuple((c.id, tuple(q.id for q in c.questions())) for c in model.criteria if c.weight is not None)
-        known = _PARTS[id(model)] = (model, parts)
-    return known[1]
-
-
-_PARTS: dict[int, tuple[EvaluationModel, tuple]] = {}
 
 
 def _apply_price(rule: PriceRule, bids: dict, prices, budget) -> None:
