@@ -1,30 +1,64 @@
-"""Today's date, overridable for demonstrations and tests with ``TENDER_TODAY``.
+"""The one clock: "today" and "now" for every service, page, job and command.
 
-Guards take ``today`` as data; this is where the web app gets it.
+``TENDER_TODAY`` (YYYY-MM-DD, from the app's config or, outside an app, the
+environment) fixes the day for demonstrations and tests; the whole demo can
+then be walked from draft to live without a restart. The domain never reads
+a clock: it takes ``today``/``now`` as arguments, and callers get them here.
+This is the only module in ``tender/`` that reads the wall clock.
 """
 from __future__ import annotations
 
+import os
+import time as _time
 from datetime import date, datetime, time, timezone
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from tender.domain.periods import UK_TIME
 
 
+def _fixed_day() -> date | None:
+    fixed = current_app.config.get("TENDER_TODAY") if has_app_context() else os.environ.get("TENDER_TODAY")
+    if not fixed:
+        return None
+    return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed).strip())
+
+
 def today() -> date:
-    """``TENDER_TODAY`` (YYYY-MM-DD) from the config if set, else the real date."""
-    fixed = current_app.config.get("TENDER_TODAY")
-    if fixed:
-        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
-    return date.today()
+    """``TENDER_TODAY`` if set, else today's date in the UK."""
+    fixed = _fixed_day()
+    if fixed is not None:
+        return fixed
+    return datetime.now(timezone.utc).astimezone(UK_TIME).date()
 
 
 def now() -> datetime:
-    """The present moment, timezone-aware (UTC); midday UK time on ``TENDER_TODAY``'s day if that is set.
+    """The present moment, timezone-aware (UTC).
 
-    A fixed day has no time of its own; midday keeps the moment on that UK day
-    whatever the season, and keeps pages and tests repeatable.
+    With ``TENDER_TODAY`` set it is that UK day at the real time of day, so
+    moments still order (letters sent one after another keep their order)
+    while the day stays the pretend one.
     """
-    if current_app.config.get("TENDER_TODAY"):
-        return datetime.combine(today(), time(12, 0), tzinfo=UK_TIME).astimezone(timezone.utc)
-    return datetime.now(timezone.utc)
+    real = datetime.now(timezone.utc)
+    fixed = _fixed_day()
+    if fixed is None:
+        return real
+    local = real.astimezone(UK_TIME)
+    return datetime.combine(fixed, local.time(), tzinfo=UK_TIME).astimezone(timezone.utc)
+
+
+def uk_date(moment: datetime) -> date:
+    """The UK calendar date of an instant (periods count UK days); naive moments are UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(UK_TIME).date()
+
+
+def monotonic() -> float:
+    """Seconds from an arbitrary start, for measuring durations (never a date)."""
+    return _time.monotonic()
+
+
+def start_of_uk_day(day: date) -> datetime:
+    """Midnight UK time at the start of ``day``, as a UTC moment."""
+    return datetime.combine(day, time(0, 0), tzinfo=UK_TIME).astimezone(timezone.utc)

@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tender.domain.bounds import MAX_ID
+from tender.domain.bounds import MAX_ID  # noqa: F401
+from tender.services.use_case import get_procurement  # noqa: F401  (moved; old imports keep working)
 from tender.domain import periods
 from tender.domain.guards import BLOCK, LIGHT_TOUCH_REGIMES, period_meets_minimum
 from tender.domain.roles import Permission
@@ -43,13 +44,6 @@ class StageChange:
     warnings: tuple[str, ...]
 
 
-def get_procurement(procurement_id: int) -> Procurement:
-    """Load a procurement or raise NotFound."""
-    in_range = isinstance(procurement_id, int) and 0 < procurement_id <= MAX_ID
-    procurement = db.session.get(Procurement, procurement_id) if in_range else None
-    if procurement is None:
-        raise NotFound("There is no procurement with that number.")
-    return procurement
 
 
 def available_transitions(procurement: Procurement, today: date) -> list[TransitionOption]:
