@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
+from tender.domain import audit_actions
 from tender.domain.audit_chain import GENESIS_HASH, compact_json, event_hash
 from tender.extensions import db
 from tender.models import AuditEvent, AuditHead
@@ -84,6 +85,7 @@ def record(actor: Actor, action: str, object_type: str, object_id: Any = None, *
     event, and then writes a note saying which numbers it found taken (which
     ``tender audit verify`` reads, so it can name those rows).
     """
+    audit_actions.check(action)
     session = db.session
     session.flush()  # the change being recorded goes first, so a conflict shows before the chain is locked
     fields = dict(

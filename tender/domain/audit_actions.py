@@ -1,0 +1,100 @@
+"""Every audit action Tender records, declared once with what it means.
+
+``tender.services.audit.record`` refuses an action not declared here, so a
+typo fails the first test that reaches it instead of silently starting a new
+kind of event; the audit page's filter lists these descriptions. Old events
+keep whatever action they were written with: removing a name from this table
+never hides history (the filter still matches by text).
+"""
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {
+    # Accounts and sign-in
+    "login.succeeded": "Signed in",
+    "login.failed": "Failed sign-in attempt",
+    "login.refused_locked": "Sign-in refused: account locked",
+    "logout": "Signed out",
+    "user.created": "User account created",
+    "user.activated": "User account activated",
+    "user.deactivated": "User account deactivated",
+    "user.calendar_token_reset": "Calendar feed address reset",
+    "user.notice_period_set": "Reminder notice period changed",
+    # Setting up a procurement
+    "procurement.created": "Procurement created",
+    "procurement.stage_changed": "Stage changed",
+    "procurement.negotiation_ground_set": "Ground for the procedure recorded",
+    "procurement.report_generated": "Procurement report generated",
+    "funder.added": "Funder added",
+    "funder.updated": "Funder changed",
+    "funder.removed": "Funder removed",
+    "lot.created": "Lot created",
+    "lot.updated": "Lot changed",
+    "lot.removed": "Lot removed",
+    "milestone.planned": "Milestone planned",
+    "milestone.replanned": "Milestone date changed",
+    "milestone.met": "Milestone met",
+    "milestone.not_applicable": "Milestone marked not applicable",
+    "publishing.classification_saved": "Classification (CPV) saved",
+    "publishing.party_saved": "Party details saved",
+    # Responses and selection
+    "sq_response.received": "Selection questionnaire response received",
+    "bid.received": "Tender received",
+    "shortlist.decided": "Shortlist decision recorded",
+    "shortlist.justified": "Shortlist justification recorded",
+    # Evaluation
+    "evaluation.panel_assigned": "Evaluator assigned to a panel",
+    "evaluation.panel_withdrawn": "Evaluator withdrawn from a panel",
+    "evaluation.conflict_declared": "Evaluator declared a conflict of interest",
+    "evaluation.no_conflict_declared": "Evaluator declared no conflict of interest",
+    "evaluation.scores_saved": "Scores saved as a draft",
+    "evaluation.scores_submitted": "Scores submitted",
+    "evaluation.score_moderated": "Consensus score agreed",
+    "evaluation.scores_confirmed_final": "Scores confirmed final",
+    "evaluation.scores_reopened": "Scores reopened",
+    "evaluation.prices_opened": "Sealed prices opened",
+    "evaluation.ranking_final": "Ranking final",
+    "evaluation.exported": "Evaluation matrix exported",
+    # Award
+    "award.recommended": "Award recommendation recorded",
+    "award.conflict_declared": "Approver declared a conflict of interest",
+    "award.no_conflict_declared": "Approver declared no conflict of interest",
+    "award.approved": "Award decision approved",
+    "award.letters_drafted": "Award letters drafted",
+    "award.letter_edited": "Award letter edited",
+    "award.letters_queued": "Award letters queued for sending",
+    "award.letter_issued": "Award letter issued (PDF stored)",
+    "award.letter_emailed": "Award letter e-mailed",
+    "award.letter_email_failed": "Award letter e-mail failed",
+    "award.letter_posted": "Award letter posting recorded",
+    "award.notices_sent": "Award notices recorded as sent",
+    "award.standstill_started": "Standstill started",
+    "challenge.recorded": "Legal challenge recorded",
+    "challenge.suspension_lifted": "Suspension lifted",
+    # Notices and publishing
+    "notice.published": "Notice published",
+    "notice.fts_numbers_recorded": "Find a Tender notice numbers recorded",
+    "ocds.exported": "OCDS release package exported",
+    # Reminders, jobs, audit
+    "reminder.sent": "Reminder e-mailed",
+    "reminder.failed": "Reminder e-mail failed",
+    "job.queued": "Background job queued",
+    "job.failed": "Background job failed",
+    "audit.exported": "Audit trail exported",
+    "audit.sequence_number_skipped": "Audit numbers found taken and skipped",
+}
+
+
+class UndeclaredAction(ValueError):
+    """An audit action that is not in :data:`ACTIONS`."""
+
+
+def check(action: str) -> str:
+    """``action`` if declared, else UndeclaredAction naming it and where to declare it."""
+    if action not in ACTIONS:
+        raise UndeclaredAction(f"The audit action {action!r} is not declared in tender/domain/audit_actions.py.")
+    return action
+
+
+def describe(action: str) -> str:
+    """The plain-English description of an action (the code itself if it is an old, undeclared one)."""
+    return ACTIONS.get(action, action)
