@@ -43,6 +43,7 @@ __all__ = [
     "templates_dir",
     "build_digest_message",
     "send_messages",
+    "Mailer",
     "send_message",
     "long_date",
 ]
@@ -393,98 +394,94 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return smtp
 
 
+class Mailer:
+    """One SMTP connection used message by message: each :meth:`send` says at once whether it went.
+
+    Callers that must record each message before sending the next (so a crash
+    loses at most the one in flight) send through this; it connects on the
+    first message, reconnects after a lost connection, and never raises for
+    delivery. Use it as a context manager so the connection is closed.
+    """
+
+    def __init__(self, settings: MailSettings):
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Mailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+    def send(self, msg: EmailMessage) -> SendResult:
+        """Send one message; the result says whether the server accepted it, and why not."""
+        settings = self.settings
+        rcpts = _recipients(msg)
+        recipient = ", ".join(rcpts) or "(no recipient)"
+        if not rcpts:
+            return SendResult(msg, recipient, MailDeliveryError(recipient, "the message has no To address"))
+        if self._smtp is None:
+            try:
+                self._smtp = _connect(settings)
+            except (OSError, smtplib.SMTPException) as exc:
+                cause, code = _describe_connection_error(exc, settings)
+                return SendResult(msg, recipient, MailDeliveryError(recipient, cause, code))
+        try:
+            refused = self._smtp.send_message(msg, from_addr=_envelope_sender(msg, settings), to_addrs=rcpts)
+        except smtplib.SMTPRecipientsRefused as exc:
+            return SendResult(msg, recipient, _refused_error(exc.recipients))
+        except smtplib.SMTPSenderRefused as exc:
+            return SendResult(msg, recipient, MailDeliveryError(
+                recipient, f"the mail server refused the sender {exc.sender!r} "
+                f"({_reply_text(exc.smtp_code, exc.smtp_error)})", exc.smtp_code))
+        except smtplib.SMTPDataError as exc:
+            return SendResult(msg, recipient, MailDeliveryError(
+                recipient, f"the mail server refused the message ({_reply_text(exc.smtp_code, exc.smtp_error)})",
+                exc.smtp_code))
+        except (OSError, smtplib.SMTPException) as exc:
+            # Connection lost: this message fails; the next one reconnects.
+            if isinstance(exc, smtplib.SMTPServerDisconnected):
+                cause, code = (f"the mail server {settings.server}:{settings.port} closed the "
+                               "connection before this message was sent", None)
+            else:
+                cause, code = _describe_connection_error(exc, settings)
+                cause = f"{cause}; the connection was lost while sending"
+            self._smtp.close()
+            self._smtp = None
+            return SendResult(msg, recipient, MailDeliveryError(recipient, cause, code))
+        if refused:
+            return SendResult(msg, recipient, _refused_error(refused))
+        return SendResult(msg, recipient)
+
+
 def send_messages(messages: Iterable[EmailMessage], settings: MailSettings) -> SendReport:
     """Send ``messages`` over one SMTP connection; never raises for delivery.
 
-    One connection for the batch because a nightly run may send hundreds of
-    digests and many relays rate-limit connections. Each message's outcome is
-    recorded separately: a recipient the server refuses fails only that
-    message. If the server cannot be reached (or the connection drops), every
-    message not yet accepted fails with the cause, so the caller can record
-    exactly which reminders were sent and retry the rest next run.
+    One connection for the batch because many relays rate-limit connections.
+    Each message's outcome is recorded separately: a recipient the server
+    refuses fails only that message. If the server cannot be reached (or the
+    connection drops), every message not yet accepted fails with the cause.
     """
     messages = list(messages)
     results: list[SendResult] = []
-
-    def fail_rest(start: int, cause: str, code: int | None) -> None:
-        for msg in messages[start:]:
-            recipient = ", ".join(_recipients(msg)) or "(no recipient)"
-            results.append(SendResult(msg, recipient, MailDeliveryError(recipient, cause, code)))
-
-    if not messages:
-        return SendReport(())
-
-    try:
-        smtp = _connect(settings)
-    except (OSError, smtplib.SMTPException) as exc:
-        cause, code = _describe_connection_error(exc, settings)
-        fail_rest(0, cause, code)
-        return SendReport(tuple(results))
-
-    try:
+    with Mailer(settings) as mailer:
         for index, msg in enumerate(messages):
-            rcpts = _recipients(msg)
-            recipient = ", ".join(rcpts) or "(no recipient)"
-            if not rcpts:
-                results.append(
-                    SendResult(msg, recipient, MailDeliveryError(recipient, "the message has no To address"))
-                )
-                continue
-            try:
-                refused = smtp.send_message(msg, from_addr=_envelope_sender(msg, settings), to_addrs=rcpts)
-            except smtplib.SMTPRecipientsRefused as exc:
-                results.append(SendResult(msg, recipient, _refused_error(exc.recipients)))
-            except smtplib.SMTPSenderRefused as exc:
-                results.append(
-                    SendResult(
-                        msg,
-                        recipient,
-                        MailDeliveryError(
-                            recipient,
-                            f"the mail server refused the sender {exc.sender!r} "
-                            f"({_reply_text(exc.smtp_code, exc.smtp_error)})",
-                            exc.smtp_code,
-                        ),
-                    )
-                )
-            except smtplib.SMTPDataError as exc:
-                results.append(
-                    SendResult(
-                        msg,
-                        recipient,
-                        MailDeliveryError(
-                            recipient,
-                            f"the mail server refused the message "
-                            f"({_reply_text(exc.smtp_code, exc.smtp_error)})",
-                            exc.smtp_code,
-                        ),
-                    )
-                )
-            except (OSError, smtplib.SMTPException) as exc:
-                # Connection lost mid-batch: this message and the rest fail,
-                # and are retried on the next run (their keys are not recorded).
-                if isinstance(exc, smtplib.SMTPServerDisconnected):
-                    cause, code = (
-                        f"the mail server {settings.server}:{settings.port} closed the "
-                        "connection before this message was sent",
-                        None,
-                    )
-                else:
-                    cause, code = _describe_connection_error(exc, settings)
-                    cause = f"{cause}; the connection was lost while sending"
-                fail_rest(index, cause, code)
+            result = mailer.send(msg)
+            results.append(result)
+            if mailer._smtp is None and not result.ok and _recipients(msg):
+                for rest in messages[index + 1:]:  # the server is gone: the rest fail with the same cause
+                    recipient = ", ".join(_recipients(rest)) or "(no recipient)"
+                    results.append(SendResult(rest, recipient, MailDeliveryError(
+                        recipient, result.error.cause, result.error.smtp_code)))
                 break
-            else:
-                if refused:
-                    # Some recipients of a multi-recipient message refused.
-                    results.append(SendResult(msg, recipient, _refused_error(refused)))
-                else:
-                    results.append(SendResult(msg, recipient))
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
     return SendReport(tuple(results))
 
 

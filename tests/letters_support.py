@@ -6,6 +6,7 @@ its prices opened, and its recommendation recorded from the frozen ranking
 and approves the award (``tender.services.award.approval``).
 """
 from __future__ import annotations
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -129,3 +130,47 @@ def recommendation_lots(pid: int) -> list[int]:
     from tender.services.award import recommendation
 
     return list(recommendation.current(pid))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one "Send" and the worker's run did, read back from the database."""
+
+    issued: int
+    emailed: int
+    failed: tuple[str, ...]
+    to_post: int
+    standstill_started: object
+
+
+def _delivery_counts(pid: int) -> tuple[int, set[int]]:
+    from sqlalchemy import func
+
+    from tender.models import AwardLetter, LetterDelivery
+
+    issued = db.session.scalar(select(func.count()).select_from(AwardLetter).where(
+        AwardLetter.procurement_id == pid, AwardLetter.status == "issued"))
+    sent = set(db.session.scalars(select(LetterDelivery.id).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
+                                  .where(AwardLetter.procurement_id == pid, LetterDelivery.status == "sent")))
+    return issued, sent
+
+
+def send_now(pid: int, officer, settings, retry: bool = False) -> Sent:
+    """Press "Send" (or "Send again") as the officer, then let a worker run the queue until it is empty."""
+    from tender.models import AwardLetter, LetterDelivery, Procurement
+    from tender.services import jobs
+    from tender.services.award import letters
+
+    issued_before, sent_before = _delivery_counts(pid)
+    started_before = db.session.get(Procurement, pid).award_notices_sent_at
+    (letters.retry if retry else letters.send)(pid, officer, settings)
+    jobs.work(until_idle=True, mail_settings=settings)
+    db.session.expire_all()
+    issued_after, sent_after = _delivery_counts(pid)
+    failed = tuple(db.session.scalars(select(LetterDelivery.last_error).join(
+        AwardLetter, AwardLetter.id == LetterDelivery.letter_id).where(
+        AwardLetter.procurement_id == pid, LetterDelivery.status == "failed")))
+    to_post = len([l for l in letters.letters_for(pid) if l.method == "post" and l.posted_on is None])
+    started = db.session.get(Procurement, pid).award_notices_sent_at
+    return Sent(issued=issued_after - issued_before, emailed=len(sent_after - sent_before), failed=failed,
+                to_post=to_post, standstill_started=started if started_before is None else None)

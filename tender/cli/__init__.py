@@ -117,8 +117,9 @@ def register_commands(app: Flask) -> None:
     from tender.cli.ocds import ocds_group
     from tender.cli.report import report_command
     from tender.cli.reminders import reminders_group
+    from tender.cli.worker import worker_command
     for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group,
-                    report_command):
+                    report_command, worker_command):
         app.cli.add_command(command)
     try:
         from tender.cli.evaluate import evaluate_command, rules_check_command

@@ -2,6 +2,7 @@
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.challenge import LegalChallenge
+from tender.models.job import Job
 from tender.models.letter import AwardLetter, LetterDelivery
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
@@ -15,6 +16,6 @@ __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
     "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
-    "AwardLetter", "LetterDelivery",
+    "AwardLetter", "LetterDelivery", "Job",
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
 ]

@@ -53,6 +53,9 @@ class AwardLetter(db.Model):
     document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     posted_on: Mapped[date | None] = mapped_column(Date, default=None)
+    #: When the officer pressed "Send": the letter's date and content are fixed then, and a worker issues it.
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    queued_by_id: Mapped[int | None] = mapped_column(Integer, default=None)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

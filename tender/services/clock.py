@@ -62,3 +62,12 @@ def monotonic() -> float:
 def start_of_uk_day(day: date) -> datetime:
     """Midnight UK time at the start of ``day``, as a UTC moment."""
     return datetime.combine(day, time(0, 0), tzinfo=UK_TIME).astimezone(timezone.utc)
+
+
+def wall_now() -> datetime:
+    """The real present moment (UTC), whatever ``TENDER_TODAY`` says: for leases, heartbeats and timings.
+
+    A background job's claim must go stale by real time, or a demo pinned to
+    one day would never hand a dead worker's job to the next worker.
+    """
+    return datetime.now(timezone.utc)

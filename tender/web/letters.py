@@ -12,6 +12,8 @@ from tender.domain import letters as rules
 from tender.mail import MailConfigError, MailSettings
 from tender.models.letter import LetterDelivery
 from tender.services.award import letters, report
+from tender.models.job import ACTIVE
+from tender.services import clock, jobs
 from tender.services.errors import InvalidRequest, ServiceError
 from tender.services.procurement.workflow import get_procurement
 from tender.web.auth import client_ip
@@ -29,10 +31,18 @@ def mail_settings() -> MailSettings:
         raise InvalidRequest(f"E-mail is not set up ({exc}). Ask your administrator, or send the letters by post.")
 
 
+def _sender_settings() -> MailSettings | None:
+    """The mail settings if they can be read (the send checks the sender address); None if not set up."""
+    try:
+        return mail_settings()
+    except InvalidRequest:
+        return None
+
+
 def _pdf(filename: str, content: bytes, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+    from tender.web.downloads import download_response
+
+    return download_response(content, filename, "application/pdf", inline=inline)
 
 
 def _index(procurement_id: int, errors: list[str] | None = None, status: int = 200):
@@ -44,9 +54,11 @@ def _index(procurement_id: int, errors: list[str] | None = None, status: int = 2
     items = letters.letters_for(procurement_id)
     deliveries = {d.letter_id: d for d in db.session.scalars(
         select(LetterDelivery).where(LetterDelivery.letter_id.in_([l.id for l in items])))}
+    job = jobs.latest_job(procurement_id, letters.SEND_JOB)
     return render_template("letters/index.html", procurement=procurement, letters=items, deliveries=deliveries,
-                           recommendations=letters.current_recommendations(procurement_id),
-                           kind=rules.kind_for(procurement.regime), errors=errors or [], today=date.today()), status
+                           recommendations=letters.current_recommendations(procurement_id), job=job,
+                           sending=job is not None and job.status in ACTIVE,
+                           kind=rules.kind_for(procurement.regime), errors=errors or [], today=clock.today()), status
 
 
 @bp.route("/letters")
@@ -80,17 +92,15 @@ def draft(procurement_id: int):
                                 "Check and edit each one before sending.")
 
 
-def _sent_message(result: letters.SendResult) -> str:
-    parts = [f"{result.issued} letter{'s' if result.issued != 1 else ''} sent and stored",
-             f"{result.emailed} e-mailed"]
-    if result.failed:
-        parts.append(f"{len(result.failed)} e-mail{'s' if len(result.failed) != 1 else ''} failed: "
-                     f"{'; '.join(result.failed)}. Send again later to retry them")
-    if result.to_post:
-        parts.append(f"{result.to_post} to post: download them, post them and record the posting")
-    if result.standstill_started:
-        parts.append("every letter has gone, so standstill has started")
-    return ". ".join(parts) + "."
+def _queued_message(result: letters.QueueResult) -> str:
+    parts = []
+    if result.queued:
+        parts.append(f"{result.queued} letter{'s' if result.queued != 1 else ''} queued for sending")
+    if result.retried:
+        parts.append(f"{result.retried} failed e-mail{'s' if result.retried != 1 else ''} queued to be sent again")
+    if not parts:
+        parts.append("The letters are already being sent")
+    return ". ".join(parts) + ". This page shows each letter's progress; it refreshes on its own while they go."
 
 
 @bp.route("/letters/send", methods=["POST"])
@@ -99,22 +109,30 @@ def send(procurement_id: int):
     """Issue and e-mail every letter (an audited action; standstill starts when the last has gone)."""
     if request.form.get("confirm") != "yes":
         return _index(procurement_id, ["Confirm that you have checked every letter and want to send them."], 400)
-    return _act(procurement_id, lambda: letters.send(procurement_id, current_user, mail_settings(), client_ip()),
-                _sent_message)
+    return _act(procurement_id, lambda: letters.send(procurement_id, current_user, _sender_settings(), client_ip()),
+                _queued_message)
 
 
 @bp.route("/letters/retry", methods=["POST"])
 @login_required
 def retry(procurement_id: int):
     """E-mail again the letters whose delivery failed."""
-    return _act(procurement_id, lambda: letters.retry(procurement_id, current_user, mail_settings(), client_ip()),
-                _sent_message)
+    return _act(procurement_id, lambda: letters.retry(procurement_id, current_user, _sender_settings(), client_ip()),
+                _queued_message)
+
+
+def _require_letter_visible(procurement_id: int, letter_id: int) -> None:
+    """403 for a letter about a lot the person declared a conflict on (or, as approver, has not declared on)."""
+    from tender.services.award import access
+
+    access.require_letter_visible(current_user, procurement_id, letter_id)
 
 
 @bp.route("/letters/<int:letter_id>", methods=["GET", "POST"])
 @login_required
 def letter(procurement_id: int, letter_id: int):
     """Preview one letter as the tenderer will read it, and edit its narrative while it is a draft."""
+    _require_letter_visible(procurement_id, letter_id)
     errors = []
     if request.method == "POST":
         try:
@@ -139,6 +157,7 @@ def letter(procurement_id: int, letter_id: int):
 @login_required
 def preview_pdf(procurement_id: int, letter_id: int):
     """The letter as a PDF as it would be sent now (marked as a draft until sent)."""
+    _require_letter_visible(procurement_id, letter_id)
     context, pdf = letters.preview(procurement_id, letter_id, current_user, as_pdf=True)
     return _pdf("preview-" + rules.document_filename(context["reference"], context["facts"].lot_number,
                                                      context["facts"].supplier, context["kind"]), pdf, inline=True)
@@ -148,6 +167,7 @@ def preview_pdf(procurement_id: int, letter_id: int):
 @login_required
 def document(procurement_id: int, letter_id: int):
     """The letter exactly as sent: the stored bytes."""
+    _require_letter_visible(procurement_id, letter_id)
     filename, content = letters.document(procurement_id, letter_id, current_user)
     return _pdf(filename, content)
 
@@ -169,7 +189,10 @@ def posted(procurement_id: int, letter_id: int):
 @bp.route("/report.pdf")
 @login_required
 def report_pdf(procurement_id: int):
-    """The procurement report (reg. 84) as PDF/A, generated from the record (audited)."""
+    """The procurement report (reg. 84) as PDF/A, generated from the record (audited).
+
+    Lots the person may not see (``tender.services.award.access``) are left out, with a note saying so.
+    """
     filename, content = report.generate(procurement_id, current_user)
     return _pdf(filename, content)
 

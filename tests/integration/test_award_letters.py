@@ -13,7 +13,7 @@ from tender.extensions import db
 from tender.models import AuditEvent, AwardLetter, LetterDelivery, Procurement, Supplier
 from tender.services.award import letters
 from tests.evaluation_support import user
-from tests.letters_support import OFFICER, award_demo, supplier_email
+from tests.letters_support import OFFICER, award_demo, send_now, supplier_email
 from tests.reminders_support import REFUSED
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def test_one_letter_per_tenderer_per_lot_states_the_recorded_ranking(ctx, smtp, 
     officer = user(OFFICER)
     created = letters.draft(pid, officer)
     assert len(created) == 5 * len(BIDDERS)
-    result = letters.send(pid, officer, smtp.settings())
+    result = send_now(pid, officer, smtp.settings())
 
     assert (result.issued, result.emailed, result.failed) == (15, 15, ())
     for letter in letters.letters_for(pid):
@@ -64,11 +64,11 @@ def test_emails_arrive_with_the_pdf_once_and_a_failed_one_is_retried_alone(ctx, 
     refused_supplier.contact_email = REFUSED
     db.session.commit()
     letters.draft(pid, officer)
-    first = letters.send(pid, officer, smtp.settings())
+    first = send_now(pid, officer, smtp.settings())
     assert first.emailed == 2 and len(first.failed) == 1 and first.standstill_started is None
     assert db.session.get(Procurement, pid).award_notices_sent_at is None
 
-    second = letters.send(pid, officer, smtp.settings())  # the refused address still fails; nothing else re-sent
+    second = send_now(pid, officer, smtp.settings())  # the refused address still fails; nothing else re-sent
     assert second.issued == 0 and second.emailed == 0 and len(second.failed) == 1
 
     # The officer cannot change a sent letter's address, but the server now accepts it (a fixed mailbox).
@@ -78,7 +78,7 @@ def test_emails_arrive_with_the_pdf_once_and_a_failed_one_is_retried_alone(ctx, 
     delivery = db.session.scalar(select(LetterDelivery).where(LetterDelivery.letter_id == letter.id))
     delivery.recipient = letter.recipient_email = supplier_email(BIDDERS[1])
     db.session.commit()
-    third = letters.retry(pid, officer, smtp.settings())
+    third = send_now(pid, officer, smtp.settings(), retry=True)
     assert third.emailed == 1 and third.failed == ()
     arrived = smtp.handler.messages()
     assert len(arrived) == 1 and support.REFUSED not in str(arrived[0]["To"])
@@ -88,14 +88,17 @@ def test_emails_arrive_with_the_pdf_once_and_a_failed_one_is_retried_alone(ctx, 
     # Across all runs: every letter arrived exactly once, with its stored PDF attached byte for byte.
     statuses = set(db.session.scalars(select(LetterDelivery.status)))
     assert statuses == {"sent"}
-    assert letters.retry(pid, officer, smtp.settings()).emailed == 0
+    from tender.services.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="Every letter has been sent already"):
+        letters.retry(pid, officer, smtp.settings())
 
 
 def test_the_attached_pdf_is_the_stored_document_and_its_digest_is_audited(ctx, smtp, tmp_path):
     pid = award_demo(lots=(2,))
     officer = user(OFFICER)
     letters.draft(pid, officer)
-    letters.send(pid, officer, smtp.settings())
+    send_now(pid, officer, smtp.settings())
     issued = {e["object_id"]: e["after"] for e in events("award.letter_issued")}
     assert len(issued) == 3
     by_recipient = smtp.handler.by_recipient()
@@ -121,7 +124,7 @@ def test_under_the_procurement_act_suppliers_get_assessment_summaries_with_expla
     officer = user(OFFICER)
     letters.draft(pid, officer)
     assert {l.kind for l in letters.letters_for(pid)} == {"assessment_summary"}
-    letters.send(pid, officer, smtp.settings())
+    send_now(pid, officer, smtp.settings())
     loser = next(l for l in letters.letters_for(pid) if not l.successful)
     text = " ".join(pdf_text(letters.document(pid, loser.id, officer)[1], tmp_path).split())
     assert "Assessment summary" in text and "section 50 of the Procurement Act 2023" in text
@@ -144,7 +147,7 @@ def test_a_letter_sent_by_post_starts_standstill_only_once_its_posting_is_record
     letters.draft(pid, officer)
     by_post = letters.letters_for(pid)[2]
     letters.edit(pid, by_post.id, officer, by_post.narrative, "post", None)
-    result = letters.send(pid, officer, smtp.settings())
+    result = send_now(pid, officer, smtp.settings())
     assert (result.emailed, result.to_post, result.standstill_started) == (2, 1, None)
     assert len(smtp.handler.messages()) == 2
     text = " ".join(pdf_text(letters.document(pid, by_post.id, officer)[1], tmp_path).split())

@@ -1,34 +1,32 @@
-"""E-mailing issued letters exactly once: claim, send, record; a failed delivery is retried later.
+"""E-mailing issued letters exactly once per message: claim, send, record, one message at a time.
 
-The same discipline as the reminder job (``tender.services.reminders``): a
-delivery row is *claimed* (an UPDATE guarded by its status, whose rowcount
-says whether this runner won it, committed) before the message is sent, then
-marked ``sent`` or ``failed`` with an audit event in one commit per message.
-A ``pending`` or ``failed`` row, or a claim abandoned for longer than
-``STALE_AFTER``, can be claimed; a ``sent`` one never is, so sending again
-after a failure sends only the letters that did not go. The one window for a
-duplicate is a process killed after the SMTP server accepted a message and
-before the commit that records it (at-least-once, as for reminders).
+Run by the background worker (``tender.services.award.letters``' send job)
+through ``tender.services.outbox``: a delivery row is *claimed* in a
+transaction of its own, its message sent, and the outcome (``sent`` or
+``failed``, with its audit event) recorded in another, before the next row
+is claimed. A ``sent`` row is never claimed again. The worker holding a
+procurement's send job is the only sender for it, so a row still ``claimed``
+when a worker takes the job over was in flight when the previous worker
+died: it is sent again. That single message is the one window for a
+duplicate; its Message-ID is derived from the letter, so a mail system that
+de-duplicates by Message-ID shows it once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import undefer
 
 from tender.extensions import db
-from tender.mail import MailSettings, send_messages
+from tender.mail import MailSettings
 from tender.models import AwardLetter, LetterDelivery, Procurement
 from tender.models.letter import ASSESSMENT_SUMMARY, CLAIMED, FAILED, PENDING, SENT
-from tender.services import audit
+from tender.services import audit, clock, outbox
 from tender.services.award.documents import council_name, environment
-from tender.services.reminders import runner_id
 
-STALE_AFTER = timedelta(minutes=30)
 #: Header naming the letter and the SHA-256 of the attached document (for tracing and tests).
 LETTER_HEADER = "X-Tender-Letter"
 
@@ -41,25 +39,77 @@ class DeliveryReport:
     failed: tuple[str, ...]
 
 
-def _claimable(now: datetime):
-    return or_(LetterDelivery.status.in_((PENDING, FAILED)),
-               and_(LetterDelivery.status == CLAIMED, LetterDelivery.claimed_at < now - STALE_AFTER))
+class _Letters(outbox.Delivery):
+    """The claim → build → record steps for one procurement's letters (see ``tender.services.outbox``)."""
+
+    def __init__(self, procurement_id: int, settings: MailSettings, me: str):
+        self.procurement_id, self.settings, self.me = procurement_id, settings, me
+        self.sent: list[str] = []
+        self.failed: list[str] = []
+
+    def claim_next(self) -> int | None:
+        # Pending rows, and rows a dead worker left claimed (this worker holds the procurement's job).
+        delivery_id = db.session.scalar(
+            select(LetterDelivery.id).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
+            .where(AwardLetter.procurement_id == self.procurement_id,
+                   or_(LetterDelivery.status == PENDING,
+                       and_(LetterDelivery.status == CLAIMED, LetterDelivery.claimed_by != self.me)))
+            .order_by(LetterDelivery.id).limit(1))
+        if delivery_id is None:
+            return None
+        db.session.execute(update(LetterDelivery).where(LetterDelivery.id == delivery_id).values(
+            status=CLAIMED, claimed_by=self.me, claimed_at=clock.wall_now())
+            .execution_options(synchronize_session=False))
+        return delivery_id
+
+    def build(self, delivery_id: int) -> EmailMessage:
+        row, letter = db.session.execute(
+            select(LetterDelivery, AwardLetter).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
+            .options(undefer(AwardLetter.document)).where(LetterDelivery.id == delivery_id)).one()
+        message = build_message(letter, letter_procurement(letter), self.settings)
+        db.session.rollback()
+        return message
+
+    def record(self, delivery_id: int, result) -> None:
+        row = db.session.get(LetterDelivery, delivery_id)
+        letter = db.session.get(AwardLetter, row.letter_id)
+        procurement = letter_procurement(letter)
+        where = (LetterDelivery.id == row.id, LetterDelivery.claimed_by == self.me, LetterDelivery.status == CLAIMED)
+        facts = {"supplier": letter.supplier.name, "recipient": row.recipient, "sha256": letter.sha256,
+                 "file": letter.filename}
+        if result.ok:
+            db.session.execute(update(LetterDelivery).where(*where).values(
+                status=SENT, sent_at=clock.now(), attempts=LetterDelivery.attempts + 1,
+                last_error=None, message_id=str(result.message["Message-ID"])[:300])
+                .execution_options(synchronize_session=False))
+            audit.record(self.actor(letter), "award.letter_emailed", "award_letter", letter.id,
+                         procurement_ref=procurement.reference, lot=letter.lot.number, after=facts)
+            self.sent.append(row.recipient)
+        else:
+            error = str(result.error)
+            db.session.execute(update(LetterDelivery).where(*where).values(
+                status=FAILED, attempts=LetterDelivery.attempts + 1, last_error=error[:4000])
+                .execution_options(synchronize_session=False))
+            audit.record(self.actor(letter), "award.letter_email_failed", "award_letter", letter.id,
+                         procurement_ref=procurement.reference, lot=letter.lot.number, after=facts, reason=error)
+            self.failed.append(error)
+
+    @staticmethod
+    def actor(letter: AwardLetter) -> audit.Actor:
+        from tender.models import User
+
+        sender = db.session.get(User, letter.issued_by_id) if letter.issued_by_id else None
+        return audit.Actor.of(sender) if sender else audit.Actor.system("tender worker")
 
 
-def _claim(procurement_id: int, me: str, now: datetime) -> list[int]:
-    """Claim this procurement's undelivered letters; committed, so a parallel sender skips them."""
-    candidates = db.session.scalars(
-        select(LetterDelivery.id).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
-        .where(AwardLetter.procurement_id == procurement_id, _claimable(now)).order_by(LetterDelivery.id)).all()
-    won = []
-    for delivery_id in candidates:
-        result = db.session.execute(
-            update(LetterDelivery).where(LetterDelivery.id == delivery_id, _claimable(now))
-            .values(status=CLAIMED, claimed_by=me, claimed_at=now).execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            won.append(delivery_id)
-    db.session.commit()
-    return won
+def letter_procurement(letter: AwardLetter) -> Procurement:
+    return db.session.get(Procurement, letter.procurement_id)
+
+
+def message_id(letter: AwardLetter, settings: MailSettings) -> str:
+    """A Message-ID that is the same every time this letter is sent: derived from its id and its digest."""
+    domain = parseaddr(settings.default_sender or "")[1].rpartition("@")[2] or "tender.invalid"
+    return f"<tender-letter-{letter.id}-{(letter.sha256 or '')[:24]}@{domain}>"
 
 
 def build_message(letter: AwardLetter, procurement: Procurement, settings: MailSettings) -> EmailMessage:
@@ -72,8 +122,8 @@ def build_message(letter: AwardLetter, procurement: Procurement, settings: MailS
     message["Subject"] = f"{what}: {procurement.reference} lot {letter.lot.number}, {procurement.title}"
     message["From"] = settings.default_sender
     message["To"] = formataddr((letter.supplier.name, letter.recipient_email))
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(settings.default_sender or "")[1].rpartition("@")[2] or None)
+    message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
+    message["Message-ID"] = message_id(letter, settings)
     message[LETTER_HEADER] = f"{letter.id} sha256={letter.sha256}"
     message.set_content(env.get_template("letters/email.txt").render(context))
     message.add_alternative(env.get_template("letters/email.html").render(context), subtype="html")
@@ -81,39 +131,8 @@ def build_message(letter: AwardLetter, procurement: Procurement, settings: MailS
     return message
 
 
-def deliver(procurement_id: int, settings: MailSettings, actor: audit.Actor) -> DeliveryReport:
-    """Send every undelivered issued letter of the procurement over one SMTP connection; record each outcome."""
-    procurement = db.session.get(Procurement, procurement_id)
-    me = runner_id()
-    mine = _claim(procurement_id, me, datetime.now(timezone.utc))
-    if not mine:
-        return DeliveryReport((), ())
-    rows = db.session.execute(
-        select(LetterDelivery, AwardLetter).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
-        .options(undefer(AwardLetter.document)).where(LetterDelivery.id.in_(mine)).order_by(LetterDelivery.id)).all()
-    messages = [build_message(letter, procurement, settings) for _, letter in rows]
-    report = send_messages(messages, settings)
-    sent, failed = [], []
-    for (row, letter), result in zip(rows, report.results):
-        where = (LetterDelivery.id == row.id, LetterDelivery.claimed_by == me, LetterDelivery.status == CLAIMED)
-        facts = {"supplier": letter.supplier.name, "recipient": row.recipient, "sha256": letter.sha256,
-                 "file": letter.filename}
-        if result.ok:
-            db.session.execute(update(LetterDelivery).where(*where).values(
-                status=SENT, sent_at=datetime.now(timezone.utc), attempts=LetterDelivery.attempts + 1,
-                last_error=None, message_id=str(result.message["Message-ID"])[:300])
-                .execution_options(synchronize_session=False))
-            audit.record(actor, "award.letter_emailed", "award_letter", letter.id,
-                         procurement_ref=procurement.reference, lot=letter.lot.number, after=facts)
-            sent.append(row.recipient)
-        else:
-            error = str(result.error)
-            db.session.execute(update(LetterDelivery).where(*where).values(
-                status=FAILED, attempts=LetterDelivery.attempts + 1, last_error=error[:4000])
-                .execution_options(synchronize_session=False))
-            audit.record(actor, "award.letter_email_failed", "award_letter", letter.id,
-                         procurement_ref=procurement.reference, lot=letter.lot.number, after=facts, reason=error)
-            failed.append(error)
-        db.session.commit()
-    db.session.expire_all()
-    return DeliveryReport(tuple(sent), tuple(failed))
+def deliver(procurement_id: int, settings: MailSettings, me: str, on_each=None) -> DeliveryReport:
+    """Send every undelivered issued letter of the procurement, one message per claim → send → record."""
+    job = _Letters(procurement_id, settings, me)
+    outbox.deliver(job, settings, after_each=(lambda *_: on_each()) if on_each else None)
+    return DeliveryReport(tuple(job.sent), tuple(job.failed))

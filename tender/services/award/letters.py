@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from tender.domain import letters as rules
@@ -30,27 +29,19 @@ from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.mail import MailSettings
 from tender.models import AwardApproval, AwardLetter, AwardRecommendation, LetterDelivery, Lot, Procurement, Supplier
-from tender.models.letter import DRAFT, EMAIL, ISSUED, POST, SENT
-from tender.services import audit
+from tender.models.letter import CLAIMED, DRAFT, EMAIL, FAILED, ISSUED, PENDING, POST, SENT
+from tender.domain.periods import UK_TIME
+from tender.services import audit, clock, jobs
 from tender.services.award.standstill import record_notices_sent
 from tender.services.accounts import authorise
 from tender.services.award import delivery
 from tender.services.award.documents import council_name, render_html, sha256, to_pdf
-from tender.services.errors import InvalidRequest, NotFound
-from tender.services.procurement.workflow import get_procurement
+from tender.services.errors import ConcurrentChange, InvalidRequest, NotFound
+from tender.services.use_case import get_procurement, step, use_case
 
-UK = ZoneInfo("Europe/London")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def uk_date(moment: datetime) -> date:
-    """The UK calendar date of an instant (standstill counts UK days)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(UK).date()
+UK = UK_TIME
+_now = clock.now
+uk_date = clock.uk_date
 
 
 def current_recommendations(procurement_id: int) -> list[AwardRecommendation]:
@@ -86,6 +77,7 @@ def facts_for(letter: AwardLetter) -> rules.LetterFacts:
     return rules.letter_facts(json.loads(letter.recommendation.decision), letter.supplier_id)
 
 
+@use_case
 def draft(procurement_id: int, user, ip: str | None = None) -> list[AwardLetter]:
     """Draft the missing letters for every tenderer of every lot with a recorded recommendation; audited."""
     authorise(user, Permission.ADVANCE_STAGE)
@@ -119,16 +111,16 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[AwardLetter]
                      procurement_ref=procurement.reference,
                      after={"kind": kind, "letters": [{"lot": l.lot.number, "supplier": l.supplier.name}
                                                       for l in created]})
-    db.session.commit()
     return created
 
 
+@use_case("Someone else changed this letter at the same time. Reload the page to see their change.")
 def edit(procurement_id: int, letter_id: int, user, narrative: str, method: str, recipient_email: str | None,
          ip: str | None = None) -> AwardLetter:
     """Change a draft's narrative, and whether it goes by e-mail (to which address) or by post; audited."""
     authorise(user, Permission.ADVANCE_STAGE)
     letter = get_letter(procurement_id, letter_id)
-    if letter.status != DRAFT:
+    if letter.status != DRAFT or letter.queued_at is not None:
         raise InvalidRequest("This letter has been sent and cannot be changed.")
     narrative = (narrative or "").replace("\r\n", "\n").strip()
     if not narrative:
@@ -145,7 +137,6 @@ def edit(procurement_id: int, letter_id: int, user, narrative: str, method: str,
                  procurement_ref=get_procurement(procurement_id).reference,
                  lot=letter.lot.number, before=before,
                  after={"narrative": narrative, "method": method, "recipient": letter.recipient_email})
-    db.session.commit()
     return letter
 
 
@@ -181,87 +172,160 @@ def preview(procurement_id: int, letter_id: int, user, as_pdf: bool = False) -> 
     return context, (to_pdf(render_html("letters/letter.html", **context)) if as_pdf else None)
 
 
+SEND_JOB = "award.letters.send"
+
+
 @dataclass(frozen=True)
-class SendResult:
-    """What a send did: letters issued now, e-mails that went or failed, and standstill if it started."""
+class QueueResult:
+    """What pressing "Send" did: letters queued now, e-mails queued for retry, and the job doing the work."""
 
-    issued: int
-    emailed: int
-    failed: tuple[str, ...]
-    to_post: int
-    standstill_started: datetime | None
+    queued: int
+    retried: int
+    job_id: int | None
 
 
-def send(procurement_id: int, user, settings: MailSettings, ip: str | None = None) -> SendResult:
-    """Issue every draft (PDF stored, digest audited) and e-mail every letter not yet delivered.
-
-    Refuses until the award decision is approved and every tenderer of every
-    lot has a drafted letter. Safe to repeat: issued letters are never
-    re-rendered, and e-mails already sent are not sent again.
-    """
-    authorise(user, Permission.ADVANCE_STAGE)
-    procurement = get_procurement(procurement_id)
+def _check_ready(procurement: Procurement, letters: list[AwardLetter], recs, settings: MailSettings | None) -> None:
     if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)) is None:
         raise InvalidRequest("The award decision has not been approved yet. Letters can be sent once the "
                              "person with delegated authority has approved it.")
-    recs = current_recommendations(procurement.id)
-    letters = letters_for(procurement.id)
     expected = sum(len(json.loads(rec.decision)["ranking"]) for rec in recs)
     if not recs or len(letters) < expected:
         raise InvalidRequest("Draft the letters for every tenderer of every lot before sending them.")
-    missing = [l for l in letters if l.status == DRAFT and l.method == EMAIL and not l.recipient_email]
+    drafts = [l for l in letters if l.status == DRAFT and l.queued_at is None]
+    missing = [l for l in drafts if l.method == EMAIL and not l.recipient_email]
     if missing:
         raise InvalidRequest(f"Enter an e-mail address for {missing[0].supplier.name} (lot {missing[0].lot.number}), "
                              "or choose to send that letter by post.")
-    drafts = [l for l in letters if l.status == DRAFT]
-    if drafts and not settings.default_sender and any(l.method == EMAIL for l in drafts):
+    if drafts and any(l.method == EMAIL for l in drafts) and not (settings and settings.default_sender):
         raise InvalidRequest("Tender has no sender address for e-mail (MAIL_DEFAULT_SENDER). Ask your administrator "
                              "to set it, or send the letters by post.")
-    now = _now()
-    if drafts:
-        standstill = _binding_standstill(procurement, letters, uk_date(now))
-        actor = audit.Actor.of(user, ip)
-        for letter in drafts:
-            _issue(letter, procurement, now, standstill, user, actor)
-        db.session.commit()
-    report = delivery.deliver(procurement.id, settings, audit.Actor.of(user, ip))
-    started = start_standstill_if_complete(procurement.id, user, ip)
-    return SendResult(issued=len(drafts), emailed=len(report.sent), failed=tuple(report.failed),
-                      to_post=sum(1 for l in letters if l.method == POST and l.posted_on is None),
-                      standstill_started=started)
 
 
-def _issue(letter: AwardLetter, procurement: Procurement, now: datetime, standstill: rules.Standstill, user,
-           actor: audit.Actor) -> None:
-    context = _context(letter, procurement, now, standstill, user, draft_=False)
-    pdf = to_pdf(render_html("letters/letter.html", **context))
-    facts = context["facts"]
-    letter.document, letter.sha256 = pdf, sha256(pdf)
-    letter.filename = rules.document_filename(procurement.reference, facts.lot_number, facts.supplier, letter.kind)
-    letter.status, letter.issued_at, letter.issued_by_id = ISSUED, now, user.id
-    if letter.method == EMAIL:
-        db.session.add(LetterDelivery(letter_id=letter.id, recipient=letter.recipient_email))
-    audit.record(actor, "award.letter_issued", "award_letter", letter.id, procurement_ref=procurement.reference,
-                 lot=facts.lot_number,
-                 after={"kind": letter.kind, "supplier": facts.supplier, "successful": letter.successful,
-                        "method": letter.method, "recipient": letter.recipient_email, "file": letter.filename,
-                        "sha256": letter.sha256, "bytes": len(pdf), "recommendation_digest": letter.recommendation.digest,
-                        "standstill_ends": standstill.ends_at.isoformat()})
+@use_case("Someone else sent these letters at the same time. Reload the page to see their progress.")
+def send(procurement_id: int, user, settings: MailSettings | None = None, ip: str | None = None) -> QueueResult:
+    """Fix every draft's date and content now and queue them for the worker to issue and e-mail; audited.
 
-
-def retry(procurement_id: int, user, settings: MailSettings, ip: str | None = None) -> SendResult:
-    """E-mail again the letters whose delivery failed (the ones that went are not sent twice)."""
+    Answers at once whatever the number of letters: the background worker
+    (``tender worker``) renders each PDF/A, stores it, e-mails it, and starts
+    standstill when the last one has gone. Refuses until the award decision
+    is approved and every tenderer of every lot has a drafted letter. Pressing
+    it again queues nothing twice: letters already queued or issued are left,
+    and an active job is reused.
+    """
     authorise(user, Permission.ADVANCE_STAGE)
     procurement = get_procurement(procurement_id)
-    if not settings.default_sender:
+    recs = current_recommendations(procurement.id)
+    letters = letters_for(procurement.id)
+    _check_ready(procurement, letters, recs, settings)
+    drafts = [l for l in letters if l.status == DRAFT and l.queued_at is None]
+    retried = _reset_failed(procurement.id)
+    pending = drafts or retried or any(l.status == DRAFT for l in letters) or _undelivered(procurement.id)
+    if not pending:
+        raise InvalidRequest("Every letter has been sent already.")
+    now = clock.now()
+    for letter in drafts:
+        letter.queued_at, letter.queued_by_id = now, user.id
+    job = jobs.enqueue(SEND_JOB, procurement_id=procurement.id, dedupe_key=f"{SEND_JOB}:{procurement.id}", user=user,
+                       total=len(letters))
+    if drafts:
+        audit.record(audit.Actor.of(user, ip), "award.letters_queued", "procurement", procurement.id,
+                     procurement_ref=procurement.reference,
+                     after={"letters": len(drafts), "queued_at": now, "job": job.id if job.id else None})
+    return QueueResult(queued=len(drafts), retried=retried, job_id=job.id)
+
+
+def retry(procurement_id: int, user, settings: MailSettings | None = None, ip: str | None = None) -> QueueResult:
+    """Queue again the e-mails that failed (the ones recorded as sent are never sent twice)."""
+    authorise(user, Permission.ADVANCE_STAGE)
+    if not (settings and settings.default_sender):
         raise InvalidRequest("Tender has no sender address for e-mail (MAIL_DEFAULT_SENDER). Ask your administrator "
                              "to set it.")
-    report = delivery.deliver(procurement.id, settings, audit.Actor.of(user, ip))
-    started = start_standstill_if_complete(procurement.id, user, ip)
-    return SendResult(issued=0, emailed=len(report.sent), failed=tuple(report.failed), to_post=0,
-                      standstill_started=started)
+    return send(procurement_id, user, settings, ip)
 
 
+def _reset_failed(procurement_id: int) -> int:
+    """Failed deliveries go back to pending for the next job (inside the caller's transaction)."""
+    ids = list(db.session.scalars(select(LetterDelivery.id).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
+                                  .where(AwardLetter.procurement_id == procurement_id, LetterDelivery.status == FAILED)))
+    if ids:
+        db.session.execute(update(LetterDelivery).where(LetterDelivery.id.in_(ids), LetterDelivery.status == FAILED)
+                           .values(status=PENDING).execution_options(synchronize_session=False))
+    return len(ids)
+
+
+def _undelivered(procurement_id: int) -> bool:
+    return db.session.scalar(select(LetterDelivery.id).join(AwardLetter, AwardLetter.id == LetterDelivery.letter_id)
+                             .where(AwardLetter.procurement_id == procurement_id,
+                                    LetterDelivery.status.in_((PENDING, CLAIMED))).limit(1)) is not None
+
+
+@jobs.handler(SEND_JOB)
+def _run_send_job(run: jobs.Run) -> None:
+    """The worker's half of "Send": issue each queued letter, e-mail each, then start standstill.
+
+    Every letter is rendered and stored in a transaction of its own, and every
+    e-mail is claimed, sent and recorded one at a time (``delivery``), so a
+    worker killed at any point leaves everything before it recorded; the next
+    worker carries on from there.
+    """
+    procurement_id = run.procurement_id
+    total = len(letters_for(procurement_id))
+    done = 0
+    while (letter_id := _next_queued(procurement_id)) is not None:
+        _issue_one(procurement_id, letter_id)
+        done += 1
+        run.beat(done=done, total=total)
+    db.session.rollback()
+    delivery.deliver(procurement_id, run.settings(), run.runner, on_each=lambda: run.beat())
+    with step():
+        start_standstill_if_complete(procurement_id)
+    run.beat(done=total, total=total, force=True)
+
+
+def _next_queued(procurement_id: int) -> int | None:
+    letter_id = db.session.scalar(select(AwardLetter.id).where(
+        AwardLetter.procurement_id == procurement_id, AwardLetter.status == DRAFT,
+        AwardLetter.queued_at.is_not(None)).order_by(AwardLetter.id).limit(1))
+    db.session.rollback()
+    return letter_id
+
+
+def _issue_one(procurement_id: int, letter_id: int) -> None:
+    """Render one queued letter as of the moment it was queued, store it and audit its digest (one transaction)."""
+    from tender.models import User
+
+    procurement = get_procurement(procurement_id)
+    letter = db.session.get(AwardLetter, letter_id)
+    moment = letter.queued_at if letter.queued_at.tzinfo else letter.queued_at.replace(tzinfo=timezone.utc)
+    sender = db.session.get(User, letter.queued_by_id)
+    standstill = _binding_standstill(procurement, letters_for(procurement_id), uk_date(moment))
+    context = _context(letter, procurement, moment, standstill, sender, draft_=False)
+    pdf = to_pdf(render_html("letters/letter.html", **context))
+    try:
+        with step():
+            letter = db.session.get(AwardLetter, letter_id)
+            if letter.status != DRAFT:
+                return  # another worker issued it meanwhile
+            facts = context["facts"]
+            letter.document, letter.sha256 = pdf, sha256(pdf)
+            letter.filename = rules.document_filename(procurement.reference, facts.lot_number, facts.supplier,
+                                                      letter.kind)
+            letter.status, letter.issued_at, letter.issued_by_id = ISSUED, moment, sender.id
+            if letter.method == EMAIL:
+                db.session.add(LetterDelivery(letter_id=letter.id, recipient=letter.recipient_email, status=PENDING,
+                                              attempts=0))
+            audit.record(audit.Actor.of(sender), "award.letter_issued", "award_letter", letter.id,
+                         procurement_ref=procurement.reference, lot=facts.lot_number,
+                         after={"kind": letter.kind, "supplier": facts.supplier, "successful": letter.successful,
+                                "method": letter.method, "recipient": letter.recipient_email, "file": letter.filename,
+                                "sha256": letter.sha256, "bytes": len(pdf),
+                                "recommendation_digest": letter.recommendation.digest,
+                                "standstill_ends": standstill.ends_at.isoformat()})
+    except ConcurrentChange:
+        db.session.rollback()  # another worker stored it first; theirs stands
+
+
+@use_case("Someone else recorded this posting at the same time. Reload the page to see it.")
 def record_posting(procurement_id: int, letter_id: int, user, posted_on: date, ip: str | None = None) -> AwardLetter:
     """Record the day an issued letter was posted (reg. 87(2)(b)); audited, and may start standstill."""
     authorise(user, Permission.ADVANCE_STAGE)
@@ -279,7 +343,7 @@ def record_posting(procurement_id: int, letter_id: int, user, posted_on: date, i
     audit.record(audit.Actor.of(user, ip), "award.letter_posted", "award_letter", letter.id,
                  procurement_ref=procurement.reference, lot=letter.lot.number,
                  after={"supplier": letter.supplier.name, "posted_on": posted_on, "sha256": letter.sha256})
-    db.session.commit()
+    db.session.flush()
     start_standstill_if_complete(procurement_id, user, ip)
     return letter
 
@@ -303,27 +367,35 @@ def sent_moment(letters: list[AwardLetter], deliveries: dict[int, LetterDelivery
     return max(moments) if moments else None
 
 
-def start_standstill_if_complete(procurement_id: int, user, ip: str | None = None) -> datetime | None:
-    """Once every letter has gone, record standstill as starting when the last one went (once)."""
+def start_standstill_if_complete(procurement_id: int, user=None, ip: str | None = None) -> datetime | None:
+    """Once every letter has gone, record standstill as starting when the last one went (once).
+
+    Runs inside the caller's transaction (a posting recorded, or the worker's
+    last step). ``user`` is who acted; the worker acts for whoever pressed "Send".
+    """
+    from tender.models import User
+
     procurement = get_procurement(procurement_id)
+    if procurement.award_notices_sent_at is not None:
+        return None
     letters = letters_for(procurement_id)
     deliveries = {d.letter_id: d for d in db.session.scalars(
         select(LetterDelivery).where(LetterDelivery.letter_id.in_([l.id for l in letters])))}
     moment = sent_moment(letters, deliveries)
     if moment is None:
         return None
+    if user is None:
+        sender_id = max((l for l in letters if l.queued_by_id), key=lambda l: l.queued_at).queued_by_id
+        user = db.session.get(User, sender_id)
     summaries = rules.kind_for(procurement.regime) == rules.ASSESSMENT_SUMMARY
-    if procurement.award_notices_sent_at is not None:
-        return None
     # Standstill starts from the moment the last letter went (tender.services.award.standstill owns the rule);
     # letters sent by post count under reg. 87(2)(b).
     record_notices_sent(procurement, moment, user, ip, electronic=not any(l.posted_on for l in letters),
-                        commit=False)
+                        commit=False, now=max(moment, clock.now()))
     audit.record(audit.Actor.of(user, ip), "award.standstill_started", "procurement", procurement.id,
                  procurement_ref=procurement.reference,
                  after={"last_letter_sent_at": moment, "letters": len(letters),
                         "kind": "assessment_summaries" if summaries else "award_letters"})
-    db.session.commit()
     return moment
 
 
