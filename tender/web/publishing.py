@@ -18,7 +18,7 @@ from tender.domain.ocds.cpv import cpv_codes
 from tender.domain.ocds.dates import UK
 from tender.domain.roles import Permission, may
 from tender.extensions import db
-from tender.models import Funder, Organisation, Supplier
+from tender.models import Organisation, Supplier
 from tender.services.errors import ServiceError
 from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import details, notices
@@ -104,17 +104,10 @@ def _render_party(procurement, owner, owner_id, form, label, status=200, errors=
 
 
 def _party_label(procurement, owner: str, owner_id: int) -> str:
-    if owner == details.AUTHORITY:
+    party = details.party_of(procurement.id, owner, owner_id)  # NotFound: not a party of this procurement
+    if party is None:
         return "Contracting authority"
-    if owner == details.FUNDER:
-        funder = db.session.get(Funder, owner_id)
-        if funder is None or funder.procurement_id != procurement.id:
-            abort(404)
-        return f"Funder: {funder.name}"
-    supplier = db.session.get(Supplier, owner_id)
-    if supplier is None:
-        abort(404)
-    return f"Supplier: {supplier.name}"
+    return f"{'Funder' if owner == details.FUNDER else 'Supplier'}: {party.name}"
 
 
 @bp.route("/<int:procurement_id>/notices/parties/<owner>/<int:owner_id>", methods=["GET", "POST"])

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from tender.extensions import db
 from tender.models import Bid, ConflictDeclaration, EvaluatorAssignment, Funder, Lot, Procurement
 from tender.services import audit, unit_of_work
-from tender.services.errors import InvalidRequest, NotFound
+from tender.services.errors import InvalidRequest
 from tender.services.procurement.setup import (_percent, acting, definition_of, evaluation_models, money, text,
                                                use_case)
 from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import get_owned
 
 PUBLISHED = ("{what} cannot be changed or removed once the procurement is published: the notice has described "
              "them to suppliers. To change them now, record the change in a corrigendum and abandon or re-run "
@@ -31,18 +32,12 @@ def _in_draft(procurement: Procurement, what: str) -> None:
 
 def get_lot(procurement_id: int, lot_id: int) -> Lot:
     """A lot of this procurement, or NotFound."""
-    lot = db.session.get(Lot, lot_id)
-    if lot is None or lot.procurement_id != procurement_id:
-        raise NotFound("That lot is not part of this procurement.")
-    return lot
+    return get_owned(Lot, lot_id, procurement_id, "lot")
 
 
 def get_funder(procurement_id: int, funder_id: int) -> Funder:
     """A funder of this procurement, or NotFound."""
-    funder = db.session.get(Funder, funder_id)
-    if funder is None or funder.procurement_id != procurement_id:
-        raise NotFound("That funder is not part of this procurement.")
-    return funder
+    return get_owned(Funder, funder_id, procurement_id, "funder")
 
 
 def _changes(before: dict, after: dict) -> tuple[dict, dict]:

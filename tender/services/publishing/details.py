@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from tender.domain.bounds import id_in_range
 from tender.domain.ocds.codelists import SUBMISSION_METHODS
 from tender.domain.ocds.cpv import cpv_problem
 from tender.domain.ocds.parties import organisation_problems
 from tender.extensions import db
-from tender.models import Funder, Lot, LotClassification, Organisation, ProcurementPublishing, Supplier
+from tender.models import (Bid, Funder, Lot, LotClassification, Organisation, ProcurementPublishing, SQResponse,
+                           Supplier)
 from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.setup import acting, use_case
 from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import get_owned
 
 AUTHORITY, FUNDER, SUPPLIER = "authority", "funder", "supplier"
 FIELDS = ("name", "scheme", "identifier", "ppon", "street_address", "locality", "postal_code", "region",
@@ -34,19 +37,40 @@ class DetailsInvalid(InvalidRequest):
         self.problems = problems
 
 
+def party_of(procurement_id: int, owner: str, owner_id: int | None) -> Funder | Supplier | None:
+    """The funder or supplier whose details a notice of this procurement names (None: the authority), or NotFound.
+
+    A funder must be this procurement's; a supplier (kept once for every
+    procurement) must have responded to it or tendered in one of its lots, so
+    another procurement's supplier cannot be read or rewritten through this one.
+    """
+    if owner == AUTHORITY:
+        return None
+    if owner == FUNDER:
+        return get_owned(Funder, owner_id, procurement_id, "funder")
+    if owner == SUPPLIER:
+        if not (isinstance(owner_id, int) and id_in_range(owner_id) and _takes_part(procurement_id, owner_id)):
+            raise NotFound("There is no such supplier in this procurement.")
+        return db.session.get(Supplier, owner_id)
+    raise NotFound("There is no such party.")
+
+
+def _takes_part(procurement_id: int, supplier_id: int) -> bool:
+    """Whether the supplier responded to the procurement's SQ or tendered in one of its lots."""
+    responded = select(SQResponse.id).where(SQResponse.procurement_id == procurement_id,
+                                            SQResponse.supplier_id == supplier_id)
+    tendered = select(Bid.id).join(Lot, Lot.id == Bid.lot_id).where(Lot.procurement_id == procurement_id,
+                                                                    Bid.supplier_id == supplier_id)
+    return bool(db.session.scalar(select(or_(responded.exists(), tendered.exists()))))
+
+
 def _owner_filter(procurement_id: int, owner: str, owner_id: int | None):
+    party = party_of(procurement_id, owner, owner_id)
     if owner == AUTHORITY:
         return Organisation.procurement_id == procurement_id, {"procurement_id": procurement_id}
     if owner == FUNDER:
-        funder = db.session.get(Funder, owner_id or 0)
-        if funder is None or funder.procurement_id != procurement_id:
-            raise NotFound("There is no such funder on this procurement.")
-        return Organisation.funder_id == funder.id, {"funder_id": funder.id}
-    if owner == SUPPLIER:
-        if db.session.get(Supplier, owner_id or 0) is None:
-            raise NotFound("There is no such supplier.")
-        return Organisation.supplier_id == owner_id, {"supplier_id": owner_id}
-    raise NotFound("There is no such party.")
+        return Organisation.funder_id == party.id, {"funder_id": party.id}
+    return Organisation.supplier_id == party.id, {"supplier_id": party.id}
 
 
 def organisation_of(procurement_id: int, owner: str, owner_id: int | None = None) -> Organisation | None:
