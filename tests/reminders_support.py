@@ -35,6 +35,7 @@ class RecordingHandler:
     """Accepts mail for everyone except REFUSED and keeps what arrived (thread-safe)."""
 
     def __init__(self) -> None:
+        self.delay = 0.0  # seconds to take over each message (to kill a sender mid-batch)
         self.lock = threading.Lock()
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
 
@@ -45,6 +46,10 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), message))

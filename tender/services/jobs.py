@@ -61,14 +61,19 @@ def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def stale_after() -> timedelta:
-    """``TENDER_JOB_STALE_SECONDS`` from the config or environment, else :data:`STALE_AFTER`."""
+def configured_stale() -> timedelta | None:
+    """``TENDER_JOB_STALE_SECONDS`` (0 < s <= 86400) from the config or environment, if set."""
     raw = current_app.config.get("TENDER_JOB_STALE_SECONDS") or os.environ.get("TENDER_JOB_STALE_SECONDS")
     try:
         seconds = float(raw) if raw else None
     except ValueError:
         seconds = None
-    return timedelta(seconds=seconds) if seconds and 0 < seconds <= 86400 else STALE_AFTER
+    return timedelta(seconds=seconds) if seconds and 0 < seconds <= 86400 else None
+
+
+def stale_after() -> timedelta:
+    """How long a silent claim is left to its worker: ``TENDER_JOB_STALE_SECONDS``, else :data:`STALE_AFTER`."""
+    return configured_stale() or STALE_AFTER
 
 
 def enqueue(kind: str, *, procurement_id: int | None = None, payload: dict | None = None,

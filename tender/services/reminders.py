@@ -38,9 +38,7 @@ would be worse for a statutory deadline.
 from __future__ import annotations
 
 import gc
-import os
 import random
-import socket
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,11 +53,12 @@ from tender.domain import reminders as rules
 from tender.domain.calendars import WorkingDays
 from tender.domain.reminders import Digest, MilestoneDue
 from tender.extensions import db
-from tender.mail import MailConfigError, MailSettings, build_digest_message, send_messages
+from tender.mail import MailConfigError, MailSettings, build_digest_message
 from tender.models import Milestone, Procurement, ReminderSent, User
 from tender.models.milestone import CLOSED, NOT_APPLICABLE
 from tender.models.reminder import CLAIMED, FAILED, SENT
-from tender.services import audit
+from tender.services import audit, clock, outbox
+from tender.services.jobs import runner_id  # noqa: F401  (re-exported: older imports)
 from tender.services.errors import InvalidRequest
 
 __all__ = [
@@ -90,13 +89,8 @@ _BATCH = 200
 is_working_day = WorkingDays("england-and-wales")
 
 
-def runner_id() -> str:
-    """``host:pid``: who holds a claim, for people reading the table."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.wall_now()
 
 
 # --------------------------------------------------------------------------
@@ -499,7 +493,7 @@ def _outcome(digest: Digest, error: str | None = None, subject: str | None = Non
 
 
 def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
-        stale_after: timedelta = STALE_AFTER, runner: str | None = None) -> RunReport:
+        stale_after: timedelta | None = None, runner: str | None = None) -> RunReport:
     """Send every reminder due on ``as_of`` that no run has sent yet (see module docstring).
 
     ``dry_run`` reads only: it reports the digests this run would send (keys
@@ -508,6 +502,10 @@ def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
     before claiming anything if the settings cannot send mail.
     """
     me = runner or runner_id()
+    if stale_after is None:  # TENDER_JOB_STALE_SECONDS, as for background jobs, else 30 minutes
+        from tender.services.jobs import configured_stale
+
+        stale_after = configured_stale() or STALE_AFTER
     digests = plan(as_of)
     items = [item for digest in digests for item in digest.items]
     keys = [item.key for item in items]
@@ -535,28 +533,43 @@ def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
     elsewhere = len(recorded) - already_sent
 
     todo = rules.exclude_sent(digests, _NotIn(mine))
-    messages = []
-    for digest in todo:
-        message = build_digest_message(digest, settings, base_url)
-        message[KEYS_HEADER] = " ".join(digest.keys)
-        messages.append(message)
-    report = send_messages(messages, settings)
+    job = _Digests(todo, as_of, settings, base_url, me)
+    outbox.deliver(job, settings)
+    outcomes = job.outcomes
 
-    actor = audit.Actor.system(ACTOR)
-    outcomes = []
-    for digest, result in zip(todo, report.results):
-        done_at = _now()
-        where = (ReminderSent.key.in_(digest.keys), ReminderSent.claimed_by == me, ReminderSent.status == CLAIMED)
+    return RunReport(as_of=as_of, dry_run=False, runner=me, planned=len(keys), already_sent=already_sent,
+                     elsewhere=elsewhere, outcomes=tuple(outcomes))
+
+
+class _Digests(outbox.Delivery):
+    """The digests this run claimed, sent one at a time and each recorded before the next (``outbox``)."""
+
+    def __init__(self, todo: list[Digest], as_of: date, settings: MailSettings, base_url: str, me: str):
+        self.todo, self.as_of, self.settings, self.base_url, self.me = list(todo), as_of, settings, base_url, me
+        self.outcomes: list[DigestOutcome] = []
+
+    def claim_next(self) -> Digest | None:
+        return self.todo.pop(0) if self.todo else None  # claimed in bulk by ``_claim`` before sending starts
+
+    def build(self, digest: Digest):
+        message = build_digest_message(digest, self.settings, self.base_url)
+        message[KEYS_HEADER] = " ".join(digest.keys)
+        return message
+
+    def record(self, digest: Digest, result) -> None:
+        actor = audit.Actor.system(ACTOR)
+        where = (ReminderSent.key.in_(digest.keys), ReminderSent.claimed_by == self.me,
+                 ReminderSent.status == CLAIMED)
         if result.ok:
             db.session.execute(
                 update(ReminderSent).where(*where)
-                .values(status=SENT, sent_at=done_at, attempts=ReminderSent.attempts + 1, last_error=None)
+                .values(status=SENT, sent_at=_now(), attempts=ReminderSent.attempts + 1, last_error=None)
                 .execution_options(synchronize_session=False)
             )
             audit.record(actor, "reminder.sent", "reminder", digest.recipient_email,
                          after={"recipient": digest.recipient_email, "keys": list(digest.keys),
-                                "as_of": as_of, "subject": str(result.message["Subject"])})
-            outcomes.append(_outcome(digest, subject=str(result.message["Subject"])))
+                                "as_of": self.as_of, "subject": str(result.message["Subject"])})
+            self.outcomes.append(_outcome(digest, subject=str(result.message["Subject"])))
         else:
             error = str(result.error)
             db.session.execute(
@@ -566,12 +579,8 @@ def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
             )
             audit.record(actor, "reminder.failed", "reminder", digest.recipient_email,
                          after={"recipient": digest.recipient_email, "keys": list(digest.keys),
-                                "as_of": as_of}, reason=error)
-            outcomes.append(_outcome(digest, error=error))
-        db.session.commit()
-
-    return RunReport(as_of=as_of, dry_run=False, runner=me, planned=len(keys), already_sent=already_sent,
-                     elsewhere=elsewhere, outcomes=tuple(outcomes))
+                                "as_of": self.as_of}, reason=error)
+            self.outcomes.append(_outcome(digest, error=error))
 
 
 class _NotIn:

@@ -46,7 +46,10 @@ def free_port() -> int:
 class LiveServer:
     """gunicorn serving ``tender:create_app()`` on ``database_url``; see the module docstring."""
 
-    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, startup_timeout: float = 30.0):
+    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, startup_timeout: float = 30.0,
+                 background_worker: bool = False):
+        self.background_worker = background_worker
+        self.worker_process: subprocess.Popen | None = None
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workers = workers
@@ -107,6 +110,10 @@ class LiveServer:
         try:
             self.load_demo(env)
             self._wait_until_healthy()
+            if self.background_worker:  # `tender worker` beside gunicorn, as the README runs them
+                self.worker_process = subprocess.Popen(
+                    [str(BIN_DIR / "tender"), "worker", "--poll", "0.2"], cwd=REPO_ROOT, env=env,
+                    stdin=subprocess.DEVNULL, stdout=self._stderr_file, stderr=subprocess.STDOUT)
         except BaseException:
             self.stop()
             raise
@@ -137,7 +144,14 @@ class LiveServer:
             return ""
 
     def stop(self) -> None:
-        """Terminate gunicorn (gracefully, then by force) and wait for it."""
+        """Terminate gunicorn and the worker (gracefully, then by force) and wait for them."""
+        if self.worker_process is not None and self.worker_process.poll() is None:
+            self.worker_process.terminate()
+            try:
+                self.worker_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.worker_process.kill()
+                self.worker_process.wait(timeout=10)
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -63,8 +63,17 @@ def test_an_officer_drafts_edits_previews_sends_and_downloads_letters(mail_app, 
     assert refused.status_code == 400 and "Confirm that you have checked" in refused.get_data(as_text=True)
     sent = csrf_post(client, f"{base}/send", {"confirm": "yes"}, base)
     assert sent.status_code == 302
+    # The request only queued them: nothing went yet, and the page shows progress and refreshes itself.
+    assert smtp.handler.messages() == []
+    waiting = client.get(base).get_data(as_text=True)
+    assert waiting.count(">Queued<") == 3 and 'http-equiv="refresh"' in waiting and "Sending in progress" in waiting
+    with mail_app.app_context():
+        from tender.services import jobs
+
+        assert jobs.work(until_idle=True) == 1
     assert len(smtp.handler.messages()) == 3
     follow = client.get(base).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in follow
     assert follow.count("E-mailed") == 3 and "standstill started" in follow
 
     download = client.get(f"{base}/{loser_id}/document.pdf")
