@@ -48,6 +48,20 @@ MAX_PERCENT = Decimal("100")
 # Identifiers: PostgreSQL INTEGER (and so every id column and version counter).
 MAX_ID = 2**31 - 1
 
+# Numbers in definition files (workflows/*.yaml and scoring_rules/*.yaml), which people write by hand.
+# Every number a file may hold has a bound here: far above what the law or a real evaluation needs, and
+# small enough that nothing downstream overflows (a version is an INTEGER column; a period of days must
+# leave date arithmetic inside the calendar; a score, weight or percentage must stay exact as a Decimal
+# and quick to multiply). A file giving a number outside its bound is refused on load, naming the file,
+# the line and the field.
+MAX_DEFINITION_VERSION = 1_000_000
+MAX_SHORTLIST = 1_000
+MAX_PERIOD_DAYS = 3_660  # ten years
+MAX_SCALE_POINT = Decimal(1_000_000)  # the highest point a scoring scale may have
+SCALE_POINT_PLACES = 2  # a score is stored as NUMERIC(10, 2): a point with more places could not be kept
+MAX_CEILING_PERCENT = Decimal(1_000)  # an affordability ceiling: a bid up to ten times the budget
+MAX_DECIMAL_PLACES = 6  # in a weight or a percentage of an evaluation model
+
 # Plain text: every control character except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

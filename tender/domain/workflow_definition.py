@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tender.domain.workflow_validation import expand_sources, validate_document
-from tender.domain.yaml_source import DefinitionError, line_of, load_yaml_file
+from tender.domain.yaml_source import DefinitionError, line_of, load_yaml, load_yaml_file
 
 LIGHT_TOUCH_REGIMES = frozenset({"pcr2015_light_touch", "pa2023_light_touch"})
 
@@ -103,11 +103,16 @@ class Period:
 
 @dataclass(frozen=True)
 class MilestoneDef:
-    """A dated event in a procurement's timetable; ``ocds_type`` from the OCDS milestoneType codelist."""
+    """A dated event in a procurement's timetable; ``ocds_type`` from the OCDS milestoneType codelist.
+
+    ``role`` (one of ``workflow_validation.MILESTONE_ROLES``) tells a service
+    what meeting it means, so no service hard-codes a milestone's key.
+    """
 
     key: str
     title: str
     ocds_type: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,10 @@ class ProcedureDefinition:
     def milestone(self, key: str) -> MilestoneDef:
         """The milestone with ``key``; KeyError if none."""
         return _find(self.milestones, "key", key, f"milestone of {self.name}")
+
+    def milestone_with_role(self, role: str) -> str | None:
+        """The key of the milestone the file gives ``role`` (validated unique), or None if none has it."""
+        return next((m.key for m in self.milestones if m.role == role), None)
 
     def is_final(self, stage_name: str) -> bool:
         """True if nothing can happen after ``stage_name``."""
@@ -219,9 +228,21 @@ def load_definitions(directory: str | Path, known_guards: Mapping[str, frozenset
     }
 
 
+def definition_from_text(text: str, source: str, known_guards: Mapping[str, frozenset[str]],
+                         expected_name: str | None = None) -> ProcedureDefinition:
+    """Validate and build a procedure from the text of its file (``source`` names it in errors).
+
+    A procurement keeps the exact text of the file it started with, so its
+    definition is rebuilt from that text, never from whatever the file says today.
+    """
+    return _checked(load_yaml(text, source), source, known_guards, expected_name)
+
+
 def _load(path: Path, known_guards, expected_name: str | None) -> ProcedureDefinition:
-    source = str(path)
-    data = load_yaml_file(path)
+    return _checked(load_yaml_file(path), str(path), known_guards, expected_name)
+
+
+def _checked(data: Any, source: str, known_guards, expected_name: str | None) -> ProcedureDefinition:
     validate_document(data, source, known_guards)
     if expected_name is not None and data["name"] != expected_name:
         raise DefinitionError(source, line_of(data, "name"), "name",
@@ -270,7 +291,8 @@ def _build(data: Mapping[str, Any], source: str) -> ProcedureDefinition:
         min_shortlist_source=data["min_shortlist_source"],
         initial=data["initial"],
         stages=stages,
-        milestones=tuple(MilestoneDef(m["key"], m["title"], m.get("ocds_type")) for m in data["milestones"]),
+        milestones=tuple(MilestoneDef(m["key"], m["title"], m.get("ocds_type"), m.get("role"))
+                         for m in data["milestones"]),
         transitions=transitions,
         periods=periods,
         source=source,

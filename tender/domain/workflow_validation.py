@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from tender.domain import bounds
 from tender.domain.yaml_source import DefinitionError, line_of
 
 REGIMES = ("pcr2015", "pcr2015_light_touch", "pa2023", "pa2023_light_touch")
@@ -32,13 +33,17 @@ OCDS_MILESTONE_TYPES = (
     "preProcurement", "approval", "engagement", "assessment",
     "delivery", "reporting", "financing", "payment",
 )
-#: Upper bounds on the whole numbers a file may give: far above anything the law
-#: or a real procedure needs, and small enough for the database (a version is an
-#: INTEGER column) and for date arithmetic (a period cannot run past year 9999).
-MAX_WHOLE = 1_000_000
-MAX_VERSION = 1_000_000
-MAX_SHORTLIST = 1_000
-MAX_PERIOD_DAYS = 3_660  # ten years
+#: What a milestone can mean to Tender's services beyond its place in the timetable
+#: (``role:`` on the milestone; at most one milestone per role): meeting the
+#: ``contract_award_notice_published`` one records when the award notice went out
+#: (Procurement Act s.51 standstill counts from it); meeting ``contract_entered``
+#: sets the due date of the ``contract_details_published`` one (s.53).
+MILESTONE_ROLES = ("contract_award_notice_published", "contract_entered", "contract_details_published")
+#: Every number a file may give is bounded (``tender.domain.bounds``): version,
+#: min_shortlist, and the days of each period and variant.
+MAX_VERSION = bounds.MAX_DEFINITION_VERSION
+MAX_SHORTLIST = bounds.MAX_SHORTLIST
+MAX_PERIOD_DAYS = bounds.MAX_PERIOD_DAYS
 #: ``source: "*"`` means every stage that is not final.
 ANY_STAGE = "*"
 
@@ -59,7 +64,7 @@ TOP_REQUIRED = (
     "min_shortlist_source", "initial", "stages", "milestones", "transitions", "periods",
 )
 STAGE_REQUIRED, STAGE_OPTIONAL = ("name", "title", "description"), ("milestone", "final")
-MILESTONE_REQUIRED, MILESTONE_OPTIONAL = ("key", "title"), ("ocds_type",)
+MILESTONE_REQUIRED, MILESTONE_OPTIONAL = ("key", "title"), ("ocds_type", "role")
 TRANSITION_REQUIRED = ("trigger", "label", "source", "dest")
 TRANSITION_OPTIONAL = ("guards", "requires_reason", "description")
 PERIOD_REQUIRED = ("name", "label", "start", "end", "days", "counting", "source")
@@ -133,7 +138,7 @@ class _Checker:
                       f"{value!r} is not a valid name: use lower-case letters, digits and underscores.")
         return value
 
-    def positive_int(self, mapping: Mapping, key: str, path: str, maximum: int = MAX_WHOLE) -> int:
+    def positive_int(self, mapping: Mapping, key: str, path: str, maximum: int) -> int:
         value = mapping[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.fail(mapping, key, _join(path, key), f"must be a whole number of at least 1, not {value!r}.")
@@ -196,6 +201,7 @@ def _check_metadata(check: _Checker, data: Mapping) -> None:
 
 def _check_milestones(check: _Checker, data: Mapping) -> set[str]:
     keys: set[str] = set()
+    roles: dict[str, str] = {}
     items = check.items(data, "milestones", "", allow_empty=False)
     for i in range(len(items)):
         path = f"milestones[{i}]"
@@ -208,6 +214,12 @@ def _check_milestones(check: _Checker, data: Mapping) -> set[str]:
         check.text(item, "title", path)
         if "ocds_type" in item:
             check.choice(item, "ocds_type", path, OCDS_MILESTONE_TYPES)
+        if "role" in item:
+            role = check.choice(item, "role", path, MILESTONE_ROLES)
+            if role in roles:
+                check.fail(item, "role", f"{path}.role",
+                           f"the role '{role}' is already given to the milestone '{roles[role]}'.")
+            roles[role] = key
     return keys
 
 

@@ -46,6 +46,29 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings and sequences carry line numbers."""
 
 
+#: No number in a definition needs more digits than this; a longer one is a typing
+#: mistake (and past 4,300 digits Python refuses to even convert it).
+MAX_NUMBER_DIGITS = 100
+
+
+class _NumberTooLong(Exception):
+    """A YAML integer with more than MAX_NUMBER_DIGITS digits, at ``line``; the enclosing key names the field."""
+
+    message = (f"is a number with more than {MAX_NUMBER_DIGITS} digits: no field of a definition needs one; "
+               "check what was typed")
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(line)
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    digits = sum(character.isalnum() for character in str(node.value))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong(node.start_mark.line + 1)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
@@ -57,7 +80,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             raise DefinitionError(
                 loader.name, key_node.start_mark.line + 1, str(key), "this key appears twice"
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        try:
+            result[key] = loader.construct_object(value_node, deep=True)
+        except _NumberTooLong as exc:
+            raise DefinitionError(loader.name, exc.line, str(key), _NumberTooLong.message) from None
         result.lines[key] = key_node.start_mark.line + 1
     return result
 
@@ -71,6 +97,7 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str, source: str) -> Any:
@@ -95,6 +122,8 @@ def load_yaml(text: str, source: str) -> Any:
         raise DefinitionError(source, line, "", f"not valid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise DefinitionError(source, None, "", f"not valid YAML: {exc}") from None
+    except _NumberTooLong as exc:
+        raise DefinitionError(source, exc.line, "", _NumberTooLong.message) from None
     except RecursionError:
         raise DefinitionError(source, None, "", f"nests lists or mappings too deeply: keep it to {MAX_DEPTH} "
                                                 "levels") from None

@@ -9,6 +9,7 @@ depend on how busy the machine is).
 """
 from __future__ import annotations
 
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -228,3 +229,94 @@ def test_broken_encodings_and_bytes_name_the_file_and_row(tmp_path, content, wor
     with pytest.raises(CsvInputError) as caught:
         read_evaluation_input(MODEL, path)
     assert words in str(caught.value) and str(path) in str(caught.value) and caught.value.row == 2
+
+
+# --- every number a definition file holds is bounded -------------------------
+
+DEFINITION_FILES = sorted((ROOT / "workflows").glob("*.yaml")) + sorted((ROOT / "scoring_rules").glob("*.yaml"))
+NUMBER_VALUE = re.compile(r"""(?:^|(?<=[\s{,]))(?P<key>[A-Za-z_]+): (?P<q>"?)-?\d+(?:\.\d+)?(?P=q)(?=\s*(?:[,}#]|$))""")
+NUMBER_KEY = re.compile(r"^(?P<indent>\s+)\d+(?:\.\d+)?:")
+
+
+def _numbers_in(path: Path):
+    """(path, line number, field key, the file with that one number made absurd) for every number in a file."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for n, line in enumerate(lines, start=1):
+        for match in NUMBER_VALUE.finditer(line):
+            absurd = line[:match.start()] + f"{match['key']}: {10**35}" + line[match.end():]
+            yield path, n, match["key"], "".join(lines[:n - 1] + [absurd] + lines[n:])
+        if (match := NUMBER_KEY.match(line)) is not None:
+            absurd = f"{match['indent']}{10**35}:" + line[match.end():]
+            yield path, n, "points", "".join(lines[:n - 1] + [absurd] + lines[n:])
+
+
+EVERY_NUMBER = [case for path in DEFINITION_FILES for case in _numbers_in(path)]
+
+
+def test_the_shipped_files_hold_numbers_of_every_kind_the_bounds_cover():
+    keys = {key for _path, _line, key, _text in EVERY_NUMBER}
+    assert {"version", "days", "min_shortlist", "weight", "minimum", "spread", "percent",
+            "affordability_ceiling_percent", "points"} <= keys
+
+
+@pytest.mark.parametrize("path, line, key, text", EVERY_NUMBER,
+                         ids=[f"{p.stem}:{n}:{k}" for p, n, k, _t in EVERY_NUMBER])
+def test_every_number_in_every_shipped_file_set_absurdly_large_is_refused_naming_file_line_and_field(
+        tmp_path, path, line, key, text):
+    copy = tmp_path / path.name
+    copy.write_text(text, encoding="utf-8")
+    load = (lambda: load_definition(copy, KNOWN_GUARDS)) if path.parent.name == "workflows" else \
+        (lambda: load_model(copy))
+    with pytest.raises(DefinitionError) as caught:
+        load()
+    error = caught.value
+    assert error.source == str(copy)
+    assert error.line == line, str(error)
+    assert key in error.field, str(error)
+
+
+RULES_TEXT = MODEL_TEXT
+
+
+@pytest.mark.parametrize("replace, field, message", [
+    (('version: "1"', f"version: {10**35}"), "version", "must be a whole number from 1 to 1000000"),
+    (('version: "1"', 'version: "1.5"'), "version", "must be a whole number from 1 to 1000000"),
+    (("affordability_ceiling_percent: 100", "affordability_ceiling_percent: 5000"),
+     "price.affordability_ceiling_percent", "must be at most 1000"),
+    (("      4: Excellent", "      4.125: Excellent"), "scales[uk_0_4].points", "at most 2 decimal places"),
+    (("      4: Excellent", "      2000000: Excellent"), "scales[uk_0_4].points", "must be at most 1000000"),
+    (("price:\n  weight: 30", "price:\n  weight: 30.0000001"), "price.weight", "at most 6 decimal places"),
+])
+def test_an_evaluation_model_number_outside_its_bound_is_refused_naming_file_line_and_field(
+        tmp_path, replace, field, message):
+    old, new = replace
+    assert old in RULES_TEXT
+    text = RULES_TEXT.replace(old, new, 1)
+    path = tmp_path / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_model(path)
+    error = caught.value
+    changed = new.splitlines()[-1].strip()
+    expected_line = next(n for n, line in enumerate(text.splitlines(), start=1) if changed in line)
+    assert (error.line, error.field) == (expected_line, field), str(error)
+    assert message in error.message
+
+
+def test_an_evaluation_model_version_in_bounds_is_kept_as_text(tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_text(RULES_TEXT.replace('version: "1"', "version: 12", 1), encoding="utf-8")
+    assert load_model(path).version == "12"
+
+
+@pytest.mark.parametrize("which", ["workflow", "rules"])
+def test_a_number_too_long_to_convert_is_a_clean_error_naming_its_line_and_field(tmp_path, which):
+    source, old = (WORKFLOW, "days: 30") if which == "workflow" else (MODEL_TEXT, "  weight: 30")
+    text = source.replace(old, old.split(":")[0] + ": 1" + "0" * 5000, 1)
+    path = tmp_path / "long.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(path, KNOWN_GUARDS) if which == "workflow" else load_model(path)
+    error = caught.value
+    assert error.line == next(n for n, line in enumerate(text.splitlines(), start=1) if "0" * 5000 in line)
+    assert error.field == old.split(":")[0].strip() and "more than 100 digits" in error.message

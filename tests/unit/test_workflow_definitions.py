@@ -416,3 +416,39 @@ def test_a_file_whose_name_differs_from_its_stem_is_refused_when_loading_a_direc
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
     err = _refused(tmp_path, "- just\n- a list\n")
     assert err.line == 1
+
+
+# --- milestone roles ----------------------------------------------------------
+
+
+def test_a_milestone_role_is_read_and_found_by_role(tmp_path):
+    text = VALID.replace("  - key: closed\n    title: Closed\n",
+                         "  - key: closed\n    title: Closed\n    role: contract_entered\n")
+    defn = load_definition(_write(tmp_path, text), KNOWN_GUARDS)
+    assert defn.milestone("closed").role == "contract_entered"
+    assert defn.milestone_with_role("contract_entered") == "closed"
+    assert defn.milestone_with_role("contract_details_published") is None
+
+
+def test_a_milestone_role_tender_does_not_know_is_refused(tmp_path):
+    text = VALID.replace("  - key: closed\n    title: Closed\n",
+                         "  - key: closed\n    title: Closed\n    role: contract_signed\n")
+    err = _refused(tmp_path, text)
+    assert (err.line, err.field) == (_line(text, "role: contract_signed"), "milestones[1].role")
+    assert "contract_entered" in err.message
+
+
+def test_a_milestone_role_given_twice_is_refused(tmp_path):
+    text = VALID.replace("    ocds_type: engagement\n", "    ocds_type: engagement\n    role: contract_entered\n")
+    text = text.replace("  - key: closed\n    title: Closed\n",
+                        "  - key: closed\n    title: Closed\n    role: contract_entered\n")
+    err = _refused(tmp_path, text)
+    assert (err.line, err.field) == (_line(text, "role: contract_entered", 2), "milestones[1].role")
+    assert "already given to the milestone 'published'" in err.message
+
+
+def test_the_procurement_act_procedure_names_the_milestones_its_services_need_by_role(shipped):
+    defn = shipped["competitive_flexible_procedure"]
+    assert defn.milestone_with_role("contract_award_notice_published") == "contract_award_notice_published"
+    assert defn.milestone_with_role("contract_entered") == "contract_entered"
+    assert defn.milestone_with_role("contract_details_published") == "contract_details_published"

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from tender.domain import bounds
 from tender.domain.scoring.model import (
     FINAL_SCORE_METHODS,
     GROUP_QUALITY,
@@ -27,8 +28,10 @@ from tender.domain.scoring.model import (
 )
 from tender.domain.yaml_source import DefinitionError, load_yaml_file, line_of
 
-#: No number in an evaluation model needs to be larger than this (points, budgets
-#: in percent, weights); far larger ones are typing mistakes that make arithmetic slow.
+#: No number in an evaluation model needs to be larger than this; far larger ones
+#: are typing mistakes that make arithmetic slow. Each number also has its own
+#: bound (``tender.domain.bounds``): a version, a point of a scale, a weight or a
+#: percentage, and how many decimal places it may have.
 MAX_MAGNITUDE = 1_000_000_000
 TOP_KEYS = {"title", "version", "description", "scales", "criteria", "price", "final_scores", "tie_break"}
 CRITERION_KEYS = {"id", "title", "weight", "children", "scale", "minimum", "pass_fail", "group", "guidance"}
@@ -72,8 +75,13 @@ class _Reader:
             self.fail(container, key, field, "must be non-empty text")
         return str(value).strip()
 
-    def number(self, container, key, field, low=None, high=None, strict_low=False, value=None) -> Decimal:
-        """``container[key]`` (or ``value`` when checking a key itself) as a Decimal within bounds."""
+    def number(self, container, key, field, low=None, high=None, strict_low=False, value=None,
+               places: int = bounds.MAX_DECIMAL_PLACES) -> Decimal:
+        """``container[key]`` (or ``value`` when checking a key itself) as a Decimal within bounds.
+
+        At most ``places`` decimal places: a weight of 0.0000001 is a typing
+        mistake, and a point of a scale must fit the score column exactly.
+        """
         value = container[key] if value is None else value
         try:
             if isinstance(value, bool):
@@ -89,7 +97,21 @@ class _Reader:
             self.fail(container, key, field, f"must be {'above' if strict_low else 'at least'} {low}, not {number}")
         if high is not None and number > high:
             self.fail(container, key, field, f"must be at most {high}, not {number}")
+        if -min(number.normalize().as_tuple().exponent, 0) > places:
+            self.fail(container, key, field, f"must have at most {places} decimal places, not {value!r}")
         return number
+
+    def version(self, container, key, field) -> str:
+        """A version: a whole number from 1 up to the bound, written as a number or as text ("1")."""
+        if key not in container:
+            return "1"
+        value = container[key]
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        whole = text.isascii() and text.isdigit() and len(text) <= 7
+        if not whole or not 1 <= int(text) <= bounds.MAX_DEFINITION_VERSION:
+            self.fail(container, key, field,
+                      f"must be a whole number from 1 to {bounds.MAX_DEFINITION_VERSION}, not {value!r}")
+        return str(int(text))
 
     def choice(self, container, key, field, choices) -> str:
         value = container[key]
@@ -117,7 +139,7 @@ def load_model(path: str | Path) -> EvaluationModel:
     return EvaluationModel(
         name=path.stem,
         title=r.text(data, "title", "title"),
-        version=r.text(data, "version", "version", required=False) or "1",
+        version=r.version(data, "version", "version"),
         description=r.text(data, "description", "description", required=False),
         source=str(path),
         criteria=criteria,
@@ -155,7 +177,8 @@ def _read_scales(r: _Reader, data: dict) -> dict[str, Scale]:
         points_raw = r.mapping(body, "points", f"{prefix}.points")
         points = []
         for score in points_raw:
-            value = r.number(points_raw, score, f"{prefix}.points", low=0, value=score)
+            value = r.number(points_raw, score, f"{prefix}.points", low=0, high=bounds.MAX_SCALE_POINT,
+                             value=score, places=bounds.SCALE_POINT_PLACES)
             descriptor = r.text(points_raw, score, f"{prefix}.points[{score}]")
             points.append((value, descriptor))
         points.sort()
@@ -163,7 +186,8 @@ def _read_scales(r: _Reader, data: dict) -> dict[str, Scale]:
             r.fail(body, "points", f"{prefix}.points", "a scale needs at least two points")
         spread = None
         if "spread" in body:
-            spread = r.number(body, "spread", f"{prefix}.spread", low=0, high=points[-1][0] - points[0][0])
+            spread = r.number(body, "spread", f"{prefix}.spread", low=0, high=points[-1][0] - points[0][0],
+                              places=bounds.SCALE_POINT_PLACES)
         scales[name] = Scale(name=str(name), points=tuple(points), spread=spread)
     return scales
 
@@ -249,7 +273,8 @@ def _read_question(r, item, prefix, cid, title, weight, marks, scale, group) -> 
         r.fail(item, "id", f"{prefix}.scale", "is missing (give the question or its section a scale)")
     minimum = None
     if "minimum" in item:
-        minimum = r.number(item, "minimum", f"{prefix}.minimum")
+        minimum = r.number(item, "minimum", f"{prefix}.minimum", low=0, high=bounds.MAX_SCALE_POINT,
+                           places=bounds.SCALE_POINT_PLACES)
         if minimum not in scale.values:
             points = ", ".join(str(v) for v in scale.values)
             r.fail(item, "minimum", f"{prefix}.minimum", f"{minimum} is not a point on scale {scale.name} ({points})")
@@ -276,7 +301,7 @@ def _read_price(r: _Reader, data: dict) -> PriceRule:
     ceiling = None
     if "affordability_ceiling_percent" in raw:
         ceiling = r.number(raw, "affordability_ceiling_percent", "price.affordability_ceiling_percent",
-                           low=0, strict_low=True)
+                           low=0, high=bounds.MAX_CEILING_PERCENT, strict_low=True)
     low_rule = None
     if "abnormally_low" in raw:
         body = r.mapping(raw, "abnormally_low", "price.abnormally_low")
