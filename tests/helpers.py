@@ -98,6 +98,27 @@ def make_user(role: str, email: str | None = None, name: str | None = None):
                                 audit.Actor.system("test"))
 
 
+def make_milestone(**overrides):
+    """A ``MilestoneDue`` (what reminders and the calendar feed read) with plain defaults; override any field."""
+    from tender.domain.reminders import MilestoneDue
+
+    values = dict(
+        milestone_id=1,
+        procurement_id=33,
+        procurement_ref="KCC-22/00033",
+        procurement_title="Highways maintenance",
+        milestone_title="Invite tender responses",
+        planned_date=date(2022, 4, 4),
+        owner_email="alice@kent.gov.uk",
+        owner_name="Alice Smith",
+        lead_officer_email="lead@kent.gov.uk",
+        lead_officer_name="Lee Lead",
+        status="scheduled",
+    )
+    values.update(overrides)
+    return MilestoneDue(**values)
+
+
 def make_procurement(procedure: str = "competitive_procedure_with_negotiation", *, regime: str = "pcr2015",
                      reference: str | None = None, timetable: dict | None = None, lots: int = 2,
                      candidates: int = 0, bids_per_lot: int = 0, **fields):

@@ -360,6 +360,7 @@ def synthetic(n: int):
         }
 
 
+@pytest.mark.slow
 def test_csv_and_jsonl_writers_use_flat_memory():
     with open(os.devnull, "w", encoding="utf-8", newline="") as sink:
         tracemalloc.start()

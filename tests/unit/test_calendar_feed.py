@@ -8,28 +8,10 @@ import pytest
 from icalendar import Calendar
 
 from tender.domain.calendar_feed import build_calendar, milestone_uid
-from tender.domain.reminders import MilestoneDue
+from tests.helpers import make_milestone
 
 BASE = "https://tender.kent.gov.uk"
 NOW = datetime(2022, 3, 29, 8, 30, tzinfo=timezone.utc)
-
-
-def make_milestone(**overrides) -> MilestoneDue:
-    values = dict(
-        milestone_id=1,
-        procurement_id=33,
-        procurement_ref="KCC-22/00033",
-        procurement_title="Highways maintenance",
-        milestone_title="Invite tender responses",
-        planned_date=date(2022, 4, 4),
-        owner_email="alice@kent.gov.uk",
-        owner_name="Alice Smith",
-        lead_officer_email="lead@kent.gov.uk",
-        lead_officer_name="Lee Lead",
-        status="scheduled",
-    )
-    values.update(overrides)
-    return MilestoneDue(**values)
 
 
 MILESTONES = [

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tender.domain.reminders import MilestoneDue, plan_reminders
+from tender.domain.reminders import plan_reminders
 from tender.mail import (
     MailConfigError,
     MailSettings,
@@ -16,30 +16,13 @@ from tender.mail import (
     long_date,
     templates_dir,
 )
+from tests.helpers import make_milestone
 
 SENDER = "Tender <tender@kent.gov.uk>"
 
 
 def weekdays_only(day: date) -> bool:
     return day.weekday() < 5
-
-
-def make_milestone(**overrides) -> MilestoneDue:
-    values = dict(
-        milestone_id=1,
-        procurement_id=33,
-        procurement_ref="KCC-22/00033",
-        procurement_title="Roads & <bridges> maintenance",
-        milestone_title="Invite tender responses",
-        planned_date=date(2022, 4, 4),
-        owner_email="alice@kent.gov.uk",
-        owner_name="Alice Smith",
-        lead_officer_email="lead@kent.gov.uk",
-        lead_officer_name="Lee Lead",
-        status="scheduled",
-    )
-    values.update(overrides)
-    return MilestoneDue(**values)
 
 
 # --- settings ----------------------------------------------------------------
@@ -109,9 +92,11 @@ def test_long_date_is_gov_uk_style():
 
 
 def test_digest_message_is_multipart_alternative_with_links_and_escaping():
+    title = "Roads & <bridges> maintenance"  # must be escaped in HTML
     ms = [
-        make_milestone(),
-        make_milestone(milestone_id=2, planned_date=date(2022, 3, 24), milestone_title="Publish notice"),
+        make_milestone(procurement_title=title),
+        make_milestone(milestone_id=2, planned_date=date(2022, 3, 24), milestone_title="Publish notice",
+                       procurement_title=title),
         make_milestone(
             milestone_id=3,
             procurement_id=7,

@@ -20,6 +20,7 @@ from tender.domain.reminders import (
     plan_reminders,
     working_days_between,
 )
+from tests.helpers import make_milestone
 
 
 def weekdays_only(day: date) -> bool:
@@ -31,24 +32,6 @@ EASTER_2022 = {date(2022, 4, 15), date(2022, 4, 18)}
 
 def with_easter_2022(day: date) -> bool:
     return day.weekday() < 5 and day not in EASTER_2022
-
-
-def milestone(**overrides) -> MilestoneDue:
-    values = dict(
-        milestone_id=1,
-        procurement_id=33,
-        procurement_ref="KCC-22/00033",
-        procurement_title="Highways maintenance",
-        milestone_title="Invite tender responses",
-        planned_date=date(2022, 4, 4),
-        owner_email="alice@kent.gov.uk",
-        owner_name="Alice Smith",
-        lead_officer_email="lead@kent.gov.uk",
-        lead_officer_name="Lee Lead",
-        status="scheduled",
-    )
-    values.update(overrides)
-    return MilestoneDue(**values)
 
 
 def items_for(digests: list[Digest], email: str):
@@ -79,7 +62,7 @@ def test_working_days_between_stops_early_when_asked():
 
 
 def test_monday_milestone_is_due_soon_on_the_previous_tuesday():
-    digests = plan_reminders([milestone()], date(2022, 3, 29), weekdays_only)
+    digests = plan_reminders([make_milestone()], date(2022, 3, 29), weekdays_only)
     [digest] = digests
     [item] = digest.items
     assert digest.recipient_email == "alice@kent.gov.uk"
@@ -91,37 +74,37 @@ def test_monday_milestone_is_due_soon_on_the_previous_tuesday():
 
 def test_monday_milestone_is_not_due_soon_on_the_wednesday_before_last():
     # Wed 23 Mar -> Mon 4 Apr is 8 working days.
-    assert plan_reminders([milestone()], date(2022, 3, 23), weekdays_only) == []
+    assert plan_reminders([make_milestone()], date(2022, 3, 23), weekdays_only) == []
 
 
 def test_notice_period_boundary_is_inclusive():
     # Mon 28 Mar: exactly 5 working days before; Fri 25 Mar: 6.
-    [digest] = plan_reminders([milestone()], date(2022, 3, 28), weekdays_only)
+    [digest] = plan_reminders([make_milestone()], date(2022, 3, 28), weekdays_only)
     assert digest.items[0].working_days == 5
-    assert plan_reminders([milestone()], date(2022, 3, 25), weekdays_only) == []
+    assert plan_reminders([make_milestone()], date(2022, 3, 25), weekdays_only) == []
 
 
 def test_owner_notice_period_is_respected():
-    m = milestone(notice_working_days=10)
+    m = make_milestone(notice_working_days=10)
     [digest] = plan_reminders([m], date(2022, 3, 23), weekdays_only)
     assert digest.items[0].working_days == 8
 
 
 def test_due_today():
-    [digest] = plan_reminders([milestone()], date(2022, 4, 4), weekdays_only)
+    [digest] = plan_reminders([make_milestone()], date(2022, 4, 4), weekdays_only)
     [item] = digest.items
     assert (item.kind, item.working_days, item.status_text) == ("due_soon", 0, "Due today")
 
 
 def test_due_on_a_saturday_seen_on_the_friday():
-    m = milestone(planned_date=date(2022, 4, 2))
+    m = make_milestone(planned_date=date(2022, 4, 2))
     [digest] = plan_reminders([m], date(2022, 4, 1), weekdays_only)
     assert digest.items[0].status_text == "Due before the next working day"
 
 
 def test_bank_holidays_are_not_working_days():
     # Tue 19 Apr 2022 seen on Fri 8 Apr: 7 weekdays, but 5 working days over Easter.
-    m = milestone(planned_date=date(2022, 4, 19))
+    m = make_milestone(planned_date=date(2022, 4, 19))
     assert plan_reminders([m], date(2022, 4, 8), weekdays_only) == []
     [digest] = plan_reminders([m], date(2022, 4, 8), with_easter_2022)
     assert digest.items[0].working_days == 5
@@ -131,7 +114,7 @@ def test_bank_holidays_are_not_working_days():
 
 
 def test_overdue_goes_to_owner_with_working_days_overdue():
-    [digest] = plan_reminders([milestone()], date(2022, 4, 5), weekdays_only)
+    [digest] = plan_reminders([make_milestone()], date(2022, 4, 5), weekdays_only)
     [item] = digest.items
     assert digest.recipient_email == "alice@kent.gov.uk"
     assert item.kind == "overdue"
@@ -140,14 +123,14 @@ def test_overdue_goes_to_owner_with_working_days_overdue():
 
 
 def test_not_met_status_is_still_overdue():
-    [digest] = plan_reminders([milestone(status="notMet")], date(2022, 4, 6), weekdays_only)
+    [digest] = plan_reminders([make_milestone(status="notMet")], date(2022, 4, 6), weekdays_only)
     assert [i.kind for i in digest.items] == ["overdue"]
     assert digest.items[0].status_text == "Overdue by 2 working days"
 
 
 def test_overdue_over_a_weekend_only():
     # Planned Friday 1 Apr, seen on Sunday 3 Apr: past, but no working day since.
-    m = milestone(planned_date=date(2022, 4, 1))
+    m = make_milestone(planned_date=date(2022, 4, 1))
     [digest] = plan_reminders([m], date(2022, 4, 3), weekdays_only)
     assert digest.items[0].working_days == 0
     assert digest.items[0].status_text == "Overdue"
@@ -155,10 +138,10 @@ def test_overdue_over_a_weekend_only():
 
 def test_escalation_after_three_working_days_goes_to_lead_officer():
     # Planned Mon 4 Apr. Wed 6 Apr: 2 working days overdue, no escalation.
-    digests = plan_reminders([milestone()], date(2022, 4, 6), weekdays_only)
+    digests = plan_reminders([make_milestone()], date(2022, 4, 6), weekdays_only)
     assert [d.recipient_email for d in digests] == ["alice@kent.gov.uk"]
     # Thu 7 Apr: 3 working days overdue, escalated to the lead in their own digest.
-    digests = plan_reminders([milestone()], date(2022, 4, 7), weekdays_only)
+    digests = plan_reminders([make_milestone()], date(2022, 4, 7), weekdays_only)
     assert [d.recipient_email for d in digests] == ["alice@kent.gov.uk", "lead@kent.gov.uk"]
     [owner_item] = items_for(digests, "alice@kent.gov.uk")
     [lead_item] = items_for(digests, "lead@kent.gov.uk")
@@ -170,7 +153,7 @@ def test_escalation_after_three_working_days_goes_to_lead_officer():
 
 
 def test_escalation_threshold_is_configurable_and_counts_bank_holidays():
-    m = milestone(planned_date=date(2022, 4, 14))
+    m = make_milestone(planned_date=date(2022, 4, 14))
     # Tue 19 Apr: 3 weekdays later (Fri, Mon, Tue) but 1 working day over Easter.
     assert len(plan_reminders([m], date(2022, 4, 19), weekdays_only)) == 2
     assert len(plan_reminders([m], date(2022, 4, 19), with_easter_2022)) == 1
@@ -178,20 +161,20 @@ def test_escalation_threshold_is_configurable_and_counts_bank_holidays():
 
 
 def test_no_escalation_duplicate_when_owner_is_lead_officer():
-    m = milestone(lead_officer_email="Alice@Kent.gov.uk", lead_officer_name="Alice Smith")
+    m = make_milestone(lead_officer_email="Alice@Kent.gov.uk", lead_officer_name="Alice Smith")
     [digest] = plan_reminders([m], date(2022, 4, 20), weekdays_only)
     assert [i.kind for i in digest.items] == ["overdue"]
 
 
 def test_no_escalation_without_lead_officer():
-    m = milestone(lead_officer_email=None, lead_officer_name=None)
+    m = make_milestone(lead_officer_email=None, lead_officer_name=None)
     [digest] = plan_reminders([m], date(2022, 4, 20), weekdays_only)
     assert [i.kind for i in digest.items] == ["overdue"]
 
 
 def test_met_milestones_are_ignored():
     for as_of in (date(2022, 3, 29), date(2022, 4, 4), date(2022, 4, 20)):
-        assert plan_reminders([milestone(status="met")], as_of, weekdays_only) == []
+        assert plan_reminders([make_milestone(status="met")], as_of, weekdays_only) == []
 
 
 # --- digests ---------------------------------------------------------------
@@ -199,9 +182,9 @@ def test_met_milestones_are_ignored():
 
 def test_one_digest_per_recipient_grouped_by_procurement():
     ms = [
-        milestone(milestone_id=1),
-        milestone(milestone_id=2, planned_date=date(2022, 3, 30), milestone_title="Clarification deadline"),
-        milestone(
+        make_milestone(milestone_id=1),
+        make_milestone(milestone_id=2, planned_date=date(2022, 3, 30), milestone_title="Clarification deadline"),
+        make_milestone(
             milestone_id=3,
             procurement_id=7,
             procurement_ref="KCC-21/00007",
@@ -209,9 +192,9 @@ def test_one_digest_per_recipient_grouped_by_procurement():
             planned_date=date(2022, 3, 23),
             milestone_title="Publish contract notice",
         ),
-        milestone(milestone_id=4, owner_email="bob@kent.gov.uk", owner_name="Bob"),
+        make_milestone(milestone_id=4, owner_email="bob@kent.gov.uk", owner_name="Bob"),
         # The lead officer also owns a milestone, and gets an escalation: one digest.
-        milestone(
+        make_milestone(
             milestone_id=5,
             owner_email="LEAD@kent.gov.uk",
             owner_name="Lee Lead",
@@ -239,7 +222,7 @@ def test_one_digest_per_recipient_grouped_by_procurement():
 
 
 def test_keys_are_stable_unique_and_include_planned_date_and_recipient():
-    ms = [milestone(milestone_id=i, planned_date=date(2022, 3, 20 + i)) for i in range(1, 12)]
+    ms = [make_milestone(milestone_id=i, planned_date=date(2022, 3, 20 + i)) for i in range(1, 12)]
     first = plan_reminders(ms, date(2022, 3, 29), weekdays_only)
     second = plan_reminders(ms, date(2022, 3, 29), weekdays_only)
     assert first == second
@@ -251,20 +234,20 @@ def test_keys_are_stable_unique_and_include_planned_date_and_recipient():
 
 
 def test_overdue_key_is_the_same_on_later_days_so_it_is_sent_once():
-    day1 = plan_reminders([milestone()], date(2022, 4, 5), weekdays_only)
-    day2 = plan_reminders([milestone()], date(2022, 4, 6), weekdays_only)
+    day1 = plan_reminders([make_milestone()], date(2022, 4, 5), weekdays_only)
+    day2 = plan_reminders([make_milestone()], date(2022, 4, 6), weekdays_only)
     assert day1[0].keys == day2[0].keys == ("overdue:1:2022-04-04:alice@kent.gov.uk",)
     assert exclude_sent(day2, set(day1[0].keys)) == []
 
 
 def test_replanned_milestone_gets_a_new_key():
-    before = plan_reminders([milestone()], date(2022, 3, 29), weekdays_only)
-    after = plan_reminders([milestone(planned_date=date(2022, 4, 5))], date(2022, 3, 29), weekdays_only)
+    before = plan_reminders([make_milestone()], date(2022, 3, 29), weekdays_only)
+    after = plan_reminders([make_milestone(planned_date=date(2022, 4, 5))], date(2022, 3, 29), weekdays_only)
     assert before[0].keys != after[0].keys
 
 
 def test_exclude_sent_keeps_only_new_items_and_drops_empty_digests():
-    ms = [milestone(), milestone(milestone_id=2, planned_date=date(2022, 3, 21))]
+    ms = [make_milestone(), make_milestone(milestone_id=2, planned_date=date(2022, 3, 21))]
     digests = plan_reminders(ms, date(2022, 3, 29), weekdays_only)
     sent = {"due_soon:1:2022-04-04:alice@kent.gov.uk", "escalation:2:2022-03-21:lead@kent.gov.uk"}
     remaining = exclude_sent(digests, sent)
@@ -274,15 +257,15 @@ def test_exclude_sent_keeps_only_new_items_and_drops_empty_digests():
 
 
 def test_duplicate_input_rows_give_one_item():
-    [digest] = plan_reminders([milestone(), milestone()], date(2022, 3, 29), weekdays_only)
+    [digest] = plan_reminders([make_milestone(), make_milestone()], date(2022, 3, 29), weekdays_only)
     assert len(digest.items) == 1
 
 
 def test_bad_rows_are_rejected():
     with pytest.raises(ValueError, match="status"):
-        milestone(status="done")
+        make_milestone(status="done")
     with pytest.raises(ValueError, match="notice_working_days"):
-        milestone(notice_working_days=-1)
+        make_milestone(notice_working_days=-1)
     with pytest.raises(ValueError, match="escalate_after"):
         plan_reminders([], date(2022, 1, 1), weekdays_only, escalate_after_working_days=-1)
 
