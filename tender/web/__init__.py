@@ -1,18 +1,24 @@
 """The web UI: blueprints, login wiring, error pages and security headers."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from werkzeug.exceptions import InternalServerError
 
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import login_manager
 from tender.services.accounts import load_session_user
 from tender.services.errors import ServiceError
+
+log = logging.getLogger("tender.web")
+#: What SQLAlchemy raises when the database cannot be reached (SQLite's "database is locked" aside).
+DATABASE_GONE = (OperationalError, DisconnectionError, InterfaceError)
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -68,13 +74,30 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_busy(error: OperationalError):
         """SQLite refuses a second writer that read before the first committed: a lost race, not a fault."""
-        from tender.extensions import db
-
-        db.session.rollback()
         if "database is locked" not in str(error.orig):
-            raise error
+            return database_unreachable(error)
+        _roll_back()
         return render_template("errors/error.html", title="Someone else changed this at the same moment",
                                message="Nothing was changed. Reload the page to see the latest, then try again."), 409
+
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(InterfaceError)
+    def database_unreachable(error: Exception):
+        """The database went away (down, restarting, connection cut): a page saying so, not a traceback."""
+        log.error("the database could not be reached", exc_info=error)
+        _roll_back()
+        _forget_user()
+        response = make_response(_problem_page("errors/503.html", "Sorry, the service is unavailable"), 503)
+        response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        """Anything unforeseen (Flask has logged it with its traceback): a page with the request's reference."""
+        _roll_back()
+        if isinstance(error.original_exception, DATABASE_GONE):
+            _forget_user()
+        return _problem_page("errors/500.html", "Sorry, there is a problem with the service"), 500
 
     @app.errorhandler(403)
     def forbidden(error):
@@ -92,6 +115,26 @@ def register_web(app: Flask) -> None:
 
         return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may, "uk_time": _uk_time,
                 "Permission": Permission, "Role": Role, "today": date.today()}
+
+
+def _roll_back() -> None:
+    """End the failed request's transaction; if even that fails (the connection is dead), let the pool drop it."""
+    from tender.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the page must still be shown; the connection is already invalid
+        log.warning("could not roll back after a failure", exc_info=True)
+
+
+def _forget_user() -> None:
+    """Show the failure page as to nobody in particular: loading (or refreshing) the user would need the database."""
+    g._login_user = login_manager.anonymous_user()
+
+
+def _problem_page(template: str, title: str) -> str:
+    """A failure page that reads neither the database nor the user, with the request's id (also in the log)."""
+    return render_template(template, title=title, request_id=getattr(g, "request_id", ""))
 
 
 def _same_site_referrer() -> str | None:
