@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -24,6 +24,7 @@ from tender.services import accounts, audit
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.panel import model_for
 from tender.services.evaluation.ranking import frozen_agreement
+from tender.services import clock
 
 REFERENCE = "LARGE-2022/001"
 #: The shipped model the large procurement's lots use (``scoring_rules/large_procurement_40_questions.yaml``).
@@ -69,16 +70,18 @@ def populate(officer: User, moderator: User, panel: list[User], *, lots: int = 1
     scale (as ``scoring_rules/large_procurement_40_questions.yaml`` and
     ``benchmarks/ranking_data.write_model`` do). Commits; returns ids.
     """
+    from tender.services.procurement import definitions
     from tender.services.procurement.procedures import registry
 
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     tag = uuid.uuid4().hex[:8]
     definition = registry().definitions[PROCEDURE]
     procurement = Procurement(reference=reference or f"BENCH-{tag}", title="Community services framework (large)",
                               procedure=PROCEDURE, procedure_version=definition.version, regime="pcr2015",
                               state="tender_evaluation", estimated_value=Decimal("25000000"), initial_term_years=3,
                               lead_officer_id=officer.id, created_at=now)
+    definitions.pin(procurement)
     db.session.add(procurement)
     db.session.flush()
     if milestones:

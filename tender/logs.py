@@ -13,9 +13,9 @@ import json
 import logging
 import re
 import sys
-import time
 import traceback
 import uuid
+from tender.services import clock
 from datetime import datetime, timezone
 
 from flask import Flask, g, has_request_context, request
@@ -99,12 +99,12 @@ def configure(app: Flask) -> None:
     def start_request_log():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.request_started = time.perf_counter()
+        g.request_started = clock.monotonic()
 
     @app.after_request
     def finish_request_log(response):
         started = getattr(g, "request_started", None)
-        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+        duration_ms = round((clock.monotonic() - started) * 1000, 1) if started is not None else None
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         _load_user()
         request_log.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": {

@@ -18,6 +18,7 @@ caller can raise (:meth:`SendReport.raise_for_failures`) or log.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import smtplib
 import ssl
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, getaddresses, parseaddr
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +34,8 @@ import jinja2
 
 from tender.domain.periods import format_uk_date
 from tender.domain.reminders import Digest
+from tender.resources import data_dir
+from tender.services import clock
 
 __all__ = [
     "MailConfigError",
@@ -188,23 +191,8 @@ class MailSettings:
 
 
 def templates_dir() -> Path:
-    """Where the e-mail templates live.
-
-    In an installed wheel the repository's ``templates/`` is shipped as
-    ``tender/templates`` (see pyproject's package-dir); in a source checkout it
-    is at the top of the repository, beside the package. ``tender`` may be a
-    namespace package (no ``__init__.py``, so ``__file__`` is None); then this
-    module's own directory is the package directory.
-    """
-    import tender
-
-    package_dir = (
-        Path(tender.__file__).parent
-        if getattr(tender, "__file__", None)
-        else Path(__file__).resolve().parent
-    )
-    installed = package_dir / "templates"
-    return installed if installed.is_dir() else package_dir.parent / "templates"
+    """Where the templates live: ``tender/templates`` in a wheel, ``templates/`` in a checkout."""
+    return data_dir("templates")
 
 
 def long_date(value: date) -> str:
@@ -282,9 +270,11 @@ def build_digest_message(digest: Digest, settings: MailSettings, base_url: str) 
     message["Subject"] = subject
     message["From"] = settings.default_sender
     message["To"] = formataddr((digest.recipient_name, digest.recipient_email))
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    sender_domain = parseaddr(settings.default_sender)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(domain=sender_domain)
+    message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
+    sender_domain = parseaddr(settings.default_sender)[1].rpartition("@")[2] or "tender.invalid"
+    # The same digest gets the same Message-ID, so a copy re-sent after a crash folds into the first.
+    digest_id = hashlib.sha256("\n".join(sorted(digest.keys)).encode()).hexdigest()[:24]
+    message["Message-ID"] = f"<tender-reminder-{digest_id}@{sender_domain}>"
     # RFC 3834: tells out-of-office responders and ticketing systems not to
     # reply to an automatic message.
     message["Auto-Submitted"] = "auto-generated"

@@ -27,7 +27,9 @@ def _tool_version() -> str:
 
 
 def _utc_now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    from tender.services import clock
+
+    return clock.wall_now()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tender.extensions import db
 from tender.models import LoginAttempt, User, UserSession
 from tender.services import audit, unit_of_work
 from tender.services.errors import InvalidRequest, NotAuthorised
+from tender.services import clock
 
 MIN_PASSWORD_LENGTH = 12
 # A real hash to verify against when the account does not exist, so that the
@@ -36,7 +37,7 @@ def _hasher() -> PasswordHasher:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.wall_now()  # lockouts and sessions run on real time
 
 
 def _aware(moment: datetime) -> datetime:

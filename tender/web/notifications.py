@@ -12,7 +12,6 @@ notifications page replaces the token so that a leaked URL stops working.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
@@ -120,10 +119,7 @@ def calendar_feed(token: str):
     user = reminders.find_calendar_user(token)
     if user is None:
         abort(404)
-    now = datetime.now(UK)
-    fixed = current_app.config.get("TENDER_TODAY")
-    if fixed:
-        now = datetime.combine(clock.today(), now.timetz())
+    now = clock.now().astimezone(UK)
     body = build_calendar(user.name, reminders.owned_milestones(user), current_app.config["BASE_URL"], now,
                           standstill_ends=standstill.standstill_ends_for(user.id))
     return Response(body, mimetype="text/calendar", headers={

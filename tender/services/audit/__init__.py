@@ -21,6 +21,7 @@ from tender.domain import audit_actions
 from tender.domain.audit_chain import GENESIS_HASH, compact_json, event_hash
 from tender.extensions import db
 from tender.models import AuditEvent, AuditHead
+from tender.services import clock
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _dump(value: Any) -> str | None:
 
 def utc_now_iso() -> str:
     """Now, as the audit trail writes times: ISO 8601 UTC with microseconds and 'Z'."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return clock.wall_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # the record keeps real time
 
 
 #: The action of the note Tender writes when it finds a sequence number taken.

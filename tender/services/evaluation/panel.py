@@ -9,7 +9,7 @@ moderation live in ``evaluation_scoring``, ranking in ``evaluation_ranking``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from tender.resources import data_dir
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised, NotFound
+from tender.services import clock
 
 NOT_ON_PANEL = "You are not on the evaluation panel for this lot, so you cannot see or score its bids."
 DECLARE_FIRST = "Declare whether you have a conflict of interest for this lot before you see its bids."
@@ -37,8 +38,8 @@ PANEL_ROLE_OF = {Role.EVALUATOR.value: EVALUATOR, Role.MODERATOR.value: MODERATO
 
 
 def now() -> datetime:
-    """The moment recorded on scores, declarations and openings (UTC)."""
-    return datetime.now(timezone.utc)
+    """The moment recorded on scores, declarations and openings (UTC): the one clock's."""
+    return clock.now()
 
 
 @lru_cache(maxsize=4)

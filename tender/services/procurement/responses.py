@@ -26,6 +26,7 @@ from tender.services.errors import InvalidRequest
 from tender.domain import bounds
 from tender.services.procurement.setup import acting, definition_of, in_bounds, money, text, use_case
 from tender.services.procurement.workflow import get_procurement
+from tender.services import clock
 
 UK = ZoneInfo("Europe/London")
 
@@ -41,7 +42,7 @@ def _received(received_at, what: str) -> datetime:
         raise InvalidRequest(f"Enter the date and time the {what} was received.")
     received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=timezone.utc)
     in_bounds(received_at, f"time the {what} was received")
-    if received_at > datetime.now(timezone.utc):
+    if received_at > clock.now():
         raise InvalidRequest(f"The date and time the {what} was received cannot be in the future.")
     return received_at
 

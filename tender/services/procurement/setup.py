@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -33,6 +33,7 @@ from tender.services import audit, clock, unit_of_work
 from tender.services.evaluation import panel as evaluation
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
+from tender.services.procurement import definitions
 from tender.services.procurement.milestones import check_statutory_periods
 from tender.services.procurement.procedures import registry
 from tender.services.procurement.workflow import get_procurement
@@ -111,8 +112,8 @@ def text(value, what: str, limit: int) -> str:
 
 
 def definition_of(procurement: Procurement):
-    """The procedure definition the procurement runs."""
-    return registry().definitions[procurement.procedure]
+    """The procedure definition the procurement runs: the one it was pinned to when created."""
+    return definitions.definition_of(procurement)
 
 
 @use_case
@@ -151,8 +152,9 @@ def create_procurement(user, reference, title, description, procedure, regime, e
         initial_term_years=term, extension_years=",".join(str(e) for e in extensions),
         electronic_submission=bool(electronic_submission), qualifying_pin=bool(qualifying_pin),
         urgency=bool(urgency), award_on_initial_reserved=bool(award_on_initial_reserved),
-        lead_officer_id=lead.id, created_at=created_at or datetime.now(timezone.utc),
+        lead_officer_id=lead.id, created_at=created_at or clock.now(),
     )
+    definitions.pin(procurement)  # it runs this file's text from now on, whatever the file says later
     db.session.add(procurement)
     db.session.flush()
     for position, m in enumerate(definition.milestones):
@@ -160,6 +162,7 @@ def create_procurement(user, reference, title, description, procedure, regime, e
                                  owner_id=lead.id))
     audit.record(actor, "procurement.created", "procurement", procurement.id, procurement_ref=reference,
                  after={"title": title, "procedure": definition.name, "procedure_version": definition.version,
+                        "definition_sha256": procurement.definition_digest,
                         "regime": regime, "estimated_value": value, "initial_term_years": term,
                         "extension_years": extensions, "conditions": sorted(procurement.conditions),
                         "award_on_initial_reserved": procurement.award_on_initial_reserved,

@@ -1,7 +1,6 @@
 """Shortlisting after the selection questionnaire: a decision per candidate, with reasons."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from tender.domain import setup_rules
 from tender.domain.roles import Permission
@@ -12,14 +11,15 @@ from tender.services import audit
 from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement
+from tender.services import clock
 
 
 
 def shortlist_stages(procurement) -> frozenset[str]:
     """The stages in which this procurement's procedure takes shortlisting decisions (see setup_rules)."""
-    return setup_rules.shortlist_stages(registry().definitions[procurement.procedure])
+    return setup_rules.shortlist_stages(definition_of(procurement))
 
 
 DECIDED_MEANWHILE = ("Someone else recorded a decision on this candidate while you were looking at it. "
@@ -46,7 +46,7 @@ def record_decision(procurement_id: int, response_id: int, decision: str, reason
                              "responses close and before the invitation to tender is issued.")
     before = {"decision": response.decision, "reason": response.decision_reason}
     response.decision, response.decision_reason = decision, reason
-    response.decided_by_id, response.decided_at = user.id, datetime.now(timezone.utc)
+    response.decided_by_id, response.decided_at = user.id, clock.now()
     audit.record(audit.Actor.of(user, ip), "shortlist.decided", "sq_response", response.id,
                  procurement_ref=procurement.reference, before=before,
                  after={"supplier": response.supplier.name, "decision": decision, "reason": reason})

@@ -7,8 +7,8 @@ transaction, so a failure anywhere leaves nothing changed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,13 +21,14 @@ from tender.domain.roles import Permission
 from tender.domain.workflow_engine import TransitionBlocked, TransitionNotAllowed, TransitionOption
 from tender.extensions import db
 from tender.models import Milestone, Procurement
-from tender.models.milestone import MET
+from tender.models.milestone import CLOSED, MET
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
 from tender.services.procurement import milestone_scope
 from tender.services.procurement.guard_context import ALL, MILESTONES, build_context, reads_of
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import engine_of
+from tender.services import clock
 
 CONCURRENT_MESSAGE = ("Someone else moved this procurement while you were looking at it. "
                       "The page now shows its current stage: check it before you try again.")
@@ -48,7 +49,7 @@ class StageChange:
 
 def available_transitions(procurement: Procurement, today: date) -> list[TransitionOption]:
     """The transitions out of the current stage, each allowed or with its blockers."""
-    engine = registry()[procurement.procedure]
+    engine = engine_of(procurement)
     return engine.options(procurement.state, build_context(procurement, today))
 
 
@@ -56,16 +57,18 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
             reason: str | None = None, ip: str | None = None, now: datetime | None = None) -> StageChange:
     """Fire ``trigger`` on the procurement for ``user``; see the module docstring.
 
-    ``now`` (timezone-aware) is the moment of the change, for the contract
-    award notice's publication; by default the present moment if it is
-    ``today`` in the UK, else midday UK time on ``today``.
+    ``now`` (timezone-aware) is the moment of the change; by default the
+    present moment if it is ``today`` in the UK, else midday UK time on
+    ``today``. A stage that a notice evidences is entered by publishing the
+    notice (:func:`fire_on_notice`); its button is refused until the notice
+    is on record.
     """
     try:
         authorise(user, Permission.ADVANCE_STAGE)
         procurement = get_procurement(procurement_id)
         if expected_version is not None and procurement.version != expected_version:
             raise ConcurrentChange(CONCURRENT_MESSAGE)
-        engine = registry()[procurement.procedure]
+        engine = engine_of(procurement)
         definition = engine.definition
         spec = next((t for t in definition.transitions if t.trigger == trigger), None)
         reason = (reason or "").strip() or None
@@ -83,33 +86,91 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
         except TransitionBlocked as exc:
             reasons = [o.message for o in exc.outcomes if o.blocks]
             raise Blocked(f"'{spec.label}' is blocked.", reasons) from None
-        procurement.state = to_stage
-        completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
-        retired = milestone_scope.retire_unreachable(procurement, definition, from_stage, to_stage, spec.label,
-                                                     audit.Actor.of(user, ip), reason)
-        after_facts = _record_stage_facts(procurement, completed, now or _moment_on(today), today)
-        warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
-        warnings += tuple(w for w in period_warnings_after_meeting(procurement, definition, completed, today)
-                          if w not in warnings)
-        audit.record(
-            audit.Actor.of(user, ip), "procurement.stage_changed", "procurement", procurement.id,
-            procurement_ref=procurement.reference,
-            before={"stage": from_stage},
-            after={"stage": to_stage, "transition": trigger, "milestone_met": completed, "warnings": list(warnings),
-                   **({"milestones_not_applicable": retired} if retired else {}), **after_facts},
-            reason=reason,
-        )
-        db.session.flush()
-        # Read before the commit expires it: afterwards it would cost a SELECT.
-        procurement_id, version = procurement.id, procurement.version
+        _refuse_contract_unless_lawful(procurement, definition, spec, to_stage, today)
+        change = _apply(procurement, definition, spec, from_stage, to_stage, outcomes, audit.Actor.of(user, ip),
+                        today, now or _moment_on(today), reason)
         db.session.commit()
-        return StageChange(procurement_id, from_stage, to_stage, version, warnings)
+        return change
     except StaleDataError:
         db.session.rollback()
         raise ConcurrentChange(CONCURRENT_MESSAGE) from None
     except Exception:
         db.session.rollback()
         raise
+
+
+def fire_on_notice(procurement: Procurement, kind: str, actor: audit.Actor, *, today: date, now: datetime,
+                   award_notice_published_at: datetime | None = None) -> StageChange | None:
+    """Fire the transition that publishing notice ``kind`` evidences from the current stage (``on_notice``).
+
+    Called by ``tender.services.award.standstill.notice_published`` inside the
+    publishing transaction, before the notice row is stored: the guards see
+    the notice as on record. ``today`` is the UK day it was published (its
+    milestone is met on that day). Nothing fires if the stage has no such
+    transition (the notice came later on the path); a guard that blocks
+    refuses the notice (InvalidRequest) and nothing changes. The caller commits.
+    """
+    engine = engine_of(procurement)
+    definition = engine.definition
+    spec = definition.fired_by_notice(kind, procurement.state)
+    if spec is None:
+        return None
+    reads = reads_of(ref.name for ref in spec.guards) | {MILESTONES}
+    context = build_context(procurement, today, reads)
+    context = replace(context, notices=context.notices | {kind},
+                      **({"award_notice_published_at": award_notice_published_at}
+                         if award_notice_published_at is not None else {}))
+    from_stage = procurement.state
+    try:
+        to_stage, outcomes = engine.fire(from_stage, spec.trigger, context)
+    except TransitionBlocked as exc:
+        reasons = " ".join(o.message for o in exc.outcomes if o.blocks)
+        raise InvalidRequest(f"This notice cannot be published now: it would move the procurement to "
+                             f"'{definition.stage(spec.dest).title}', and {reasons}") from None
+    _refuse_contract_unless_lawful(procurement, definition, spec, to_stage, today)
+    return _apply(procurement, definition, spec, from_stage, to_stage, outcomes, actor, today, now, None,
+                  {"notice": kind})
+
+
+#: Milestones the contract stage meets: entering it must be lawful whatever the workflow file says.
+CONTRACT_MILESTONES = ("contract_entered", "contract_awarded")
+
+
+def _refuse_contract_unless_lawful(procurement: Procurement, definition, spec, to_stage: str, today: date) -> None:
+    """The service's own check behind the guards on every way into the contract stage."""
+    milestone = definition.stage(to_stage).milestone
+    if milestone is None or (milestone not in CONTRACT_MILESTONES
+                             and milestone != definition.milestone_with_role("contract_entered")):
+        return
+    from tender.services.award.standstill import contract_entry_blockers
+
+    blockers = contract_entry_blockers(procurement, today)
+    if blockers:
+        raise Blocked(f"'{spec.label}' is blocked.", blockers)
+
+
+def _apply(procurement: Procurement, definition, spec, from_stage: str, to_stage: str, outcomes, actor: audit.Actor,
+           today: date, now: datetime, reason: str | None, extra: dict | None = None) -> StageChange:
+    """Store a fired transition: the stage, its milestone, milestones now out of reach, the audit event."""
+    procurement.state = to_stage
+    completed = _complete_stage_milestone(procurement, definition.stage(to_stage).milestone, today)
+    retired = milestone_scope.retire_unreachable(procurement, definition, from_stage, to_stage, spec.label,
+                                                 actor, reason)
+    after_facts = _record_stage_facts(procurement, definition, completed, now, today)
+    warnings = tuple(o.message for o in outcomes if not o.passed and not o.blocks)
+    warnings += tuple(w for w in period_warnings_after_meeting(procurement, definition, completed, today)
+                      if w not in warnings)
+    audit.record(
+        actor, "procurement.stage_changed", "procurement", procurement.id,
+        procurement_ref=procurement.reference,
+        before={"stage": from_stage},
+        after={"stage": to_stage, "transition": spec.trigger, "milestone_met": completed, "warnings": list(warnings),
+               **({"milestones_not_applicable": retired} if retired else {}), **after_facts, **(extra or {})},
+        reason=reason,
+    )
+    db.session.flush()
+    # Read before the commit expires it: afterwards it would cost a SELECT.
+    return StageChange(procurement.id, from_stage, to_stage, procurement.version, warnings)
 
 
 def _complete_stage_milestone(procurement: Procurement, key: str | None, today: date) -> str | None:
@@ -125,29 +186,40 @@ def _complete_stage_milestone(procurement: Procurement, key: str | None, today: 
 
 
 def _moment_on(today: date) -> datetime:
-    real = datetime.now(timezone.utc)
-    if periods.uk_date(real) == today:
-        return real
+    now = clock.now()
+    if periods.uk_date(now) == today:
+        return now
     return datetime.combine(today, time(12, 0), tzinfo=periods.UK_TIME)
 
 
-def _record_stage_facts(procurement: Procurement, completed: str | None, now: datetime, today: date) -> dict:
-    """What meeting some milestones sets: the award notice's moment (PA s.51), the UK7 due date (s.53)."""
-    from tender.services.award.standstill import record_award_notice_published
+def _record_stage_facts(procurement: Procurement, definition, completed: str | None, now: datetime,
+                        today: date) -> dict:
+    """What meeting some milestones records: the UK6's moment (PA s.51, set when it was published), the UK7 due date.
 
-    if completed == "contract_award_notice_published":
-        record_award_notice_published(procurement, now)
+    The contract details notice's milestone follows the recorded contract
+    date (s.53: 30 days beginning with it, 120 for a light touch contract)
+    and has an owner (the lead officer if nobody owns it), so reminders nag
+    about it from then on. Which milestones these are, the definition says (``role:``).
+    """
+    if completed is None:
+        return {}
+    if completed == definition.milestone_with_role("contract_award_notice_published") \
+            and procurement.award_notice_published_at is not None:
         return {"award_notice_published_at": procurement.award_notice_published_at.isoformat()}
-    if completed == "contract_entered":
+    if completed == definition.milestone_with_role("contract_entered") and procurement.regime.startswith("pa2023"):
         due = periods.contract_details_notice_due(today, procurement.regime in LIGHT_TOUCH_REGIMES)
         details = db.session.scalar(select(Milestone).where(
-            Milestone.procurement_id == procurement.id, Milestone.key == "contract_details_published"))
-        if details is not None and details.status != MET and (details.planned_date is None
-                                                              or details.planned_date > due):
+            Milestone.procurement_id == procurement.id,
+            Milestone.key == definition.milestone_with_role("contract_details_published")))
+        if details is None or details.status in CLOSED:
+            return {}
+        if details.owner_id is None:
+            details.owner_id = procurement.lead_officer_id
+        if details.planned_date != due:
             details.planned_date = due
-            details.replan_reason = "Due within 30 days of entering into the contract (120 for light touch), " \
-                                    "Procurement Act 2023 s.53."
-            return {"contract_details_notice_due": due}
+            details.replan_reason = ("Due within 30 days beginning with the day the contract was entered into "
+                                     "(120 for light touch), Procurement Act 2023 s.53.")
+        return {"contract_details_notice_due": due}
     return {}
 
 
