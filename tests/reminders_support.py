@@ -113,7 +113,7 @@ def cli_env(database_url: str, smtp: SMTPServer | None, tmp_path: Path, **extra:
 
 def tender_command(*args: str) -> list[str]:
     """``tender ARGS`` run by this interpreter (no reliance on PATH)."""
-    return [sys.executable, "-c", "from tender.cli import main; main()", *args]
+    return [sys.executable, "-c", "from tender.entry import main; main()", *args]
 
 
 def run_tender(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -1,7 +1,7 @@
 """The ``tender`` command: Flask's CLI with Tender's own commands added.
 
 ``tender db upgrade`` (Flask-Migrate), ``tender run`` (development server),
-``tender demo``, ``tender users create``, ``tender workflow check|graph``,
+``tender demo``, ``tender users create``, ``tender workflow check|graph|migrate``,
 ``tender audit verify``; evaluation, reminders and audit exports register
 their own commands here too.
 """
@@ -12,25 +12,12 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from tender.domain.guards import KNOWN_GUARDS
 from tender.domain.roles import parse_role
 from tender.domain.workflow_definition import load_definition
 from tender.domain.yaml_source import DefinitionError
-
-
-def _create_app(*_args) -> Flask:
-    from tender import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Console-script entry point."""
-    cli = FlaskGroup(create_app=_create_app, add_version_option=True, set_debug_flag=False,
-                     help="Tender: procurement and tender-evaluation workflow engine.")
-    cli.main(prog_name="tender")
 
 
 @click.group("workflow")
@@ -118,6 +105,9 @@ def register_commands(app: Flask) -> None:
     from tender.cli.report import report_command
     from tender.cli.reminders import reminders_group
     from tender.cli.worker import worker_command
+    from tender.cli.workflow_migrate import migrate_command
+
+    workflow_group.add_command(migrate_command)
     for command in (workflow_group, users_group, demo_command, audit_group, reminders_group, ocds_group,
                     report_command, worker_command):
         app.cli.add_command(command)

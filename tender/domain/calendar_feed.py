@@ -90,7 +90,7 @@ def build_calendar(
     naive time would be an hour out during British Summer Time.
     """
     if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be a time-zone aware datetime (e.g. datetime.now(timezone.utc))")
+        raise ValueError("now must be a time-zone aware datetime (for example, in UTC)")
     stamp = now.astimezone(timezone.utc).replace(microsecond=0)
     base = base_url.rstrip("/")
     today = now.date()  # in the caller's time zone: pass UK time for UK dates
