@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
@@ -153,3 +153,74 @@ def approval_digest(lot_digests: Mapping[int, str]) -> str:
     """What an approval approves: the lots' recommendation digests, in lot order, hashed together."""
     text = "\n".join(f"lot {number}: {lot_digests[number]}" for number in sorted(lot_digests))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RankedBid:
+    """One row of a recorded ranking, typed (the values as recorded: decimals as text, to keep them exact)."""
+
+    rank: int | None
+    supplier: str
+    supplier_id: int
+    bid_id: int
+    price: str | None
+    total: str | None
+    excluded: bool
+    abnormally_low: bool
+    row: Mapping = field(repr=False, compare=False)
+
+    @classmethod
+    def from_record(cls, row: Mapping) -> "RankedBid":
+        return cls(rank=row.get("rank"), supplier=row["supplier"], supplier_id=row["supplier_id"],
+                   bid_id=row["bid_id"], price=row.get("price"), total=row.get("total"),
+                   excluded=bool(row.get("excluded")), abnormally_low=bool(row.get("abnormally_low")), row=row)
+
+
+@dataclass(frozen=True)
+class AwardDecision:
+    """A lot's recorded award decision, typed: what :func:`decision_record` builds and a recommendation stores.
+
+    ``from_json``/``to_json`` round-trip the stored canonical JSON byte for
+    byte, so the digest an approval binds to never changes by being read.
+    ``record`` is the plain mapping, for templates and the letter rules.
+    """
+
+    procurement: str
+    lot_number: int
+    lot_title: str
+    round: str
+    ranking: tuple[RankedBid, ...]
+    recommended_supplier_id: int | None
+    recommended_supplier: str | None
+    no_award_reason: str | None
+    annual_price: str | None
+    total_years: int
+    contract_value: str | None
+    record: Mapping = field(repr=False, compare=False)
+
+    @classmethod
+    def from_record(cls, record: Mapping) -> "AwardDecision":
+        recommended = record.get("recommended") or {}
+        return cls(procurement=record["procurement"], lot_number=record["lot"]["number"],
+                   lot_title=record["lot"]["title"], round=record["round"],
+                   ranking=tuple(RankedBid.from_record(r) for r in record["ranking"]),
+                   recommended_supplier_id=recommended.get("supplier_id"),
+                   recommended_supplier=recommended.get("supplier"), no_award_reason=record.get("no_award_reason"),
+                   annual_price=record.get("annual_price"), total_years=record["total_years"],
+                   contract_value=record.get("contract_value"), record=record)
+
+    @classmethod
+    def from_json(cls, text: str) -> "AwardDecision":
+        return cls.from_record(json.loads(text))
+
+    def to_json(self) -> str:
+        return canonical_json(self.record)
+
+    @property
+    def digest(self) -> str:
+        return digest(self.record)
+
+    @property
+    def recipients(self) -> tuple[tuple[int, str], ...]:
+        """(supplier id, name) of every tenderer ranked, in ranking order: who gets a letter."""
+        return tuple((bid.supplier_id, bid.supplier) for bid in self.ranking)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tender.domain.award import AwardDecision
 from tender.extensions import db
 
 
@@ -53,6 +54,15 @@ class AwardRecommendation(db.Model):
 
     lot: Mapped["Lot"] = relationship()  # noqa: F821
     supplier: Mapped["Supplier | None"] = relationship()  # noqa: F821
+
+    @property
+    def decided(self) -> AwardDecision:
+        """The stored decision, typed (parsed once per loaded row; the text itself never changes)."""
+        cached = self.__dict__.get("_decided")
+        if cached is None or cached.to_json() != self.decision:
+            cached = AwardDecision.from_json(self.decision)
+            self.__dict__["_decided"] = cached
+        return cached
 
 
 class AwardApproval(db.Model):

@@ -95,3 +95,30 @@ def test_the_digest_is_stable_and_moves_with_any_figure():
     changed = _record(LotRanking((_result("A", "80", 1), _result("B", "70.01", 2))))
     assert award.digest(changed) != award.digest(first)
     assert award.approval_digest({2: "b", 1: "a"}) == hashlib.sha256(b"lot 1: a\nlot 2: b").hexdigest()
+
+
+def test_the_typed_award_decision_round_trips_the_stored_json_byte_for_byte():
+    from hypothesis import given, strategies as st
+
+    from tender.domain.award import AwardDecision, canonical_json
+
+    names = st.text(min_size=1, max_size=20)
+    money = st.one_of(st.none(), st.decimals(min_value=0, max_value=10**9, places=2).map(str))
+
+    @given(st.lists(st.tuples(names, money), min_size=1, max_size=5), names, st.integers(1, 10), money)
+    def check(bidders, title, years, value):
+        record = {"procurement": "REF-1", "lot": {"number": 2, "title": title}, "round": "final", "model": None,
+                  "ranking": [{"rank": i + 1, "supplier": n, "supplier_id": 10 + i, "bid_id": 100 + i, "price": p,
+                               "total": "50.00", "excluded": False, "abnormally_low": i == 1}
+                              for i, (n, p) in enumerate(bidders)],
+                  "tie_break_applied": False,
+                  "recommended": {"supplier": bidders[0][0], "supplier_id": 10, "bid_id": 100},
+                  "no_award_reason": None, "annual_price": value, "total_years": years, "contract_value": value}
+        text = canonical_json(record)
+        decision = AwardDecision.from_json(text)
+        assert decision.to_json() == text
+        assert decision.recipients == tuple((10 + i, n) for i, (n, _) in enumerate(bidders))
+        assert decision.recommended_supplier_id == 10 and decision.lot_title == title
+        assert [b.abnormally_low for b in decision.ranking][:2] == [False, True][:len(bidders)]
+
+    check()

@@ -1,7 +1,7 @@
 """Award decision letters and assessment summaries: draft, edit, issue, send, download.
 
 1. **Draft** one letter per tenderer of every lot with a current (not voided)
-   recommendation, from the recorded decision (``json.loads(rec.decision)``),
+   recommendation, from the recorded decision (``rec.decided``, a ``tender.domain.award.AwardDecision``),
    with a narrative drafted from the moderated rationales
    (``tender.domain.letters``).
 2. The officer previews each and **edits** the narrative (and whether it goes
@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -59,7 +58,7 @@ def letters_for(procurement_id: int) -> list[AwardLetter]:
         AwardLetter.recommendation_id.in_([r.id for r in recs]))).all()
     order = {}
     for position, rec in enumerate(recs):
-        for rank, (supplier_id, _) in enumerate(rules.recipients(json.loads(rec.decision))):
+        for rank, (supplier_id, _) in enumerate(rec.decided.recipients):
             order[(rec.id, supplier_id)] = (position, rank)
     return sorted(letters, key=lambda letter: order.get((letter.recommendation_id, letter.supplier_id), (99, 99)))
 
@@ -74,7 +73,7 @@ def get_letter(procurement_id: int, letter_id: int) -> AwardLetter:
 
 def facts_for(letter: AwardLetter) -> rules.LetterFacts:
     """What the letter states, read from its recorded decision."""
-    return rules.letter_facts(json.loads(letter.recommendation.decision), letter.supplier_id)
+    return rules.letter_facts(letter.recommendation.decided.record, letter.supplier_id)
 
 
 @use_case
@@ -92,8 +91,8 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[AwardLetter]
     created = []
     now = _now()
     for rec in recs:
-        decision = json.loads(rec.decision)
-        for supplier_id, _name in rules.recipients(decision):
+        decision = rec.decided.record
+        for supplier_id, _name in rec.decided.recipients:
             if (rec.id, supplier_id) in existing:
                 continue
             supplier = db.session.get(Supplier, supplier_id)
@@ -188,7 +187,7 @@ def _check_ready(procurement: Procurement, letters: list[AwardLetter], recs, set
     if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)) is None:
         raise InvalidRequest("The award decision has not been approved yet. Letters can be sent once the "
                              "person with delegated authority has approved it.")
-    expected = sum(len(json.loads(rec.decision)["ranking"]) for rec in recs)
+    expected = sum(len(rec.decided.ranking) for rec in recs)
     if not recs or len(letters) < expected:
         raise InvalidRequest("Draft the letters for every tenderer of every lot before sending them.")
     drafts = [l for l in letters if l.status == DRAFT and l.queued_at is None]
