@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tender.extensions import db
 from tender.models import AuditEvent, AwardLetter
 from tender.models.job import Job
-from tests.helpers import PASSWORD, TEST_CONFIG, csrf_post, login
+from tests.helpers import TEST_CONFIG, csrf_post, login
 from tests.letters_support import OFFICER, award_demo
 from tests.web.test_award_pages import Browserless, NoRedirect
 
@@ -42,7 +42,7 @@ def test_the_send_post_renders_and_mails_nothing_whatever_the_number_of_letters(
 def test_twenty_simultaneous_send_posts_give_no_server_error_and_queue_the_letters_once(database_url, tmp_path,
                                                                                          smtp, monkeypatch):
     from tender import create_app
-    from tests.web.browser_support import LiveServer
+    from tests.web.browser_support import DEMO_PASSWORD, LiveServer
 
     for name, value in smtp.env().items():
         monkeypatch.setenv(name, value)
@@ -53,7 +53,7 @@ def test_twenty_simultaneous_send_posts_give_no_server_error_and_queue_the_lette
             db.session.remove()
             db.engine.dispose()
         officer = Browserless(server.url)
-        officer.log_in(OFFICER, PASSWORD)
+        officer.log_in(OFFICER, DEMO_PASSWORD)
         base = f"/procurements/{pid}/letters"
         assert officer.post(f"{base}/draft", {"csrf_token": officer.token(base)}) == 302
         jar = next(h for h in officer.opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor))
