@@ -26,6 +26,7 @@ from tender.audit_export.csv_jsonl import CSV_COLUMNS, write_csv, write_jsonl
 from tender.audit_export.meta import ExportMeta
 from tender.audit_export.pdf_report import write_pdf
 from tender.domain.audit_chain import CANONICAL_FORM_VERSION, ChainVerification, ChainVerifier
+from tender.files import atomic_write
 
 #: Bumped if the set or meaning of the bundle's files changes.
 BUNDLE_FORMAT_VERSION = 1
@@ -115,8 +116,9 @@ def write_bundle(
 
     ``events_factory`` must return a fresh iterable of the same events, in
     sequence order, each time it is called (three times: CSV, JSONL, PDF).
-    The ZIP is written next to ``out_path`` and renamed into place, so a
-    failed export never leaves a half-written bundle behind.
+    The ZIP is written next to ``out_path`` and renamed into place
+    (``tender.files.atomic_write``), so a failed or killed export never
+    leaves a half-written bundle under its name.
     """
     out_path = Path(out_path)
     verifiers = {name: ChainVerifier(partial=meta.is_extract) for name in MEMBERS[:3]}
@@ -147,16 +149,11 @@ def write_bundle(
         sums["manifest.json"] = hashlib.sha256(manifest_bytes).hexdigest()
         sums_text = "".join(f"{sums[name]}  {name}\n" for name in MEMBERS)
 
-        partial_path = out_path.with_name(out_path.name + ".part")
-        try:
-            with zipfile.ZipFile(partial_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with atomic_write(out_path, "wb") as out:
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for name in MEMBERS:
                     archive.write(work / name, arcname=name)
                 archive.writestr("SHA256SUMS", sums_text.encode("ascii"))
-            os.replace(partial_path, out_path)
-        finally:
-            if partial_path.exists():
-                partial_path.unlink()
 
     return BundleResult(
         path=out_path,

@@ -29,6 +29,7 @@ def ocds_group():
 @with_appcontext
 def export_command(reference, output, publisher):
     """Write a release package (pretty JSON, UTF-8); the export is audited."""
+    from tender.files import atomic_write
     from tender.services import audit
     from tender.services.publishing import ocds as ocds_export
     from tender.services.errors import ServiceError
@@ -42,6 +43,7 @@ def export_command(reference, output, publisher):
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    with atomic_write(output, "w", encoding="utf-8") as out:
+        out.write(text)
     count = len(package["releases"])
     click.echo(f"Wrote {count} release{'' if count == 1 else 's'} to {output}.", err=True)

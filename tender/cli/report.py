@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def report_command(reference, output):
     """Write the procurement report, generated from the record (the export is audited)."""
+    from tender.files import atomic_write
     from tender.services import audit
     from tender.services.award import report
     from tender.services.errors import ServiceError
@@ -22,5 +23,6 @@ def report_command(reference, output):
         filename, pdf = report.generate(None, reference=reference, actor=audit.Actor.system("tender report"))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
-    output.write_bytes(pdf)
+    with atomic_write(output, "wb") as out:
+        out.write(pdf)
     click.echo(f"Wrote the procurement report for {reference} to {output} ({len(pdf):,} bytes).", err=True)

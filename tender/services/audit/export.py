@@ -2,11 +2,11 @@
 
 The whole chain is verified first, the export's extent is fixed at the chain's
 head at that moment (so events written meanwhile cannot make the files
-disagree), the file is written, and the export itself goes on the record.
+disagree), the file is written (under its name only once complete:
+``tender.files.atomic_write``), and the export itself goes on the record.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -18,6 +18,7 @@ from tender.domain.roles import Permission
 from sqlalchemy import select
 
 from tender.extensions import db
+from tender.files import atomic_write
 from tender.models import Procurement
 from tender.services import audit
 from tender.services.audit import query as audit_query
@@ -73,10 +74,10 @@ def export(fmt: str, output: Path, flt: audit_query.AuditFilter, actor: audit.Ac
         result = exporter(lambda: audit_query.stream(flt), output, meta)
         count = result.event_count
     elif exporter.mode == "text":
-        with output.open("w", encoding="utf-8", newline="") as out:
+        with atomic_write(output, "w", encoding="utf-8", newline="") as out:
             count = exporter(audit_query.stream(flt), out)
     else:
-        with output.open("wb") as out:
+        with atomic_write(output, "wb") as out:
             count = exporter(audit_query.stream(flt), out, meta)
     return _recorded(actor, fmt, output, flt, count, trail)
 
@@ -84,20 +85,15 @@ def export(fmt: str, output: Path, flt: audit_query.AuditFilter, actor: audit.Ac
 def _export_in_one_pass(fmt: str, output: Path, actor: audit.Actor) -> ExportResult:
     """The whole trail as CSV or JSON Lines: each row is checked and written in the same pass.
 
-    The rows go to a hidden file beside ``output``, renamed to ``output``
-    only once the whole chain has been walked: nothing appears under the
-    requested name before the check is complete, and an error leaves no
-    partial file behind.
+    The rows go to a hidden file beside ``output`` (``tender.files.atomic_write``),
+    renamed to ``output`` only once the whole chain has been walked: nothing
+    appears under the requested name before the check is complete, and an
+    error leaves no partial file behind.
     """
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            writer = StoredRowWriter(out, fmt)
-            trail = verify_trail(sink=writer, checks=()).chain
-            writer.flush()
-        os.replace(partial, output)  # only a finished, checked file takes the name the user asked for
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_write(output, "w", encoding="utf-8", newline="") as out:
+        writer = StoredRowWriter(out, fmt)
+        trail = verify_trail(sink=writer, checks=()).chain
+        writer.flush()
     flt = audit_query.AuditFilter(max_seq=trail.last_row_seq or 0)
     return _recorded(actor, fmt, output, flt, writer.count, trail)
 
