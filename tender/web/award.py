@@ -1,7 +1,8 @@
-"""The award pages: the officer records each lot's recommendation; the approver reads and approves it.
+"""The award pages: the officer records each lot's recommendation; the approver declares, reads and approves it.
 
 Views stay thin: the services decide who may do what, when, and refuse a
 stale approval (the digest the page showed must still be the current one).
+What of which lot a person may see is decided in ``tender.services.award.access``.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
+from tender.services.award import access as award_access
 from tender.services.award import approval as award_approval
 from tender.services.award import recommendation
 from tender.services.errors import NotAuthorised, ServiceError
@@ -18,6 +20,12 @@ from tender.web.award_forms import (ApproveForm, ConfirmFinalForm, LotDeclaratio
                                     declaration_answers)
 
 bp = Blueprint("award", __name__, url_prefix="/procurements/<int:procurement_id>")
+
+
+@bp.app_context_processor
+def award_helpers():
+    """Lazy: ``award_lot_access(procurement)`` is what the signed-in person may see of each lot (letters list)."""
+    return {"award_lot_access": lambda procurement: award_access.lot_access(current_user, procurement)}
 
 
 def _require(permission: Permission) -> None:

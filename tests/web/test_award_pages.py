@@ -204,3 +204,26 @@ def test_twenty_simultaneous_consensus_edits_give_one_success_and_nineteen_confl
         assert len(events) == 2 and all(v["before"]["rationale"] == "First agreement." for v in last.values())
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("who", ["conflicted_approver", "conflicted_moderator"])
+def test_every_award_letter_report_and_evaluation_page_keeps_a_conflicted_lot_closed(app, who):
+    """The conflict sweep over the url_map: every GET page of the award, letters and evaluation blueprints, as
+    someone who declared a conflict on lot 1, is refused (403) or shows none of lot 1's prices, scores or
+    rationales; a page about lot 1 alone (its bids, its letters) is always refused."""
+    from tests.award_conflicts_support import conflicted_award, leaked, lot_1_urls, text_of
+
+    with app.app_context():
+        award = conflicted_award()
+    urls = lot_1_urls(app, award)
+    assert {"/procurements/{}/award".format(award.procurement_id),
+            "/procurements/{}/report.pdf".format(award.procurement_id)} <= {u for u, _ in urls}
+    client = app.test_client()
+    login(client, getattr(award, who))
+    for url, about_lot_1 in urls:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert not leaked(award.only[1], text_of(response)), url
+        if about_lot_1 and "/letters/" in url:
+            assert response.status_code == 403, url

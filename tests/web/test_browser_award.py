@@ -51,12 +51,10 @@ def test_the_approver_sees_what_they_approve_declares_and_approves_the_digest(da
         page.get_by_role("link", name="Review and approve the award decision").click()
 
         expect(page.get_by_role("heading", name="Award decision", level=1)).to_be_visible()
-        expect(page.locator(".app-recommended")).to_have_text(f"Award to {bidders[0]}")
-        expect(page.locator(".app-contract-value")).to_contain_text("£500,000.00")
-        table = page.get_by_role("table", name=re.compile("Recorded ranking of lot 1"))
-        expect(table.get_by_role("row")).to_have_count(3)
-        expect(table.get_by_role("row").nth(1)).to_contain_text(bidders[0])
-        expect(table.get_by_role("row").nth(2)).to_contain_text("£80,000.00")
+        # The approver declares first: until then the lot shows no recommendation, ranking or price.
+        expect(page.locator("#hidden-lots")).to_contain_text("Lot 1 is not shown until you have declared")
+        expect(page.locator(".app-recommended")).to_have_count(0)
+        expect(page.get_by_text("£80,000.00")).to_have_count(0)
         expect(page.get_by_role("button", name="Approve the award decision")).to_have_count(0)
 
         page.get_by_role("button", name="Record my declarations").click()  # nothing chosen: an error, linked
@@ -64,6 +62,12 @@ def test_the_approver_sees_what_they_approve_declares_and_approves_the_digest(da
         page.get_by_role("group", name=re.compile("Lot 1: do you have a conflict")).get_by_label("No").check()
         page.get_by_role("button", name="Record my declarations").click()
         expect(page.locator(".app-declaration")).to_have_text("Your declaration: no conflict of interest.")
+        expect(page.locator(".app-recommended")).to_have_text(f"Award to {bidders[0]}")
+        expect(page.locator(".app-contract-value")).to_contain_text("£500,000.00")
+        table = page.get_by_role("table", name=re.compile("Recorded ranking of lot 1"))
+        expect(table.get_by_role("row")).to_have_count(3)
+        expect(table.get_by_role("row").nth(1)).to_contain_text(bidders[0])
+        expect(table.get_by_role("row").nth(2)).to_contain_text("£80,000.00")
 
         page.get_by_label("Delegated authority you are acting under").fill("Decision 22/00033")
         page.get_by_role("button", name="Approve the award decision").click()
