@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
@@ -14,6 +15,7 @@ from tender.services.audit import query as audit_query
 from tender.services.errors import ServiceError
 from tender.web.audit_display import field_changes
 from tender.web.auth import client_ip
+from tender.web.downloads import download_response
 from tender.web.hardening import query_int
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
 
@@ -86,7 +88,7 @@ def export():
         os.unlink(path)
         raise
     extension = audit_export.EXPORTERS[fmt].extension
-    response = send_file(path, mimetype=audit_export.EXPORTERS[fmt].media_type, as_attachment=True,
-                         download_name=f"tender-audit-{clock.today().isoformat()}.{extension}")
+    response = download_response(Path(path), f"tender-audit-{clock.today().isoformat()}.{extension}",
+                                 audit_export.EXPORTERS[fmt].media_type)
     response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
     return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
@@ -25,6 +25,7 @@ from tender.services.errors import NotAuthorised, ServiceError
 from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
 from tender.web.confirm import Confirmation, render_confirmation
+from tender.web.downloads import download_response
 from tender.web.evaluation_chart import ranking_svg
 from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,
                                          link_score_errors, score_sheet_problems, sections_from, sheet_action,
@@ -326,8 +327,7 @@ def ranking(procurement_id: int, lot_number: int, round_: str):
 def export(procurement_id: int, round_: str):
     """The evaluation matrix of every lot as an Excel workbook (audited)."""
     filename, content = evaluation_export.export_workbook(procurement_id, round_, current_user, client_ip())
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download_response(content, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 __all__ = ["bp"]

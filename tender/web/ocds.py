@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_login import current_user, login_required
 
 from tender.services import audit
 from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import ocds as ocds_export
 from tender.web.auth import client_ip
+from tender.web.downloads import download_response
 
 bp = Blueprint("ocds", __name__, url_prefix="/procurements")
 
@@ -22,5 +23,4 @@ def download(procurement_id: int):
     package = ocds_export.export(audit.Actor.of(current_user, client_ip()), user=current_user,
                                  procurement_id=procurement_id)
     filename = "ocds-" + re.sub(r"[^A-Za-z0-9_-]+", "-", get_procurement(procurement_id).reference) + ".json"
-    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download_response(json.dumps(package, indent=2, ensure_ascii=False), filename, "application/json")
