@@ -73,6 +73,7 @@ ACTIONS: dict[str, str] = {
     # Notices and publishing
     "notice.published": "Notice published",
     "notice.fts_numbers_recorded": "Find a Tender notice numbers recorded",
+    "notice.recorded_elsewhere": "Notice recorded as published elsewhere (on Find a Tender)",
     "ocds.exported": "OCDS release package exported",
     # Reminders, jobs, audit
     "reminder.sent": "Reminder e-mailed",

@@ -3,15 +3,19 @@
 ``Organisation`` holds a party's identifiers, address and contact point: the
 contracting authority of a procurement, a funder, or a supplier (exactly one
 owner). ``ProcurementPublishing`` and ``LotClassification`` hold the CPV codes,
-submission method and enquiry deadline. ``Notice`` is a published notice: its
-release JSON is stored once and never changes (its SHA-256 is in the audit
-event); only the numbers Find a Tender assigns may be recorded later, once.
+submission method, enquiry deadline and the VAT rate on the procurement's
+values. ``Notice`` is a published notice: its release JSON is stored once and
+never changes (its SHA-256 is in the audit event); only the numbers Find a
+Tender assigns may be recorded later, once. A notice recorded as published
+elsewhere (``source`` "elsewhere": on Find a Tender directly) has no release,
+only its Find a Tender numbers and the moment it was published there.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +65,8 @@ class ProcurementPublishing(db.Model):
     submission_method: Mapped[str | None] = mapped_column(String(30), default=None)
     submission_url: Mapped[str | None] = mapped_column(String(300), default=None)
     enquiry_deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    # The VAT rate (percent) on the procurement's values, which the record holds net: notices give both.
+    vat_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20"), server_default="20")
 
 
 class LotClassification(db.Model):
@@ -73,8 +79,11 @@ class LotClassification(db.Model):
     cpv_code: Mapped[str] = mapped_column(String(10))
 
 
+TENDER, ELSEWHERE = "tender", "elsewhere"
+
+
 class Notice(db.Model):
-    """A published notice: one OCDS release, stored as the exact bytes published."""
+    """A published notice: one OCDS release, stored as the exact bytes published, or recorded as published elsewhere."""
 
     __tablename__ = "notice"
     __table_args__ = (UniqueConstraint("procurement_id", "kind"),)
@@ -87,10 +96,15 @@ class Notice(db.Model):
     release_id: Mapped[str] = mapped_column(String(220), unique=True)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
-    release_json: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
+    release_json: Mapped[str | None] = mapped_column(Text)  # None: published elsewhere, not by Tender
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20), default=TENDER, server_default=TENDER)  # tender, elsewhere
     fts_ocid: Mapped[str | None] = mapped_column(String(60), default=None)
     fts_notice_number: Mapped[str | None] = mapped_column(String(20), default=None)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def published_elsewhere(self) -> bool:
+        return self.source == ELSEWHERE

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -16,14 +16,16 @@ from sqlalchemy import select
 from tender.domain.ocds.codelists import AUTHORITY_TYPES, IDENTIFIER_SCHEMES, SUBMISSION_METHODS
 from tender.domain.ocds.cpv import cpv_codes
 from tender.domain.ocds.dates import UK
+from tender.domain.ocds.published import FIND_A_TENDER
 from tender.domain.roles import Permission, may
 from tender.extensions import db
 from tender.models import Organisation, Supplier
 from tender.services.errors import ServiceError
 from tender.services.procurement.workflow import get_procurement
-from tender.services.publishing import details, notices
+from tender.services.publishing import details, elsewhere, notices
 from tender.web.auth import client_ip
-from tender.web.publishing_forms import ClassificationForm, ConfirmNoticeForm, FtsNumbersForm, OrganisationForm
+from tender.web.publishing_forms import (ClassificationForm, ConfirmNoticeForm, FtsNumbersForm, OrganisationForm,
+                                        RecordElsewhereForm)
 
 bp = Blueprint("publishing", __name__, url_prefix="/procurements")
 OWNERS = (details.AUTHORITY, details.FUNDER, details.SUPPLIER)
@@ -54,6 +56,15 @@ def notice_title(release: dict) -> str:
     sections = [release.get("tender", {})] + release.get("awards", []) + release.get("contracts", [])
     docs = [d for section in sections for d in section.get("documents", []) if d.get("noticeType")]
     return docs[0]["title"] if docs else ""
+
+
+@bp.app_template_global("find_a_tender_notices")
+def find_a_tender_notices(release: dict) -> list[dict]:
+    """The Find a Tender notices a release lists (its own, once recorded, and earlier ones), once each."""
+    sections = [release.get("tender", {})] + release.get("awards", []) + release.get("contracts", [])
+    docs = {d["id"]: d for section in sections for d in section.get("documents", [])
+            if str(d.get("url", "")).startswith(FIND_A_TENDER)}
+    return list(docs.values())
 
 
 def _officer_only():
@@ -154,6 +165,7 @@ def classification(procurement_id: int):
         if settings is not None:
             form.process(obj=settings)
         form.submission_method.data = form.submission_method.data or "electronicSubmission"
+        form.vat_percent.data = settings.vat_percent if settings is not None else details.STANDARD_VAT
         lot_values = {lot.number: details.lot_codes(procurement_id).get(lot.number, "") for lot in procurement.lots}
         return _render_classification(procurement, form, lot_values)
     if not form.validate():
@@ -163,7 +175,7 @@ def classification(procurement_id: int):
     try:
         details.save_classification(current_user, procurement_id, form.cpv_code.data, lot_values,
                                     form.submission_method.data, form.submission_url.data,
-                                    form.enquiry_deadline.data, ip=client_ip())
+                                    form.enquiry_deadline.data, vat_percent=form.vat_percent.data, ip=client_ip())
     except details.DetailsInvalid as exc:
         lot_errors = {n: m for n, m in exc.problems.items() if n.startswith("lot_")}
         for name, message in exc.problems.items():
@@ -185,14 +197,16 @@ def _render_classification(procurement, form, lot_values, status=200, errors=Non
 @bp.route("/<int:procurement_id>/notices/<kind>/preview")
 @login_required
 def preview(procurement_id: int, kind: str):
-    """The notice as it would be published now: the reader's view, the JSON, any problem, and Confirm."""
+    """The notice as it would be published now: the reader's view, the JSON, any problem, and Confirm.
+
+    A preview with problems is still the page asked for (200): it lists what to put right, and offers no Confirm.
+    """
     procurement = get_procurement(procurement_id)
     result = notices.preview(procurement_id, kind, current_user)
     form = ConfirmNoticeForm(generated_at=result.generated_at.isoformat(), sha256=result.sha256)
     return render_template("publishing/preview.html", procurement=procurement, kind=kind, preview=result,
                            release=result.release, form=form,
-                           json_text=json.dumps(result.release, indent=2, ensure_ascii=False)), \
-        (400 if result.problems else 200)
+                           json_text=json.dumps(result.release, indent=2, ensure_ascii=False))
 
 
 @bp.route("/<int:procurement_id>/notices/<kind>/publish", methods=["POST"])
@@ -218,8 +232,9 @@ def notice(procurement_id: int, kind: str):
     """A published notice as a reader of Find a Tender sees it."""
     procurement = get_procurement(procurement_id)
     stored = notices.get(procurement_id, kind, current_user)
+    release = json.loads(stored.release_json) if stored.release_json else None  # None: published elsewhere
     return render_template("publishing/notice.html", procurement=procurement, notice=stored, kind=kind,
-                           release=json.loads(stored.release_json), form=FtsNumbersForm())
+                           release=release, form=FtsNumbersForm(), find_a_tender_url=FIND_A_TENDER)
 
 
 @bp.route("/<int:procurement_id>/notices/<kind>.json")
@@ -227,6 +242,8 @@ def notice(procurement_id: int, kind: str):
 def download(procurement_id: int, kind: str):
     """The stored release, byte for byte."""
     stored = notices.get(procurement_id, kind, current_user)
+    if stored.release_json is None:
+        abort(404)  # published elsewhere: Find a Tender holds the notice, Tender only its number
     filename = re.sub(r"[^A-Za-z0-9_-]+", "-", stored.release_id) + ".json"
     return Response(stored.release_json.encode("utf-8"), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -247,3 +264,36 @@ def fts_numbers(procurement_id: int, kind: str):
         return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
     flash("Find a Tender numbers recorded.", "success")
     return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
+
+
+def _render_elsewhere(procurement, kind: str, form, status=200, errors=None):
+    option = next((o for o in notices.options(procurement.id, current_user) if o.kind == kind), None)
+    if option is None:
+        abort(404)
+    return render_template("publishing/elsewhere.html", procurement=procurement, kind=kind, option=option,
+                           form=form, errors=errors or []), status
+
+
+@bp.route("/<int:procurement_id>/notices/<kind>/elsewhere", methods=["GET", "POST"])
+@login_required
+def record_elsewhere(procurement_id: int, kind: str):
+    """Record a notice published on Find a Tender directly: its notice number and when it was published."""
+    if not may(current_user.role, Permission.ADVANCE_STAGE):
+        abort(403)
+    procurement = get_procurement(procurement_id)
+    form = RecordElsewhereForm()
+    if not form.is_submitted():
+        return _render_elsewhere(procurement, kind, form)
+    if not form.validate():
+        return _render_elsewhere(procurement, kind, form, 400,
+                                 [(e, f"elsewhere-{n.replace('_', '-')}") for n, es in form.errors.items() for e in es])
+    hour, minute = (int(part) for part in form.published_time.data.split(":"))
+    published_at = datetime.combine(form.published_on.data, time(hour, minute), tzinfo=UK)
+    try:
+        recorded = elsewhere.record(procurement_id, kind, current_user, form.notice_number.data, published_at,
+                                    form.fts_ocid.data, ip=client_ip())
+    except ServiceError as exc:
+        return _render_elsewhere(procurement, kind, form, exc.status, [(str(exc), "elsewhere-notice-number")])
+    flash(f"{recorded.notice_type} recorded as published on Find a Tender: notice {recorded.fts_notice_number}.",
+          "success")
+    return redirect(url_for("publishing.index", procurement_id=procurement_id))

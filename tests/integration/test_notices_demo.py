@@ -74,11 +74,17 @@ def test_the_demos_contract_notice_carries_parties_lots_cpv_criteria_and_deadlin
     assert "planning" in release and "awards" not in release
 
 
-def run_demo_to_contract_awarded() -> Procurement:
-    """The demo through the app: contract notice, SQ, ITT, every lot scored, decisions recorded and approved."""
+def run_demo_to_contract_awarded(tender_notice=None) -> Procurement:
+    """The demo through the app: contract notice, SQ, ITT, every lot scored, decisions recorded and approved.
+
+    ``tender_notice(procurement_id, officer)`` puts the contract notice out another way (default: Tender publishes it).
+    """
     p = demo()
     officer = user(OFFICER)
-    publish(p.id, "tender", officer, at(date(2022, 4, 1)))
+    if tender_notice is None:
+        publish(p.id, "tender", officer, at(date(2022, 4, 1)))
+    else:
+        tender_notice(p.id, officer)
 
     def advance(trigger: str, today: date) -> None:
         workflow.advance(p.id, trigger, officer, expected_version=db.session.get(Procurement, p.id).version,

@@ -16,6 +16,7 @@ from tender.services.errors import InvalidRequest
 from tender.services.procurement import responses, setup, workflow
 from tender.services.publishing import details, notices
 from tender.services.publishing import ocds as ocds_export
+from tests.cove_support import assert_cove_clean
 from tests.helpers import make_user
 from tests.ocds_support import check_uk_package, require_ocds_dir
 from tests.publishing_support import approve, compile_releases, publish, record_decision, score_lot
@@ -106,9 +107,11 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     advance(pid, "send_assessment_summaries", officer, date(2025, 6, 2))
     db.session.commit()
 
-    # The winner has no identifier or address yet: the UK6 is refused, naming the field.
+    # No tenderer has an identifier or address yet (each is a party, the winner first): the UK6 is refused,
+    # naming the fields.
     preview = notices.preview(pid, "award", officer, now=at(date(2025, 6, 3)))
-    assert [p.field for p in preview.problems] == ["parties/2/identifier", "parties/2/address"]
+    assert [p.field for p in preview.problems] == [f"parties/{i}/{name}" for i in (2, 3, 4)
+                                                   for name in ("identifier", "address")]
     with pytest.raises(InvalidRequest, match="parties/2/identifier: enter the identifier of"):
         notices.publish(pid, "award", officer, generated_at=preview.generated_at, expected_sha256=preview.sha256,
                         now=at(date(2025, 6, 3)))
@@ -126,8 +129,9 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     package = ocds_export.export(SYSTEM, reference="KCC-25/0042")
     check_uk_package(package)
     uk4, award_release, contract_release = package["releases"]
-    assert [n["tender"]["documents"][0]["noticeType"] if "documents" in n["tender"] else None
-            for n in package["releases"]] == ["UK4", None, None]
+    # The tender notice is listed again in every later release (as published); later ones go with the award.
+    assert [[d["noticeType"] for d in n["tender"].get("documents", [])] for n in package["releases"]] == \
+        [["UK4"], ["UK4"], ["UK4"]]
     assert [uk6.notice_type, uk7.notice_type] == ["UK6", "UK7"]
     assert [r["date"] for r in package["releases"]] == ["2025-03-03T09:00:00Z", "2025-06-03T09:00:00Z",
                                                          "2025-06-16T09:00:00Z"]
@@ -152,7 +156,7 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     assert award["suppliers"][0]["id"].startswith("GB-COH-")
     assert Decimal(str(award["value"]["amount"])) == Decimal(rec["contract_value"]) == Decimal(rec["annual_price"]) * 5
     assert award["standstillPeriod"] == {"startDate": "2025-06-02T23:00:00Z", "endDate": "2025-06-12T22:59:59Z"}
-    assert award["assessmentSummariesDateSent"] == "2025-06-02T00:00:00+01:00"
+    assert award["assessmentSummariesDateSent"] == "2025-06-02T09:00:00Z"  # the moment recorded, not the day
     assert award["documents"][0]["noticeType"] == "UK6"
     assert [c["status"] for c in award_release["contracts"]] == ["pending"]
 
@@ -171,6 +175,20 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     assert {d["noticeType"] for d in compiled["awards"][0]["documents"]} == {"UK6"}
     assert json.dumps(package) == json.dumps(ocds_export.export(SYSTEM, reference="KCC-25/0042"))
 
+    # lib-cove-ocds, given the extensions the package declares, builds the UK schema and finds no error.
+    assert_cove_clean(package)
+    # The UK4's deadlines and dates are repeated byte for byte in the UK6 and the UK7, though the record moved on
+    # (tenders closed, requests to participate closed, on days of their own).
+    moved = {m.key: m for m in db.session.scalars(select(Milestone).where(Milestone.procurement_id == pid))}
+    assert moved["tender_deadline"].actual_date not in (None, moved["tender_deadline"].planned_date)
+    for name in ("tenderPeriod", "enquiryPeriod", "expressionOfInterestDeadline", "contractPeriod", "aboveThreshold"):
+        assert {json.dumps(r["tender"][name]) for r in package["releases"]} == {json.dumps(uk4["tender"][name])}, name
+    for r in package["releases"]:
+        assert json.dumps(r["tender"]["lots"][0]["contractPeriod"]) == json.dumps(tender["lots"][0]["contractPeriod"])
+        assert [m.get("dueDate") for m in r["tender"]["milestones"]] == [m.get("dueDate") for m in tender["milestones"]]
+    assert json.dumps(contract_release["awards"][0]["standstillPeriod"]) == json.dumps(award["standstillPeriod"])
+    assert [p["roles"] for p in award_release["parties"][2:]] == [["tenderer", "supplier"], ["tenderer"], ["tenderer"]]
+
 
 def test_an_abandoned_procurement_publishes_a_uk12_after_its_uk4(ctx):
     officer = make_user("procurement_officer")
@@ -187,7 +205,8 @@ def test_an_abandoned_procurement_publishes_a_uk12_after_its_uk4(ctx):
 
     check_uk_package(package)
     assert notice.notice_type == "UK12" and release["tag"] == ["tenderCancellation"]
-    assert release["tender"]["status"] == "cancelled" and release["tender"]["documents"][0]["noticeType"] == "UK12"
+    assert release["tender"]["status"] == "cancelled"
+    assert [d["noticeType"] for d in release["tender"]["documents"]] == ["UK4", "UK12"]
     assert compile_releases(package)["tender"]["status"] == "cancelled"
 
 

@@ -18,6 +18,8 @@ ICB = f.Organisation("NHS Kent and Medway", "GB-NHS", "QKS", f.Address("Kent Hou
                      ppon="PDMO-KMCG-0002")
 ACME = f.Organisation("Acme Care CIC", "GB-COH", "01234567", f.Address("1 High Street", "Ashford", "TN23 1AA"),
                       vcse=True)
+BETA = f.Organisation("Beta Support Ltd", "GB-COH", "07654321", f.Address("2 Bank Street", "Ashford", "TN23 1BB"),
+                      vcse=False)
 
 
 def milestone(key, planned, actual=None, kind="engagement"):
@@ -41,8 +43,9 @@ def procurement(**overrides) -> f.Procurement:
                     milestone("itt_issued", date(2025, 4, 14)), milestone("tender_deadline", date(2025, 5, 19)),
                     milestone("service_live", date(2026, 4, 1), kind="delivery")),
         submission_method="electronicSubmission", submission_url="https://portal.example/kcc",
-        enquiry_deadline=date(2025, 5, 9), suppliers={7: ACME}, supplier_names={7: "Acme Care CIC", 8: "Beta"},
-        tenderer_count=2)
+        enquiry_deadline=date(2025, 5, 9), suppliers={7: ACME, 8: BETA},
+        supplier_names={7: "Acme Care CIC", 8: "Beta Support Ltd"}, tenderers=(7, 8), tenderer_count=2,
+        requests=3, lot_bids=(f.LotBids(1, 2, 2, 1), f.LotBids(2, 1, 1, None)), vat_percent=Decimal("20"))
     fields.update(overrides)
     return f.Procurement(**fields)
 
@@ -53,7 +56,7 @@ def awarded(**overrides) -> f.Procurement:
         f.Award(2, None, None, None, datetime(2025, 5, 28, 12, tzinfo=timezone.utc), "No compliant tender.")),
         standstill=f.Standstill(datetime(2025, 6, 2, tzinfo=dates.UK), datetime(2025, 6, 11, 23, 59, 59,
                                                                                   tzinfo=dates.UK)),
-        assessment_summaries_sent=date(2025, 5, 30), **overrides)
+        assessment_summaries_sent=datetime(2025, 5, 30, 8, 15, tzinfo=timezone.utc), **overrides)
 
 
 def build(p: f.Procurement, kind: str) -> dict:
@@ -82,7 +85,10 @@ def test_a_uk4_carries_legal_basis_cpv_lots_criteria_submission_and_every_party_
     assert council["details"]["classifications"][0]["scheme"] == "UK_CA_TYPE"
     assert icb["roles"] == ["funder"] and icb["additionalIdentifiers"] == [{"scheme": "GB-PPON",
                                                                             "id": "PDMO-KMCG-0002"}]
-    assert release["planning"]["budget"]["amount"] == {"amount": 1000000, "currency": "GBP"}
+    assert release["planning"]["budget"]["amount"] == {"amount": 1000000, "amountGross": 1200000, "currency": "GBP"}
+    assert council["address"]["country"] == "GB" and council["address"]["countryName"] == "United Kingdom"
+    assert tender["aboveThreshold"] is True and "specialRegime" not in tender  # £1.2m with VAT, sub-central
+    assert "bids" not in release and "tenderers" not in tender  # nobody has tendered yet
 
 
 def test_a_uk6_names_each_winner_with_value_standstill_and_assessment_summaries_date():
@@ -91,15 +97,27 @@ def test_a_uk6_names_each_winner_with_value_standstill_and_assessment_summaries_
     assert checks.problems(release) == []
     won, lost = release["awards"]
     assert won["status"] == "pending" and won["suppliers"] == [{"id": "GB-COH-01234567", "name": "Acme Care CIC"}]
-    assert won["value"] == {"amount": 450000, "currency": "GBP"}
+    assert won["value"] == {"amount": 450000, "amountGross": 540000, "currency": "GBP"}
     assert won["standstillPeriod"] == {"startDate": "2025-06-01T23:00:00Z", "endDate": "2025-06-11T22:59:59Z"}
-    assert won["assessmentSummariesDateSent"] == "2025-05-30T00:00:00+01:00"
+    assert won["assessmentSummariesDateSent"] == "2025-05-30T08:15:00Z"  # the moment sent, not the day
+    assert won["aboveThreshold"] is True and release["contracts"][0]["aboveThreshold"] is True
     assert won["documents"][0]["noticeType"] == "UK6"
     assert lost["status"] == "unsuccessful" and lost["description"] == "No compliant tender." and "suppliers" not in lost
     assert [c["status"] for c in release["contracts"]] == ["pending"]
     assert [lot["status"] for lot in release["tender"]["lots"]] == ["complete", "unsuccessful"]
     supplier = next(p for p in release["parties"] if "supplier" in p["roles"])
     assert supplier["details"] == {"vcse": True}
+    # Every tenderer is a party, winners or not, and the tender lists them.
+    assert [(p["name"], p["roles"]) for p in release["parties"][2:]] == \
+        [("Acme Care CIC", ["tenderer", "supplier"]), ("Beta Support Ltd", ["tenderer"])]
+    assert [t["id"] for t in release["tender"]["tenderers"]] == ["GB-COH-01234567", "GB-COH-07654321"]
+    assert release["bids"]["statistics"] == [
+        {"id": "requests", "measure": "requests", "value": 3},
+        {"id": "lot-1-bids", "measure": "bids", "value": 2, "relatedLot": "1"},
+        {"id": "lot-1-finalStageBids", "measure": "finalStageBids", "value": 2, "relatedLot": "1"},
+        {"id": "lot-1-vcseFinalStageBids", "measure": "vcseFinalStageBids", "value": 1, "relatedLot": "1"},
+        {"id": "lot-2-bids", "measure": "bids", "value": 1, "relatedLot": "2"},
+        {"id": "lot-2-finalStageBids", "measure": "finalStageBids", "value": 1, "relatedLot": "2"}]
 
 
 def test_a_supplier_without_details_is_refused_naming_the_missing_identifier_and_address():

@@ -89,7 +89,9 @@ FIELDS: dict[str, dict[str, str]] = {
                          "street_address": "Sessions House", "locality": "Maidstone", "postal_code": "ME14 1XQ",
                          "region": "UKJ4", "contact_email": "procurement@kent.example"},
     "publishing.classification": {"cpv_code": "85000000", "submission_method": "electronicSubmission",
-                                  "submission_url": "", "enquiry_deadline": ""},
+                                  "submission_url": "", "enquiry_deadline": "", "vat_percent": "20"},
+    "publishing.record_elsewhere": {"notice_number": "011531-2022", "fts_ocid": "ocds-h6vhtk-04eac3",
+                                    "published_on": "2022-04-01", "published_time": "10:30"},
     "publishing.publish": {"generated_at": "", "sha256": ""},
     "publishing.fts_numbers": {"fts_ocid": "ocds-h6vhtk-000001", "notice_number": "2022/S 000-000001"},
 }

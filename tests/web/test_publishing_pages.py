@@ -75,7 +75,7 @@ def test_a_cpv_code_outside_the_list_is_refused_on_the_classification_page(app, 
     path = f"/procurements/{pid}/notices/classification"
 
     refused = csrf_post(client, path, {"cpv_code": "85323000-1", "submission_method": "electronicSubmission",
-                                       "lot_5": "123"}, token_from=path)
+                                       "lot_5": "123", "vat_percent": "20"}, token_from=path)
     text = html.unescape(refused.get_data(as_text=True))
 
     assert refused.status_code == 400

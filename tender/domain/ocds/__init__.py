@@ -2,9 +2,11 @@
 
 Pure: the service reads the record into ``facts`` and stores what ``notices.build``
 returns after ``checks.check`` passes. Modules: ``facts`` (inputs), ``notices``
-(one release per notice), ``parties`` (organisations, identifiers, addresses),
-``checks`` (the runtime checks), ``codelists``, ``cpv`` (the shipped CPV list),
-``dates`` (UK days and UTC instants).
+(one release per notice), ``published`` (what earlier notices published, repeated
+unchanged in later ones, with their Find a Tender ids), ``parties`` (organisations,
+identifiers, addresses), ``checks`` (the runtime checks), ``codelists``, ``cpv``
+(the shipped CPV list), ``dates`` (UK days and UTC instants, net and gross
+money), ``thresholds`` (``aboveThreshold``).
 """
 from __future__ import annotations
 
@@ -13,12 +15,26 @@ from datetime import datetime
 from tender.domain.ocds.dates import timestamp
 
 DEFAULT_OCID_PREFIX = "ocds-tender"
-EXTENSIONS = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_awardCriteria_extension/master/"
-    "extension.json",
-    "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json",
+_RAW = "https://raw.githubusercontent.com/"
+_OCE = _RAW + "open-contracting-extensions/"
+# Every extension a release uses, so that a reader (lib-cove-ocds, ocdskit) can build the schema it is checked
+# against: the UK (Find a Tender) extension, its nine dependencies exactly as its extension.json names them
+# (cabinetoffice/ocds_uk_extension at aa0e43b8, 2026-01-13), and lots v1.1.5, whose Lot object five of them
+# patch. Without the dependencies the UK extension's references (Location, Lot, ...) resolve to nothing and a
+# reader builds no schema. Copied here from ../shared/ocds/uk (SOURCES.md), which the product never reads.
+UK_EXTENSION = _RAW + "cabinetoffice/ocds_uk_extension/main/extension.json"
+UK_EXTENSION_DEPENDENCIES = (
+    _OCE + "ocds_awardCriteria_extension/master/extension.json",
+    _OCE + "ocds_bid_extension/v1.1.5/extension.json",
+    _OCE + "ocds_communication_extension/master/extension.json",
+    _OCE + "ocds_location_extension/master/extension.json",
+    _OCE + "ocds_otherRequirements_extension/master/extension.json",
+    _OCE + "ocds_performance_failures_extension/master/extension.json",
+    _OCE + "ocds_subcontracting_extension/master/extension.json",
+    _OCE + "ocds_suitability_extension/master/extension.json",
+    _OCE + "ocds_techniques_extension/master/extension.json",
 )
+EXTENSIONS = (_OCE + "ocds_lots_extension/v1.1.5/extension.json", *UK_EXTENSION_DEPENDENCIES, UK_EXTENSION)
 
 
 def ocid(reference: str, prefix: str = DEFAULT_OCID_PREFIX) -> str:

@@ -38,6 +38,7 @@ def problems(release: dict) -> list[Problem]:
         if not release.get(name):
             found.append(Problem(name, "is required"))
     found += _dates_parse(release)
+    found += _gross_amounts(release)
     found += _codes(release)
     found += _parties(release)
     found += _references(release)
@@ -76,6 +77,14 @@ def _dates_parse(release: dict) -> list[Problem]:
             except ValueError:
                 found.append(Problem(path, "is not a date and time with a time zone"))
     return found
+
+
+def _gross_amounts(release: dict) -> list[Problem]:
+    """Every value gives its amount with VAT too (the UK extension's ``amountGross``), as Find a Tender does."""
+    missing = [path for path, key, value in _walk(release)
+               if isinstance(value, dict) and "currency" in value and "amount" in value and "amountGross" not in value]
+    return [Problem(missing[0], "enter the VAT rate on the CPV codes and submission page, so that values are "
+                                "given with VAT as well")] if missing else []
 
 
 def _code(found: list, path: str, codelist: str, value) -> None:
@@ -143,6 +152,7 @@ def _references(release: dict) -> list[Problem]:
     refs = [("buyer", release["buyer"])] if "buyer" in release else []
     refs += [(f"awards/{i}/suppliers/{j}", s) for i, a in enumerate(release.get("awards", []))
              for j, s in enumerate(a.get("suppliers", []))]
+    refs += [(f"tender/tenderers/{j}", t) for j, t in enumerate(release.get("tender", {}).get("tenderers", []))]
     for path, r in refs:
         if parties.get(r.get("id")) != r.get("name"):
             found.append(Problem(path, f"{r.get('name')} is not among the parties"))

@@ -1,12 +1,15 @@
 """Dates and money as OCDS writes them: days in UK time, instants in UTC, amounts as JSON numbers.
 
+Money in the record is net of VAT; a Value carries it as ``amount`` and, where
+the procurement's VAT rate is known, the UK extension's ``amountGross``.
+
 A day is a day in UK time: a start (or a day something was met or signed) is
 00:00 and a deadline or period end is 23:59:59, Europe/London, with its offset.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -44,8 +47,18 @@ def amount(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def money(value: Decimal) -> dict:
-    return {"amount": amount(value), "currency": CURRENCY}
+def gross(net: Decimal, vat_percent: Decimal) -> Decimal:
+    """The amount with VAT at ``vat_percent`` added, to the penny (half up)."""
+    return (net * (100 + vat_percent) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal, vat_percent: Decimal | None = None) -> dict:
+    """An OCDS Value: ``amount`` net of VAT and, with the rate known, the UK ``amountGross`` including it."""
+    out = {"amount": amount(value)}
+    if vat_percent is not None:
+        out["amountGross"] = amount(gross(value, vat_percent))
+    out["currency"] = CURRENCY
+    return out
 
 
 def add_years(day: date, years: int) -> date:

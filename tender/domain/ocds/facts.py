@@ -13,6 +13,7 @@ class Address:
     postal_code: str
     region: str = ""  # ITL (formerly NUTS) code, e.g. TLJ4 for Kent
     country_name: str = "United Kingdom"
+    country: str = "GB"  # ISO 3166-1 alpha-2, as Find a Tender writes it beside the name
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,34 @@ class Standstill:
 
 
 @dataclass(frozen=True)
+class LotBids:
+    """How many tenders a lot received, and how many were assessed in its last round (the award's)."""
+
+    lot_number: int
+    bids: int
+    final_stage_bids: int
+    vcse_final_stage_bids: int | None = None  # None: some final-stage tenderer's VCSE status is not recorded
+
+
+@dataclass(frozen=True)
+class PublishedNotice:
+    """A notice already out, as a later release must repeat it: its release (if Tender stored one) and ids.
+
+    ``release`` is None for a notice recorded as published elsewhere (on Find
+    a Tender): Tender holds only its notice number and publication moment.
+    """
+
+    kind: str
+    code: str
+    title: str
+    document_type: str
+    published_at: datetime
+    release: dict | None = None
+    fts_notice_number: str | None = None
+    fts_ocid: str | None = None
+
+
+@dataclass(frozen=True)
 class Procurement:
     """Everything a notice says about one procurement, as the record stood when it was generated."""
 
@@ -112,13 +141,19 @@ class Procurement:
     submission_method: str | None = None
     submission_url: str | None = None
     enquiry_deadline: date | None = None
-    suppliers: dict[int, Organisation] = field(default_factory=dict)  # suppliers with details entered
-    supplier_names: dict[int, str] = field(default_factory=dict)
+    suppliers: dict[int, Organisation] = field(default_factory=dict)  # tenderers with details entered
+    supplier_names: dict[int, str] = field(default_factory=dict)  # every tenderer's name
+    tenderers: tuple[int, ...] = ()  # every supplier that tendered for a lot, winners or not
     tenderer_count: int = 0
+    requests: int | None = None  # requests to participate (selection questionnaires) received
+    lot_bids: tuple[LotBids, ...] = ()
     awards: tuple[Award, ...] = ()
     standstill: Standstill | None = None
-    assessment_summaries_sent: date | None = None
+    assessment_summaries_sent: datetime | None = None  # the moment the last one went (PA s.50)
     contract_signed: date | None = None
+    vat_percent: Decimal | None = None  # the VAT rate on the (net) values: gives amountGross
+    valued_on: date | None = None  # the day the tender notice went out: the threshold then in force
+    earlier: tuple[PublishedNotice, ...] = ()  # the notices already out, oldest first
 
     @property
     def total_years(self) -> int:

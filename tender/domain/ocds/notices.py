@@ -17,7 +17,12 @@ lists how Find a Tender publishes them):
 * **Procurement termination notice** (UK12): the tender, cancelled.
 
 The notice itself is listed as a document with ``noticeType`` beside the OCDS
-``documentType``, as Find a Tender does.
+``documentType``, as Find a Tender does. As Find a Tender publishes them too:
+every value net (``amount``) and gross (``amountGross``), ``aboveThreshold``
+and, under the light touch regime, ``specialRegime``; addresses with the
+country code; in award and contract notices every tenderer as a party (not
+only the winners) and ``bids.statistics``. A later notice repeats what the
+earlier ones published (``published``): dates never move once out.
 """
 from __future__ import annotations
 
@@ -25,10 +30,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from tender.domain.ocds import published as earlier_notices
 from tender.domain.ocds.cpv import cpv_label
-from tender.domain.ocds.dates import day_end, day_start, money, term_period, timestamp
+from tender.domain.ocds.dates import day_end, day_start, gross, money, term_period, timestamp
 from tender.domain.ocds.facts import Lot, Milestone, Procurement
 from tender.domain.ocds.parties import authority_parties, party, ref
+from tender.domain.ocds.thresholds import above_threshold
 
 TENDER, AWARD, CONTRACT, TERMINATION = "tender", "award", "contract", "termination"
 KINDS = (TENDER, AWARD, CONTRACT, TERMINATION)
@@ -65,6 +72,9 @@ NOTICE_TYPES: dict[str, dict[str, NoticeType]] = {
     },
 }
 
+# tender.specialRegime (the UK extension gives it no codelist): the light touch regime is the only special regime
+# Tender runs (social and other specific services: PCR 2015 regs. 74-76; Procurement Act 2023 s.9).
+SPECIAL_REGIMES = {"pcr2015_light_touch": ["lightTouch"], "pa2023_light_touch": ["lightTouch"]}
 LEGAL_BASIS = {
     "pa": {"scheme": "UKPGA", "id": "2023/54", "description": "Procurement Act 2023"},
     "pcr": {"scheme": "CELEX", "id": "32014L0024",
@@ -153,7 +163,7 @@ def _lots(p: Procurement, kind: str) -> list[dict]:
             status = "complete" if award and award.supplier_id else "unsuccessful"
         item = {"id": str(lot.number), "title": lot.title, "status": status}
         if lot.annual_budget is not None:
-            item["value"] = money(lot.annual_budget * p.total_years)
+            item["value"] = money(lot.annual_budget * p.total_years, p.vat_percent)
         if period:
             item["contractPeriod"] = period
         if lot.criteria:
@@ -174,11 +184,22 @@ def _items(p: Procurement) -> list[dict]:
     return items
 
 
-def tender_section(p: Procurement, kind: str, status: str) -> dict:
+def threshold_met(p: Procurement, published: datetime) -> bool | None:
+    """``aboveThreshold``: the estimated value with VAT against the threshold in force when the tender notice went."""
+    gross_value = None if p.vat_percent is None else gross(p.estimated_value, p.vat_percent)
+    authority_type = p.authority.authority_type if p.authority else None
+    return above_threshold(p.regime, authority_type, p.valued_on or published.date(), gross_value)
+
+
+def tender_section(p: Procurement, kind: str, status: str, above: bool | None = None) -> dict:
     """The tender as it stands: what, how, when, lots, criteria, timetable."""
     out = {"id": p.reference, "title": p.title, "status": status, "legalBasis": legal_basis(p.regime),
-           "mainProcurementCategory": "services", "value": money(p.estimated_value),
+           "mainProcurementCategory": "services", "value": money(p.estimated_value, p.vat_percent),
            "procurementMethodDetails": p.procedure_title}
+    if above is not None:
+        out["aboveThreshold"] = above
+    if p.regime in SPECIAL_REGIMES:
+        out["specialRegime"] = list(SPECIAL_REGIMES[p.regime])
     if p.description:
         out["description"] = p.description
     if p.procedure in PROCUREMENT_METHODS:
@@ -220,16 +241,39 @@ def tender_section(p: Procurement, kind: str, status: str) -> dict:
     return out
 
 
-def _supplier_party(p: Procurement, supplier_id: int) -> dict:
+def _supplier_party(p: Procurement, supplier_id: int, roles: list[str]) -> dict:
     org = p.suppliers.get(supplier_id)
     if org is None:  # no details entered: the checks refuse the notice and say whose are missing
         return {"id": f"supplier-{supplier_id}", "name": p.supplier_names.get(supplier_id, f"Supplier {supplier_id}"),
-                "roles": ["tenderer", "supplier"]}
-    return party(org, ["tenderer", "supplier"])
+                "roles": roles}
+    return party(org, roles)
 
 
-def awards_and_contracts(p: Procurement, kind: str, notice_doc: dict) -> tuple[list[dict], list[dict], list[dict]]:
-    """(awards, contracts, supplier parties) from the recorded award decisions."""
+def tenderer_parties(p: Procurement, winners: list[int]) -> list[dict]:
+    """Every tenderer as a party: the winners first (award order, also ``supplier``), then the others by id."""
+    order = list(dict.fromkeys(winners + sorted(p.tenderers)))
+    return [_supplier_party(p, i, ["tenderer", "supplier"] if i in winners else ["tenderer"]) for i in order]
+
+
+def bid_statistics(p: Procurement) -> dict | None:
+    """``bids.statistics``: requests to participate, and per lot the tenders received and assessed last."""
+    stats = []
+    if p.requests:
+        stats.append({"id": "requests", "measure": "requests", "value": p.requests})
+    for lot in p.lot_bids:
+        n = str(lot.lot_number)
+        stats.append({"id": f"lot-{n}-bids", "measure": "bids", "value": lot.bids, "relatedLot": n})
+        stats.append({"id": f"lot-{n}-finalStageBids", "measure": "finalStageBids", "value": lot.final_stage_bids,
+                      "relatedLot": n})
+        if lot.vcse_final_stage_bids is not None:
+            stats.append({"id": f"lot-{n}-vcseFinalStageBids", "measure": "vcseFinalStageBids",
+                          "value": lot.vcse_final_stage_bids, "relatedLot": n})
+    return {"statistics": stats} if stats else None
+
+
+def awards_and_contracts(p: Procurement, kind: str, notice_doc: dict,
+                         above: bool | None = None) -> tuple[list[dict], list[dict], list[int]]:
+    """(awards, contracts, winning supplier ids in award order) from the recorded award decisions."""
     pa = p.regime.startswith("pa2023")
     titles = {lot.number: lot.title for lot in p.lots}
     period = _contract_period(p)
@@ -241,26 +285,30 @@ def awards_and_contracts(p: Procurement, kind: str, notice_doc: dict) -> tuple[l
             award.update(status="unsuccessful", description=a.no_award_reason or "No award.")
             awards.append(award)
             continue
-        supplier = suppliers.setdefault(a.supplier_id, _supplier_party(p, a.supplier_id))
+        supplier = suppliers.setdefault(a.supplier_id, _supplier_party(p, a.supplier_id, ["tenderer", "supplier"]))
         award["status"] = "pending" if pa and kind == AWARD else "active"
         award["suppliers"] = [ref(supplier)]
         award["mainProcurementCategory"] = "services"
+        if above is not None:
+            award["aboveThreshold"] = above
         if a.contract_value is not None:
-            award["value"] = money(a.contract_value)
+            award["value"] = money(a.contract_value, p.vat_percent)
         if period:
             award["contractPeriod"] = period
         if p.standstill:
             award["standstillPeriod"] = {"startDate": timestamp(p.standstill.start),
                                          "endDate": timestamp(p.standstill.end)}
         if pa and p.assessment_summaries_sent:
-            award["assessmentSummariesDateSent"] = day_start(p.assessment_summaries_sent)
+            award["assessmentSummariesDateSent"] = timestamp(p.assessment_summaries_sent)
         if kind == AWARD:
             award["documents"] = [notice_doc]
         awards.append(award)
         contract = {"id": f"lot-{a.lot_number}-contract", "awardID": award["id"],
                     "title": award["title"], "status": "pending" if pa and kind == AWARD else "active"}
+        if above is not None:
+            contract["aboveThreshold"] = above
         if a.contract_value is not None:
-            contract["value"] = money(a.contract_value)
+            contract["value"] = money(a.contract_value, p.vat_percent)
         if period:
             contract["period"] = period
         if contract["status"] == "active" and p.contract_signed:
@@ -268,12 +316,17 @@ def awards_and_contracts(p: Procurement, kind: str, notice_doc: dict) -> tuple[l
         if kind == CONTRACT:
             contract["documents"] = [notice_doc]
         contracts.append(contract)
-    return awards, contracts, list(suppliers.values())
+    return awards, contracts, list(suppliers)
 
 
 def build(p: Procurement, kind: str, *, ocid: str, release_id: str, published: datetime,
           notice_url: str | None = None) -> dict:
-    """The release for notice ``kind`` of ``p``, dated ``published``; check it with ``checks.problems``."""
+    """The release for notice ``kind`` of ``p``, dated ``published``; check it with ``checks.problems``.
+
+    What the notices already out (``p.earlier``) published is repeated, not
+    rebuilt: their deadlines and dates, and their documents with the ids Find
+    a Tender gave them (``tender.domain.ocds.published``).
+    """
     notice = notice_types(p.regime)[kind]
     doc = {"id": release_id, "documentType": notice.document_type, "noticeType": notice.code,
            "title": f"{notice.title} ({notice.code}): {p.title}", "datePublished": timestamp(published),
@@ -284,10 +337,16 @@ def build(p: Procurement, kind: str, *, ocid: str, release_id: str, published: d
     out = {"ocid": ocid, "id": release_id, "date": timestamp(published), "tag": list(notice.tags),
            "initiationType": "tender", "language": "en"}
     parties = authority_parties(p)
-    tender = tender_section(p, kind, status)
+    above = threshold_met(p, published)
+    tender = tender_section(p, kind, status, above)
+    bids = None
     if kind in (AWARD, CONTRACT):
-        awards, contracts, suppliers = awards_and_contracts(p, kind, doc)
-        parties += suppliers
+        awards, contracts, winners = awards_and_contracts(p, kind, doc, above)
+        tenderers = tenderer_parties(p, winners)
+        parties += tenderers
+        if tenderers:
+            tender["tenderers"] = [ref(t) for t in tenderers]
+        bids = bid_statistics(p)
         if kind == AWARD and not any("documents" in a for a in awards):
             tender["documents"] = [doc]
     else:
@@ -302,12 +361,14 @@ def build(p: Procurement, kind: str, *, ocid: str, release_id: str, published: d
     funders = [f for f in p.funders]
     if funders:
         out["planning"] = {"budget": {
-            "id": f"{p.reference}-budget", "amount": money(p.estimated_value),
+            "id": f"{p.reference}-budget", "amount": money(p.estimated_value, p.vat_percent),
             "description": "Funded by " + "; ".join(
                 f"{f.name} (£{f.annual_amount:,.2f} a year)" for f in funders)}}
     out["tender"] = tender
+    if bids:
+        out["bids"] = bids
     if awards:
         out["awards"] = awards
     if contracts:
         out["contracts"] = contracts
-    return out
+    return earlier_notices.repeat(out, p.earlier)

@@ -65,7 +65,7 @@ def party(org: Organisation, roles: list[str]) -> dict:
     if org.address:
         a = org.address
         out["address"] = {"streetAddress": a.street_address, "locality": a.locality, "postalCode": a.postal_code,
-                          "countryName": a.country_name}
+                          "countryName": a.country_name, "country": a.country}
         if a.region:
             out["address"]["region"] = a.region
     contact = {k: v for k, v in (("name", org.contact_name), ("email", org.contact_email),

@@ -8,6 +8,7 @@ form field to its instruction, for the error summary.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 
@@ -25,6 +26,7 @@ from tender.services.procurement.workflow import get_procurement
 from tender.services.use_case import get_owned
 
 AUTHORITY, FUNDER, SUPPLIER = "authority", "funder", "supplier"
+STANDARD_VAT = Decimal("20")  # the UK standard rate, until the officer enters the procurement's own
 FIELDS = ("name", "scheme", "identifier", "ppon", "street_address", "locality", "postal_code", "region",
           "contact_name", "contact_email", "contact_telephone", "url", "authority_type", "vcse", "illustrative")
 
@@ -143,9 +145,14 @@ def lot_codes(procurement_id: int) -> dict[int, str]:
 
 @use_case
 def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[int, str], submission_method: str,
-                        submission_url: str | None, enquiry_deadline: date | None, *, import_mode: bool = False,
+                        submission_url: str | None, enquiry_deadline: date | None, *,
+                        vat_percent: Decimal | None = None, import_mode: bool = False,
                         ip: str | None = None) -> ProcurementPublishing:
-    """The procurement's CPV code, each lot's (blank: the procurement's), how and until when to ask questions."""
+    """The procurement's CPV code, each lot's (blank: the procurement's), how and until when to ask questions.
+
+    ``vat_percent``: the VAT rate on the procurement's values (held net); None keeps the rate saved before, or
+    the standard rate, 20%, for a procurement without one.
+    """
     actor = acting(user, import_mode, ip)
     procurement = get_procurement(procurement_id)
     problems = {}
@@ -166,17 +173,21 @@ def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[
     url = (submission_url or "").strip() or None
     if url and (not url.startswith("https://") or len(url) > 300):
         problems["submission_url"] = "Enter the e-tendering portal's address, starting https://."
+    if vat_percent is not None and not (0 <= vat_percent <= 100 and vat_percent == round(vat_percent, 2)):
+        problems["vat_percent"] = "Enter the VAT rate as a percentage from 0 to 100, like 20 or 0."
     if problems:
         raise DetailsInvalid(problems)
     row = settings_of(procurement_id)
     before = None if row is None else {"cpv_code": row.cpv_code, "submission_method": row.submission_method,
-                                       "submission_url": row.submission_url,
+                                       "submission_url": row.submission_url, "vat_percent": row.vat_percent,
                                        "enquiry_deadline": row.enquiry_deadline, "lots": lot_codes(procurement_id)}
     if row is None:
-        row = ProcurementPublishing(procurement_id=procurement_id)
+        row = ProcurementPublishing(procurement_id=procurement_id, vat_percent=STANDARD_VAT)
         db.session.add(row)
     row.cpv_code, row.submission_method, row.submission_url = cpv_code, submission_method, url
     row.enquiry_deadline = enquiry_deadline
+    if vat_percent is not None:
+        row.vat_percent = vat_percent
     existing = {c.lot_id: c for c in db.session.scalars(
         select(LotClassification).where(LotClassification.lot_id.in_([lot.id for lot in lots.values()])))}
     for number, code in cleaned.items():
@@ -191,6 +202,7 @@ def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[
     audit.record(actor, "publishing.classification_saved", "procurement", procurement_id,
                  procurement_ref=procurement.reference, before=before,
                  after={"cpv_code": cpv_code, "submission_method": submission_method, "submission_url": url,
-                        "enquiry_deadline": enquiry_deadline, "lots": lot_codes(procurement_id)})
+                        "vat_percent": row.vat_percent, "enquiry_deadline": enquiry_deadline,
+                        "lots": lot_codes(procurement_id)})
     unit_of_work.commit()
     return row

@@ -11,15 +11,17 @@ import json
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tender.domain import periods
 from tender.domain.ocds import facts as f
 from tender.domain.ocds.dates import UK
+from tender.domain.ocds.notices import notice_types
 from tender.domain.scoring.model import EvaluationModel
 from tender.extensions import db
 from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot, LotClassification, Milestone,
-                           Organisation, Procurement, ProcurementPublishing)
+                           Notice, Organisation, Procurement, ProcurementPublishing, SQResponse, Supplier)
+from tender.models.supplier import ROUNDS
 from tender.models.milestone import NOT_APPLICABLE
 from tender.services.errors import ServiceError
 from tender.services.procurement.procedures import registry
@@ -111,9 +113,38 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f.Procurement:
-    """The facts of ``procurement`` as the record stands (the award notice day: for the PA standstill)."""
     definition = registry().definitions[procurement.procedure]
+def published(notice: Notice, regime: str) -> f.PublishedNotice:
+    """A stored notice as later releases repeat it: its release (None if published elsewhere) and its ids."""
+    kind = notice_types(regime).get(notice.kind)
+    return f.PublishedNotice(
+        kind=notice.kind, code=notice.notice_type, title=kind.title if kind else notice.notice_type,
+        document_type=kind.document_type if kind else "tenderNotice", published_at=aware(notice.published_at),
+        release=json.loads(notice.release_json) if notice.release_json else None,
+        fts_notice_number=notice.fts_notice_number, fts_ocid=notice.fts_ocid)
+
+
+def _lot_bids(lots: list[Lot], bids: list[Bid], vcse: dict[int, bool | None]) -> tuple[f.LotBids, ...]:
+    """Per lot with tenders: how many suppliers tendered, and how many in its last round (the one awarded on)."""
+    out = []
+    for lot in lots:
+        mine = [b for b in bids if b.lot_id == lot.id]
+        if not mine:
+            continue
+        last = max((b.round for b in mine), key=lambda r: ROUNDS.index(r) if r in ROUNDS else -1)
+        final = {b.supplier_id for b in mine if b.round == last}
+        known = [vcse.get(i) for i in final]
+        out.append(f.LotBids(lot.number, len({b.supplier_id for b in mine}), len(final),
+                             None if None in known else sum(1 for v in known if v)))
+    return tuple(out)
+
+
+def read(procurement: Procurement, *, award_notice_day: date | None = None,
+         earlier: tuple[f.PublishedNotice, ...] = ()) -> f.Procurement:
+    """The facts of ``procurement`` as the record stands (the award notice day: for the PA standstill).
+
+    ``earlier``: the notices already out, whose published dates later notices repeat.
+    """
     types = {m.key: m.ocds_type for m in definition.milestones}
     pid = procurement.id
     milestones = {m.key: m for m in db.session.scalars(
@@ -141,13 +172,17 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f
             contract_value=Decimal(d["contract_value"]) if d.get("contract_value") else None,
             decided_at=aware(approval.approved_at if approval else rec.recorded_at),
             no_award_reason=d.get("no_award_reason")))
-    supplier_ids = {a.supplier_id for a in awards if a.supplier_id is not None}
+    bids = list(db.session.scalars(select(Bid).where(Bid.lot_id.in_([lot.id for lot in lots]))))
+    tenderers = {b.supplier_id for b in bids}
+    supplier_ids = tenderers | {a.supplier_id for a in awards if a.supplier_id is not None}
     supplier_rows = {o.supplier_id: o for o in db.session.scalars(
         select(Organisation).where(Organisation.supplier_id.in_(supplier_ids)))} if supplier_ids else {}
-    names = {d["recommended"]["supplier_id"]: d["recommended"]["supplier"] for d in decisions.values()
-             if d.get("recommended")}
-    tenderers = set(db.session.scalars(select(Bid.supplier_id).join(Lot, Lot.id == Bid.lot_id)
-                                       .where(Lot.procurement_id == pid)))
+    names = {i: name for i, name in db.session.execute(
+        select(Supplier.id, Supplier.name).where(Supplier.id.in_(supplier_ids)))} if supplier_ids else {}
+    names.update({d["recommended"]["supplier_id"]: d["recommended"]["supplier"] for d in decisions.values()
+                  if d.get("recommended")})
+    requests = db.session.scalar(select(func.count(SQResponse.id)).where(SQResponse.procurement_id == pid))
+    sent = aware(procurement.award_notices_sent_at) if procurement.award_notices_sent_at else None
     return f.Procurement(
         reference=procurement.reference, title=procurement.title, description=procurement.description or "",
         procedure=procurement.procedure, procedure_title=definition.title, regime=procurement.regime,
@@ -165,10 +200,12 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None) -> f
         submission_url=settings.submission_url if settings else None,
         enquiry_deadline=settings.enquiry_deadline if settings else None,
         suppliers={i: organisation(o) for i, o in supplier_rows.items()}, supplier_names=names,
-        tenderer_count=len(tenderers), awards=tuple(awards),
+        tenderers=tuple(sorted(tenderers)), tenderer_count=len(tenderers), requests=requests or None,
+        lot_bids=_lot_bids(lots, bids, {i: o.vcse for i, o in supplier_rows.items()}), awards=tuple(awards),
         standstill=standstill(procurement, milestones, award_notice_day),
-        assessment_summaries_sent=(periods.uk_date(aware(procurement.award_notices_sent_at))
-                                   if procurement.award_notices_sent_at and procurement.regime.startswith("pa2023")
-                                   else None) or _milestone_day(
-            milestones, "assessment_summaries_sent", actual_only=True),
-        contract_signed=_milestone_day(milestones, "contract_entered", "contract_awarded", actual_only=True))
+        # The moment the last assessment summary went (PA s.50), as recorded; not a day.
+        assessment_summaries_sent=sent if procurement.regime.startswith("pa2023") else None,
+        contract_signed=_milestone_day(milestones, "contract_entered", "contract_awarded", actual_only=True),
+        vat_percent=settings.vat_percent if settings else None,
+        valued_on=next((periods.uk_date(aware(n.published_at)) for n in earlier if n.kind == "tender"), None),
+        earlier=earlier)

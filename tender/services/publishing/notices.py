@@ -11,6 +11,9 @@ The stored JSON (``Notice.release_json``) is never rewritten; its SHA-256 is
 in the ``notice.published`` audit event. Its ``ocid`` is the procurement's for
 good: the first notice fixes it (``TENDER_OCID_PREFIX`` at that moment) and
 later notices reuse it. The numbers Find a Tender assigns may be recorded once.
+A notice put on Find a Tender another way is recorded with ``elsewhere.record``
+and counts as published here like any other. Preview and publish take the
+moment from ``tender.services.clock`` (``TENDER_TODAY`` honoured).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -28,7 +31,7 @@ from tender.domain.ocds.dates import UK
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.models import AwardApproval, Notice, Procurement
-from tender.services import audit
+from tender.services import audit, clock
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.publishing import facts
@@ -147,8 +150,10 @@ def _build(procurement: Procurement, kind: str, generated_at: datetime) -> dict:
     release_id = f"{ocid}-{len(earlier) + 1:02d}-{types[kind].code}"
     day = generated_at.astimezone(UK).date() if kind == notices.AWARD else None
     base = current_app.config["BASE_URL"]
-    return notices.build(facts.read(procurement, award_notice_day=day), kind, ocid=ocid, release_id=release_id,
-                         published=generated_at, notice_url=f"{base}/procurements/{procurement.id}/notices/{kind}")
+    out = tuple(facts.published(n, procurement.regime) for n in earlier)  # what a later notice repeats
+    return notices.build(facts.read(procurement, award_notice_day=day, earlier=out), kind, ocid=ocid,
+                         release_id=release_id, published=generated_at,
+                         notice_url=f"{base}/procurements/{procurement.id}/notices/{kind}")
 
 
 def _check_due(procurement: Procurement, kind: str) -> None:
@@ -162,7 +167,7 @@ def preview(procurement_id: int, kind: str, user, now: datetime | None = None) -
     authorise(user, Permission.ADVANCE_STAGE)
     procurement = _procurement(procurement_id)
     _check_due(procurement, kind)
-    generated_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    generated_at = (now or clock.now()).replace(microsecond=0)
     release = _build(procurement, kind, generated_at)
     text = canonical(release)
     return Preview(release, text, sha256(text), generated_at, checks.problems(release))
@@ -174,7 +179,7 @@ def publish(procurement_id: int, kind: str, user, *, generated_at: datetime, exp
     authorise(user, Permission.ADVANCE_STAGE)
     procurement = _procurement(procurement_id)
     _check_due(procurement, kind)
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     if generated_at.tzinfo is None or not now - PREVIEW_LIFETIME <= generated_at <= now + timedelta(seconds=5):
         raise InvalidRequest("This preview has expired. Preview the notice again, then publish it.")
     latest = db.session.scalar(select(func.max(Notice.published_at)).where(Notice.procurement_id == procurement_id))

@@ -3,8 +3,13 @@
 Returns the stored releases (``Notice.release_json``), never a release built
 on the fly: each notice is one release fixed when it was published, so two
 exports of the same notices are byte-identical, and ``ocdskit compile`` over
-them gives a record of the latest state. The package's ``publishedDate`` is
-the latest notice's date and its ``uri`` names the procurement, so neither
+them gives a record of the latest state. The one addition: once the notice
+number Find a Tender gave a notice is recorded (once, after publication, so
+it cannot be in the stored bytes), its release lists that Find a Tender
+notice as a document beside its own (``tender.domain.ocds.published``). A
+notice recorded as published elsewhere has no release here (Find a Tender
+holds it); later releases list it. The package's ``publishedDate`` is the
+latest release's date and its ``uri`` names the procurement, so neither
 changes between exports either.
 """
 from __future__ import annotations
@@ -14,12 +19,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from tender.domain import ocds
+from tender.domain.ocds import published as earlier_notices
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.models import Notice, Procurement
 from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
+from tender.services.publishing import facts
 from tender.services.publishing.facts import aware
 
 DEFAULT_PUBLISHER = "Tender"
@@ -40,9 +47,12 @@ def export(actor: audit.Actor, *, user=None, reference: str | None = None, procu
     procurements = _procurements(reference, procurement_id)
     single = procurements[0] if reference or procurement_id else None
     order = {p.id: p.reference for p in procurements}
-    rows = sorted(db.session.scalars(select(Notice).where(Notice.procurement_id.in_(list(order)))),
+    regimes = {p.id: p.regime for p in procurements}
+    rows = sorted(db.session.scalars(select(Notice).where(Notice.procurement_id.in_(list(order)),
+                                                          Notice.release_json.is_not(None))),
                   key=lambda n: (order[n.procurement_id], aware(n.published_at), n.id))
-    releases = [json.loads(n.release_json) for n in rows]
+    releases = [earlier_notices.with_fts_document(json.loads(n.release_json),
+                                                  facts.published(n, regimes[n.procurement_id])) for n in rows]
     if not releases:  # a release package holds at least one release
         raise NotFound(f"No notice has been published for {single.reference} yet. Publish one from its notices page."
                        if single else "No notice has been published yet.")
