@@ -9,7 +9,7 @@ import json
 import re
 from datetime import datetime, time
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from tender.services.errors import ServiceError
 from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import details, elsewhere, notices
 from tender.web.auth import client_ip
+from tender.web.downloads import download_response
 from tender.web.publishing_forms import (ClassificationForm, ConfirmNoticeForm, FtsNumbersForm, OrganisationForm,
                                         RecordElsewhereForm)
 
@@ -245,8 +246,7 @@ def download(procurement_id: int, kind: str):
     if stored.release_json is None:
         abort(404)  # published elsewhere: Find a Tender holds the notice, Tender only its number
     filename = re.sub(r"[^A-Za-z0-9_-]+", "-", stored.release_id) + ".json"
-    return Response(stored.release_json.encode("utf-8"), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download_response(stored.release_json.encode("utf-8"), filename, "application/json")
 
 
 @bp.route("/<int:procurement_id>/notices/<kind>/fts", methods=["POST"])
