@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tender.services.procurement.procedures import registry
 
-    registry()  # load and validate every workflow now: a broken file stops start-up, not a request
+    # Load and validate every workflow now: a broken file stops start-up, not a request.
+    registry(app.config.get("TENDER_WORKFLOWS_DIR") or None)
 
     from tender.web import register_web
 

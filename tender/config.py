@@ -60,6 +60,8 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "LOGIN_MAX_FAILURES": int(environ.get("TENDER_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
         "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
+        # Where procedure files are read from (default: the shipped workflows/); running procurements keep theirs.
+        "TENDER_WORKFLOWS_DIR": environ.get("TENDER_WORKFLOWS_DIR") or None,
         # OCDS: the prefix registered with the Open Contracting Partnership, for the ocid of each procurement.
         "OCID_PREFIX": environ.get("TENDER_OCID_PREFIX", "ocds-tender").strip() or "ocds-tender",
         # Reminders: how many working days overdue before the lead officer is told.

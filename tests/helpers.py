@@ -125,6 +125,7 @@ def make_procurement(procedure: str = "competitive_procedure_with_negotiation", 
     """Create a procurement at its initial stage with every milestone of its procedure."""
     from tender.extensions import db
     from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
+    from tender.services.procurement import definitions
     from tender.services.procurement.procedures import registry
 
     definition = registry().definitions[procedure]
@@ -133,6 +134,7 @@ def make_procurement(procedure: str = "competitive_procedure_with_negotiation", 
         procedure=procedure, procedure_version=definition.version, regime=regime, state=definition.initial,
         estimated_value=Decimal("1000000.00"), initial_term_years=3, extension_years="2",
         created_at=datetime.now(timezone.utc), **fields)
+    definitions.pin(procurement)
     db.session.add(procurement)
     db.session.flush()
     timetable = timetable or {}

@@ -22,6 +22,7 @@ ACTIONS: dict[str, str] = {
     # Setting up a procurement
     "procurement.created": "Procurement created",
     "procurement.stage_changed": "Stage changed",
+    "procurement.definition_migrated": "Moved to the changed procedure definition",
     "procurement.negotiation_ground_set": "Ground for the procedure recorded",
     "procurement.report_generated": "Procurement report generated",
     "funder.added": "Funder added",

@@ -2,6 +2,7 @@
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.challenge import LegalChallenge
+from tender.models.definition import PinnedDefinition
 from tender.models.job import Job
 from tender.models.letter import AwardLetter, LetterDelivery
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
@@ -16,6 +17,6 @@ __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
     "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
-    "AwardLetter", "LetterDelivery", "Job",
+    "AwardLetter", "LetterDelivery", "Job", "PinnedDefinition",
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
 ]

@@ -28,6 +28,8 @@ class Procurement(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     procedure: Mapped[str] = mapped_column(String(80))
     procedure_version: Mapped[int] = mapped_column(Integer)
+    # The procedure file's text it started with (tender.models.definition): what it runs, whatever the file says now.
+    definition_digest: Mapped[str | None] = mapped_column(ForeignKey("pinned_definition.digest"), default=None)
     regime: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(60))
     estimated_value: Mapped[Decimal] = mapped_column(Money)

@@ -22,7 +22,7 @@ from tender.services.procurement import views
 from tender.services.procurement import workflow
 from tender.services.errors import (Blocked, ConcurrentChange, InvalidRequest, NotAuthorised, NotFound,
                                     ServiceError)
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.web.auth import client_ip
 from tender.web.confirm import Confirmation, ReasonField, render_confirmation
 from tender.web.forms import (AdvanceForm, JustificationForm, MilestoneMetForm,
@@ -41,7 +41,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
     _require(Permission.VIEW_PROCUREMENTS)
     procurement = views.page_procurement(procurement_id)
     today = clock.today()
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     approval, standstill_facts = views.approval_of(procurement), standstill.page_facts(procurement, today)
     facts = views.overview_facts(procurement, today, approval, standstill_facts.challenges)
     return render_template(
@@ -125,7 +125,7 @@ def advance(procurement_id: int):
         return _refused(procurement_id, exc)
     except InvalidRequest as exc:
         procurement = workflow.get_procurement(procurement_id)
-        spec = next((t for t in registry().definitions[procurement.procedure].transitions
+        spec = next((t for t in definition_of(procurement).transitions
                      if t.trigger == form.trigger.data), None)
         if spec is None or not spec.requires_reason or (form.reason.data or "").strip():
             return _render_overview(procurement_id, exc.status, [str(exc)])
@@ -133,7 +133,7 @@ def advance(procurement_id: int):
         return render_confirmation(confirmation, 400, [(str(exc), confirmation.reason.id)])
     except ServiceError as exc:
         return _render_overview(procurement_id, exc.status, [str(exc)])
-    definition = registry().definitions[workflow.get_procurement(procurement_id).procedure]
+    definition = definition_of(workflow.get_procurement(procurement_id))
     flash(f"The procurement moved to '{definition.stage(change.to_stage).title}'.", "success")
     for warning in change.warnings:
         flash(warning, "warning")
@@ -148,7 +148,7 @@ def diagram(procurement_id: int, fmt: str):
 
     _require(Permission.VIEW_PROCUREMENTS)
     procurement = workflow.get_procurement(procurement_id)
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     makers = {"mmd": workflow_diagram.to_mermaid, "dot": workflow_diagram.to_dot}
     if fmt not in makers:
         abort(404)
@@ -162,7 +162,7 @@ def _render_shortlist(procurement_id: int, status: int = 200, errors: list | Non
     procurement = workflow.get_procurement(procurement_id)
     responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == procurement.id)
                                    .order_by(SQResponse.id)).all()
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     return render_template("procurements/shortlist.html", procurement=procurement, responses=responses,
                            definition=definition, form=ShortlistDecisionForm(),
                            justification_form=JustificationForm(), errors=errors or [], failed=failed or {},

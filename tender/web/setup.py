@@ -21,6 +21,7 @@ from tender.services.procurement import setup
 from tender.services.procurement import responses as setup_responses
 from tender.services.procurement import workflow
 from tender.services.errors import ServiceError
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.procedures import registry
 from tender.web.auth import client_ip
 from tender.web.setup_forms import (BidForm, FunderForm, LotForm, NewProcurementForm, PlanMilestoneForm,
@@ -86,7 +87,7 @@ def new():
 def _render_page(procurement_id: int, status: int = 200, errors: list[str] | None = None,
                  milestone_id: int | None = None, **forms):
     procurement = workflow.get_procurement(procurement_id)
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     responses = db.session.scalars(select(SQResponse).where(SQResponse.procurement_id == procurement.id)
                                    .order_by(SQResponse.received_at, SQResponse.id)).all()
     if setup_rules.has_shortlist(definition):

@@ -27,13 +27,13 @@ from tender.services.errors import ConcurrentChange, InvalidRequest
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.panel import get_lot, model_for, now
 from tender.services.evaluation.ranking import evaluate_round
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement
 
 
 def approval_stages(procurement: Procurement) -> frozenset[str]:
     """The stages at which the award is decided: the sources of transitions that need the approval."""
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     return frozenset(source for t in definition.transitions if any(g.name == "award_approved" for g in t.guards)
                      for source in t.sources)
 

@@ -35,7 +35,7 @@ from tender.services.award.access import LotAccess, lot_access
 from tender.services.award.documents import council_name, render_html, to_pdf
 from tender.services.award.letters import current_recommendations, uk_date
 from tender.services.errors import NotFound
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.setup import REGIME_LABELS
 
 CPN = "competitive_procedure_with_negotiation"
@@ -188,7 +188,7 @@ def build(procurement: Procurement, access: LotAccess | None = None, reader=None
     lots they may not see are left out of the decisions, the rejected
     tenders and the value, and ``left_out`` says which and why.
     """
-    definition = registry().definitions.get(procurement.procedure)
+    definition = definition_of(procurement)
     every_lot = _lots(procurement)
     lots = [lot for lot in every_lot if access is None or access.visible(lot["rec"].lot_id)]
     hidden = sorted(access.number_of(lot_id) for lot_id in access.hidden_ids) if access is not None else []

@@ -23,7 +23,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.locking import check_version, guarded
 from tender.services.procurement.guard_context import aware_utc
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement
 
 #: Guards that read the recorded sending; notices may be recorded in the stages they leave.
@@ -39,7 +39,7 @@ def notice_words(procurement: Procurement) -> str:
 
 def sending_stages(procurement: Procurement) -> frozenset[str]:
     """The stages in which the sending may be recorded: before the transitions that need it."""
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     return frozenset(stage for t in definition.transitions
                      if any(ref.name in _SENDING_GUARDS for ref in t.guards) for stage in t.sources)
 
@@ -135,7 +135,7 @@ def record_challenge(procurement_id: int, reference: str, issued_on: date | None
         raise InvalidRequest("The dates of the claim cannot be in the future.")
     if aware_on < issued_on:
         raise InvalidRequest("The date you became aware of the claim cannot be before it was issued.")
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     if definition.is_final(procurement.state):
         raise InvalidRequest("This procurement has ended; a claim now cannot suspend the contract.")
     challenge = LegalChallenge(procurement_id=procurement.id, reference=reference, issued_on=issued_on,
@@ -212,7 +212,7 @@ class PageFacts:
 def page_facts(procurement: Procurement, today: date) -> PageFacts:
     """The standstill section of the procurement page (two queries)."""
     sent = aware_utc(procurement.award_notices_sent_at)
-    ended = registry().definitions[procurement.procedure].is_final(procurement.state)
+    ended = definition_of(procurement).is_final(procurement.state)
     current = standstill_of(procurement)
     return PageFacts(
         words=notice_words(procurement),

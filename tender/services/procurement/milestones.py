@@ -16,7 +16,7 @@ from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.guard_context import build_context
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement, period_warnings_after_meeting
 
 
@@ -37,7 +37,7 @@ def check_statutory_periods(procurement, milestone: Milestone, planned: date, to
     yet is left for later, which is what planning a fresh timetable one
     milestone at a time needs; re-planning checks every period.
     """
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
     context = build_context(procurement, today)
     facts = dict(context.milestones)
     facts[milestone.key] = MilestoneFacts(milestone.key, milestone.title, planned, milestone.actual_date)
@@ -97,7 +97,7 @@ def mark_met_with_warnings(procurement_id: int, milestone_id: int, actual: date,
         raise InvalidRequest("The date it was met cannot be in the future.")
     before = {"status": milestone.status, "actual_date": milestone.actual_date}
     milestone.status, milestone.actual_date = MET, actual
-    warnings = period_warnings_after_meeting(procurement, registry().definitions[procurement.procedure],
+    warnings = period_warnings_after_meeting(procurement, definition_of(procurement),
                                              milestone.key, today)
     audit.record(audit.Actor.of(user, ip), "milestone.met", "milestone", milestone.id,
                  procurement_ref=procurement.reference, before=before,

@@ -24,7 +24,7 @@ from tender.models.milestone import CLOSED
 from tender.models.supplier import ROUNDS
 from tender.services.errors import NotFound
 from tender.services.procurement.guard_context import ALL, APPROVAL, CHALLENGES, build_context
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of, engine_of
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def standstill_of(procurement: Procurement) -> Standstill | None:
 
 def stage_title(procurement: Procurement) -> str:
     """The current stage as the procedure names it."""
-    definition = registry().definitions.get(procurement.procedure)
+    definition = definition_of(procurement)
     return definition.stage(procurement.state).title if definition else procurement.state
 
 
@@ -125,7 +125,7 @@ def overview_facts(procurement: Procurement, today: date, approval: AwardApprova
         build_context(procurement, today, ALL - {APPROVAL, CHALLENGES}),
         award_approved_by=approval.approved_by.name if approval is not None else None,
         challenges_suspending=tuple(c.reference for c in challenges if c.lifted_on is None))
-    options = registry()[procurement.procedure].options(procurement.state, context)
+    options = engine_of(procurement).options(procurement.state, context)
     return OverviewFacts(options, context)
 
 

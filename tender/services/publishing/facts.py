@@ -24,7 +24,7 @@ from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot,
 from tender.models.supplier import ROUNDS
 from tender.models.milestone import NOT_APPLICABLE
 from tender.services.errors import ServiceError
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 
 
 def organisation(row: Organisation | None) -> f.Organisation | None:
@@ -113,7 +113,7 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-    definition = registry().definitions[procurement.procedure]
+    definition = definition_of(procurement)
 def published(notice: Notice, regime: str) -> f.PublishedNotice:
     """A stored notice as later releases repeat it: its release (None if published elsewhere) and its ids."""
     kind = notice_types(regime).get(notice.kind)

@@ -36,7 +36,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.publishing import facts
 from tender.services.publishing.facts import current_recommendations
-from tender.services.procurement.procedures import registry
+from tender.services.procurement.definitions import definition_of
 
 PREVIEW_LIFETIME = timedelta(hours=12)
 AWARD_STAGES = {"pa": {"assessment_summaries_sent", "standstill"},
@@ -90,7 +90,7 @@ def stored(procurement_id: int) -> list[Notice]:
 
 def tendering_stages(procurement: Procurement) -> frozenset[str]:
     """The stages on the main path before the one that closes tenders: when the tender notice can go out."""
-    path = registry().definitions[procurement.procedure].main_path()
+    path = definition_of(procurement).main_path()
     stages = []
     for stage in path:
         if stage.milestone in notices.TENDER_PERIOD_END:
