@@ -228,37 +228,58 @@ def draft_narrative(facts: LetterFacts) -> str:
 
 @dataclass(frozen=True)
 class Standstill:
-    """When standstill ends, and the sentence a letter says it in."""
+    """When standstill ends, and the sentence a letter says it in.
+
+    ``applies`` is False for a light touch contract under the Procurement Act
+    with no voluntary standstill recorded: the letter then promises none, and
+    ``last_day``/``ends_at`` are the day it was sent (nothing to wait for).
+    """
 
     last_day: date
     ends_at: datetime  # naive UK clock time (the regulations speak of UK time)
     wording: str
+    applies: bool = True
 
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59))
 
 
-def standstill(regime: str, sent_on: date, method: str = EMAIL, received_on: date | None = None) -> Standstill:
-    """The end of standstill for letters sent on ``sent_on`` (UK date) by ``method``.
+def standstill(regime: str, sent_on: date, method: str = EMAIL, received_on: date | None = None, *,
+               voluntary: bool = False) -> Standstill:
+    """The end of standstill for letters sent on ``sent_on`` (UK date) by ``method``, and what the letter says.
 
     PCR 2015 reg. 87(2)(a): sent electronically, midnight at the end of the
     10th day after sending. Reg. 87(2)(b): sent by other means, the earlier of
     midnight at the end of the 15th day after sending and of the 10th day
     after receipt (when receipt is known). Reg. 2(4) moves a period ending on
-    a non-working day to the next working day. Procurement Act 2023 s.51: 8
-    working days beginning with the day the contract award notice is published,
-    taken here as the day the summaries are sent.
-    (Branch standstill owns the regime rules in ``tender.domain.periods``; this
-    adds only the postal rule it does not have yet.)
+    a non-working day to the next working day.
+
+    Procurement Act 2023 s.51: 8 working days beginning with the day the
+    contract award notice is published, which follows the summaries (s.50)
+    and may be later: the summary gives the earliest end (the notice
+    published the day it is sent) and says the notice fixes the exact one,
+    which is what the contract stage enforces. A light touch contract has no
+    standstill (s.51(3)) unless the authority recorded a voluntary one
+    (``voluntary``), counted the same way; without one the summary promises
+    none. (Branch standstill owns the regime rules in ``tender.domain.periods``.)
     """
+    if regime == "pa2023_light_touch" and not voluntary:
+        return Standstill(sent_on, _end_of(sent_on), (
+            "No standstill period applies to this contract: it is a light touch contract (Procurement Act 2023, "
+            "section 51(3)). We may enter into the contract once we have published the contract award notice, "
+            "which follows this assessment summary."), applies=False)
     if regime.startswith("pa2023"):
         last = pa_standstill_end(sent_on)
+        kind = "a voluntary standstill period of" if voluntary else "a standstill period of"
+        law = ("which we have chosen to observe, counted as section 51 of the Procurement Act 2023 counts it"
+               if voluntary else "under section 51 of the Procurement Act 2023")
         return Standstill(last, _end_of(last), (
-            f"The standstill period is 8 working days beginning with the day we publish the contract award notice "
-            f"(Procurement Act 2023, section 51). We will publish it on {format_uk_date(sent_on)}, so the "
-            f"standstill period ends at midnight at the end of {_weekday(last)} (23:59:59 UK time). We will not "
-            f"enter into the contract before then."))
+            f"There is {kind} 8 working days beginning with the day we publish the contract award notice, {law}. "
+            f"We will publish the contract award notice on or after {format_uk_date(sent_on)}, so the standstill "
+            f"period ends no earlier than midnight at the end of {_weekday(last)} (23:59:59 UK time); the contract "
+            f"award notice states the exact end. We will not enter into the contract before the standstill period "
+            f"ends."))
     if method == POST:
         last = earliest_period_end(sent_on, 15, "calendar")
         if received_on is not None:
@@ -289,7 +310,9 @@ def document_filename(procurement_ref: str, lot_number: int, supplier: str, kind
     slug = "".join(c if c.isalnum() else "-" for c in supplier.lower()).strip("-")
     while "--" in slug:
         slug = slug.replace("--", "-")
-    ref = procurement_ref.replace("/", "-")
+    ref = "".join(c if c.isalnum() or c in "-_." else "-" for c in procurement_ref).strip("-.")
+    while "--" in ref:
+        ref = ref.replace("--", "-")
     return f"{ref}-lot-{lot_number}-{slug}-{kind.replace('_', '-')}.pdf"
 
 

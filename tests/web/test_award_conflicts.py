@@ -173,8 +173,6 @@ def test_a_declarations_place_in_the_order_of_events_is_said_plainly():
                                                              "(23/09/2022 10:00 UTC)")
 
 
-@pytest.mark.xfail(strict=True, reason="the lot's ranking page (tender/services/evaluation/ranking.py, "
-                   "lot_evaluation) refuses only a declared conflict; it needs access.require_lot_visible")
 def test_an_approver_who_has_not_declared_sees_no_price_on_the_lots_ranking_page_either(app, award):
     client = client_for(app, award.undeclared_approver)
     response = client.get(f"/procurements/{award.procurement_id}/lots/1/evaluation/initial/ranking")

@@ -112,6 +112,11 @@ def message_id(letter: AwardLetter, settings: MailSettings) -> str:
     return f"<tender-letter-{letter.id}-{(letter.sha256 or '')[:24]}@{domain}>"
 
 
+def _one_line(text: str) -> str:
+    """Header text on one line: any run of control characters or line breaks becomes one space."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+
+
 def build_message(letter: AwardLetter, procurement: Procurement, settings: MailSettings) -> EmailMessage:
     """The e-mail: a short covering note (plain text and HTML) with the stored PDF attached, byte for byte."""
     what = "Assessment summary" if letter.kind == ASSESSMENT_SUMMARY else "Award decision"
@@ -119,9 +124,9 @@ def build_message(letter: AwardLetter, procurement: Procurement, settings: MailS
                "title": procurement.title, "council": council_name(procurement), "filename": letter.filename}
     env = environment()
     message = EmailMessage()
-    message["Subject"] = f"{what}: {procurement.reference} lot {letter.lot.number}, {procurement.title}"
+    message["Subject"] = _one_line(f"{what}: {procurement.reference} lot {letter.lot.number}, {procurement.title}")
     message["From"] = settings.default_sender
-    message["To"] = formataddr((letter.supplier.name, letter.recipient_email))
+    message["To"] = formataddr((_one_line(letter.supplier.name), letter.recipient_email))
     message["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
     message["Message-ID"] = message_id(letter, settings)
     message[LETTER_HEADER] = f"{letter.id} sha256={letter.sha256}"

@@ -26,6 +26,7 @@ from tender.services.accounts import authorise
 from tender.services.evaluation import agreement_sums
 from tender.services.evaluation.panel import check_round, get_lot, model_for, refuse_if_conflicted
 from tender.services.evaluation.data import Completeness, RoundData, completeness, load_rounds
+from tender.services.award import access
 
 ZERO = Decimal(0)
 
@@ -141,6 +142,7 @@ def lot_evaluation(procurement_id: int, lot_number: int, round_: str, user) -> L
     authorise(user, Permission.VIEW_RANKING)
     lot = get_lot(procurement_id, lot_number)
     refuse_if_conflicted(lot, user)
+    access.require_lot_visible(user, lot.procurement_id, lot.id)  # an approver declares before seeing any price
     check_round(round_)
     model = model_for(lot)
     data, known_agreement = load_for_ranking(lot, round_, model)
