@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tender.domain.ocds.codelists import AUTHORITY_TYPES, IDENTIFIER_SCHEMES, SUBMISSION_METHODS
+from tender.domain.ocds import cpv
 from tender.domain.ocds.cpv import cpv_codes
 from tender.domain.ocds.dates import UK
 from tender.domain.ocds.published import FIND_A_TENDER
@@ -192,7 +193,7 @@ def classification(procurement_id: int):
 def _render_classification(procurement, form, lot_values, status=200, errors=None, lot_errors=None):
     return render_template("publishing/classification.html", procurement=procurement, form=form,
                            lot_values=lot_values, lot_errors=lot_errors or {}, methods=SUBMISSION_METHODS,
-                           cpv=cpv_codes(), errors=errors or []), status
+                           cpv_search=cpv.search(request.args.get("q", "")), errors=errors or []), status
 
 
 @bp.route("/<int:procurement_id>/notices/<kind>/preview")
