@@ -42,6 +42,14 @@ ACTIONS: dict[str, str] = {
     "bid.received": "Tender received",
     "shortlist.decided": "Shortlist decision recorded",
     "shortlist.justified": "Shortlist justification recorded",
+    # Conflicts assessment (Procurement Act 2023 s.83; PCR 2015 reg. 24)
+    "conflicts.assessment_recorded": "Conflicts assessment recorded",
+    "conflicts.assessment_revised": "Conflicts assessment revised",
+    "conflicts.person_added": "Person added to the conflicts assessment",
+    "conflicts.declared": "Declaration made on the conflicts assessment",
+    "conflicts.mitigated": "Mitigation of a declared conflict recorded",
+    "conflicts.assessment_reviewed": "Conflicts assessment reviewed and dated",
+    "conflicts.assessment_revisited": "Conflicts assessment revisited at award",
     # Evaluation
     "evaluation.panel_assigned": "Evaluator assigned to a panel",
     "evaluation.panel_withdrawn": "Evaluator withdrawn from a panel",
@@ -56,6 +64,9 @@ ACTIONS: dict[str, str] = {
     "evaluation.ranking_final": "Ranking final",
     "evaluation.exported": "Evaluation matrix exported",
     # Award
+    "abnormally_low.explanation_requested": "Explanation of an abnormally low price requested",
+    "abnormally_low.explanation_received": "Explanation of an abnormally low price received",
+    "abnormally_low.decided": "Decision on an abnormally low tender recorded",
     "award.recommended": "Award recommendation recorded",
     "award.conflict_declared": "Approver declared a conflict of interest",
     "award.no_conflict_declared": "Approver declared no conflict of interest",
@@ -69,12 +80,14 @@ ACTIONS: dict[str, str] = {
     "award.letter_posted": "Award letter posting recorded",
     "award.notices_sent": "Award notices recorded as sent",
     "award.standstill_started": "Standstill started",
+    "standstill.voluntary_recorded": "Voluntary standstill recorded",
     "challenge.recorded": "Legal challenge recorded",
     "challenge.suspension_lifted": "Suspension lifted",
     # Notices and publishing
     "notice.published": "Notice published",
     "notice.fts_numbers_recorded": "Find a Tender notice numbers recorded",
     "notice.recorded_elsewhere": "Notice recorded as published elsewhere (on Find a Tender)",
+    "notice.late_reason_recorded": "Reason for publishing a notice late recorded",
     "ocds.exported": "OCDS release package exported",
     # Reminders, jobs, audit
     "reminder.sent": "Reminder e-mailed",
@@ -100,3 +113,12 @@ def check(action: str) -> str:
 def describe(action: str) -> str:
     """The plain-English description of an action (the code itself if it is an old, undeclared one)."""
     return ACTIONS.get(action, action)
+
+
+def matching(words: str) -> list[str]:
+    """Declared actions whose code or description contains ``words`` (any case): what the audit filter finds."""
+    needle = " ".join(words.lower().split())
+    if not needle:
+        return []
+    return sorted(code for code, description in ACTIONS.items()
+                  if needle in code.lower() or needle in description.lower())

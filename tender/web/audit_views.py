@@ -18,6 +18,7 @@ from tender.web.auth import client_ip
 from tender.web.downloads import download_response
 from tender.web.hardening import query_int
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
+from tender.domain import audit_actions
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -36,7 +37,8 @@ def index():
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", form=form, export_formats=EXPORT_FORMATS, events=events, total=total, page=number,
-                           pages=pages, args=args, field_changes=field_changes, errors=[e for errs in form.errors.values() for e in errs]), \
+                           pages=pages, args=args, field_changes=field_changes,
+                           audit_action_names=audit_actions.ACTIONS, describe_action=audit_actions.describe, errors=[e for errs in form.errors.values() for e in errs]), \
         (200 if valid else 400)
 
 

@@ -44,3 +44,21 @@ def test_every_action_the_product_records_is_declared_with_a_description():
     assert len(recorded) > 40  # the walk found the product's calls
     assert sorted((recorded | assigned) - set(audit_actions.ACTIONS)) == []
     assert all(description and description[0].isupper() for description in audit_actions.ACTIONS.values())
+
+
+def test_the_audit_filter_finds_actions_by_words_from_their_description(ctx):
+    from tender.services.audit.query import AuditFilter
+
+    actor = audit.Actor.system("test")
+    audit.record(actor, "award.letter_emailed", "award_letter", 1)
+    audit.record(actor, "evaluation.conflict_declared", "conflict_declaration", None)
+    audit.record(actor, "award.approved", "procurement", 1)
+    db.session.commit()
+
+    def found(words):
+        return sorted(set(db.session.scalars(AuditFilter(action=words).apply(select(AuditEvent.action)))))
+
+    assert found("letter") == ["award.letter_emailed"]
+    assert found("Conflict of interest") == ["evaluation.conflict_declared"]
+    assert found("award.approved") == ["award.approved"]
+    assert found("100%_") == []  # LIKE wildcards are text here

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from tender.extensions import db
 from tender.models import AuditEvent
 from tender.models.audit import RECORD_COLUMNS, record_from_columns
+from tender.domain import audit_actions
 
 PAGE_SIZE = 50
 
@@ -39,7 +40,12 @@ class AuditFilter:
         if self.actor:
             query = query.where(AuditEvent.actor == self.actor.strip().lower())
         if self.action:
-            query = query.where(AuditEvent.action.startswith(self.action.strip()))
+            words = self.action.strip()
+            described = audit_actions.matching(words)  # "letter" finds every action whose description says so
+            condition = AuditEvent.action.contains(words.lower(), autoescape=True)
+            if described:
+                condition = condition | AuditEvent.action.in_(described)
+            query = query.where(condition)
         if self.since:
             query = query.where(AuditEvent.occurred_at >= self.since.isoformat())
         if self.max_seq is not None:
