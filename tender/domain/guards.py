@@ -17,6 +17,9 @@ from tender.domain import periods
 
 BLOCK, WARN = "block", "warn"
 LIGHT_TOUCH_REGIMES = frozenset({"pcr2015_light_touch", "pa2023_light_touch"})
+PA_LIGHT_TOUCH = "pa2023_light_touch"
+#: The rule a voluntary standstill is counted by: the Act's own, though s.51 does not require it.
+VOLUNTARY_RULE = "voluntary standstill, counted as Procurement Act 2023 s.51 counts it"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,18 @@ class LotFacts:
     evaluation_final: Mapping[str, bool] = field(default_factory=dict)  # round -> ranking final
     evaluation_note: Mapping[str, str] = field(default_factory=dict)  # round -> why not final
     annual_budget: Decimal | None = None  # as recorded; the procurement page lists it (no guard reads it)
+
+
+@dataclass(frozen=True)
+class ConflictsFacts:
+    """What the guards need to know about the procurement's conflicts assessment (PA 2023 s.83)."""
+
+    prepared_on: date
+    reviewed_on: date | None = None
+    reviewed_by: str | None = None
+    award_reviewed_on: date | None = None
+    undeclared: tuple[str, ...] = ()  # people acting for the authority who have not declared
+    unmitigated: tuple[str, ...] = ()  # people who declared a conflict with no mitigation recorded
 
 
 @dataclass(frozen=True)
@@ -67,13 +82,41 @@ class GuardContext:
     award_notice_published_at: datetime | None = None
     #: References of recorded legal challenges whose suspension is not lifted.
     challenges_suspending: tuple[str, ...] = ()
+    #: The kinds of notice on record (tender, award, contract, termination): published in Tender or elsewhere.
+    notices: frozenset[str] = frozenset()
+    #: A light touch contract under the Act observes a standstill by choice, recorded before the summaries.
+    voluntary_standstill: bool = False
+    #: The conflicts assessment, or None if none is recorded.
+    conflicts: ConflictsFacts | None = None
 
     def standstill(self) -> periods.Standstill | None:
         """The standstill this procurement is in, per its regime (None if not started or not applicable)."""
-        return periods.standstill_for(
+        return binding_standstill(
             self.regime, notices_sent_at=self.award_notices_sent_at,
             award_notice_published_at=self.award_notice_published_at, electronic=self.award_notices_electronic,
-            last_received=self.award_notices_last_received_on, extra_holidays=self.extra_holidays)
+            last_received=self.award_notices_last_received_on, voluntary=self.voluntary_standstill,
+            extra_holidays=self.extra_holidays)
+
+
+def binding_standstill(regime: str, *, notices_sent_at: datetime | None = None,
+                       award_notice_published_at: datetime | None = None, electronic: bool = True,
+                       last_received: date | None = None, voluntary: bool = False,
+                       extra_holidays=()) -> periods.Standstill | None:
+    """The standstill that binds the contract stage: the statutory one, or a voluntary one where recorded.
+
+    ``periods.standstill_for`` gives the statutory periods (none for a light
+    touch contract under the Act, s.51). A light touch contract whose
+    authority recorded a voluntary standstill is held to it exactly as the
+    Act counts a mandatory one: 8 working days beginning with the day the
+    contract award notice is published, so what the assessment summaries
+    promised is what the contract stage enforces.
+    """
+    if regime == PA_LIGHT_TOUCH and voluntary and award_notice_published_at is not None:
+        started = periods.uk_date(award_notice_published_at)
+        return periods.Standstill(started, periods.pa_standstill_last_day(started, extra_holidays), VOLUNTARY_RULE)
+    return periods.standstill_for(regime, notices_sent_at=notices_sent_at,
+                                  award_notice_published_at=award_notice_published_at, electronic=electronic,
+                                  last_received=last_received, extra_holidays=extra_holidays)
 
 
 @dataclass(frozen=True)
@@ -149,7 +192,7 @@ def _standstill_planned(defn, ctx: GuardContext, rule, start_day: date, end: Mil
                         source: str) -> GuardOutcome:
     """The contract is planned after the last day of standstill, counted as the binding guard counts it."""
     name = "period_meets_minimum"
-    if ctx.regime == "pa2023_light_touch":
+    if ctx.regime == PA_LIGHT_TOUCH and not ctx.voluntary_standstill:
         return _ok(name, "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
     last_day = periods.standstill_last_day(start_day, days, rule.counting, ctx.extra_holidays)
     earliest = periods.earliest_contract_day(last_day)
@@ -240,7 +283,7 @@ def award_approved(defn, ctx: GuardContext) -> GuardOutcome:
 def standstill_over(defn, ctx: GuardContext) -> GuardOutcome:
     """The standstill period has ended (PCR reg. 87; PA s.51): see ``periods.standstill_for``."""
     name = "standstill_over"
-    if ctx.regime == "pa2023_light_touch":
+    if ctx.regime == PA_LIGHT_TOUCH and not ctx.voluntary_standstill:
         return _ok(name, "No standstill applies to a light touch contract (Procurement Act 2023 s.51(3)).")
     standstill = ctx.standstill()
     if standstill is None:
@@ -278,6 +321,80 @@ def assessment_summaries_sent(defn, ctx: GuardContext) -> GuardOutcome:
                "supplier first (Procurement Act 2023 s.50).")
 
 
+def tender_notice_published(defn, ctx: GuardContext) -> GuardOutcome:
+    """The tender notice (UK4) is on record: its publication is what opens the participation period (s.21)."""
+    if "tender" in ctx.notices:
+        return _ok("tender_notice_published")
+    return _no("tender_notice_published", "Publish the tender notice (UK4) on the Notices page first: publishing "
+               "it moves the procurement to this stage (Procurement Act 2023 s.21).")
+
+
+def contract_award_notice_published(defn, ctx: GuardContext) -> GuardOutcome:
+    """The contract award notice (UK6) is on record with its moment: standstill runs from it (PA s.50, s.51)."""
+    if "award" in ctx.notices and ctx.award_notice_published_at is not None:
+        return _ok("contract_award_notice_published")
+    return _no("contract_award_notice_published", "Publish the contract award notice (UK6) on the Notices page "
+               "first: the contract cannot be entered into before it is published, and standstill starts the "
+               "day it is (Procurement Act 2023 s.50 and s.51).")
+
+
+def contract_details_notice_published(defn, ctx: GuardContext) -> GuardOutcome:
+    """The contract details notice (UK7, s.53) is on record."""
+    if "contract" in ctx.notices:
+        return _ok("contract_details_notice_published")
+    return _no("contract_details_notice_published", "Publish the contract details notice (UK7) on the Notices page "
+               "first: publishing it moves the procurement to this stage (Procurement Act 2023 s.53).")
+
+
+def _conflicts_rule(ctx: GuardContext) -> tuple[str, str]:
+    """The law the assessment answers to, and how a gap acts: a block under the Act, a warning under PCR."""
+    if ctx.regime.startswith("pa2023"):
+        return "Procurement Act 2023 s.83", BLOCK
+    return "PCR 2015 reg. 24", WARN
+
+
+def _conflicts_gaps(ctx: GuardContext) -> list[str]:
+    facts = ctx.conflicts
+    gaps = []
+    if facts.undeclared:
+        gaps.append("these people acting for the authority have not declared: " + ", ".join(facts.undeclared))
+    if facts.unmitigated:
+        gaps.append("record how each declared conflict is mitigated: " + ", ".join(facts.unmitigated))
+    return gaps
+
+
+def conflicts_assessed(defn, ctx: GuardContext) -> GuardOutcome:
+    """A conflicts assessment is recorded, reviewed and dated, covering everyone, before the tender notice."""
+    name = "conflicts_assessed"
+    rule, severity = _conflicts_rule(ctx)
+    facts = ctx.conflicts
+    if facts is None:
+        return _no(name, f"Record the conflicts assessment before the tender notice is published ({rule}).", severity)
+    if facts.reviewed_on is None:
+        return _no(name, f"The conflicts assessment must be reviewed and dated before the tender notice ({rule}).",
+                   severity)
+    gaps = _conflicts_gaps(ctx)
+    if gaps:
+        return _no(name, f"The conflicts assessment does not yet cover everyone ({rule}): " + "; ".join(gaps) + ".",
+                   severity)
+    return _ok(name, f"Conflicts assessment reviewed by {facts.reviewed_by} on {_fmt(facts.reviewed_on)}.")
+
+
+def conflicts_revisited_at_award(defn, ctx: GuardContext) -> GuardOutcome:
+    """The conflicts assessment was revisited at award, and still covers everyone acting for the authority."""
+    name = "conflicts_revisited_at_award"
+    rule, severity = _conflicts_rule(ctx)
+    facts = ctx.conflicts
+    if facts is None or facts.award_reviewed_on is None:
+        return _no(name, f"Revisit the conflicts assessment at award, before the award decision is approved "
+                         f"({rule}).", severity)
+    gaps = _conflicts_gaps(ctx)
+    if gaps:
+        return _no(name, f"The conflicts assessment does not cover everyone now ({rule}): " + "; ".join(gaps) + ".",
+                   severity)
+    return _ok(name, f"Conflicts assessment revisited at award on {_fmt(facts.award_reviewed_on)}.")
+
+
 @dataclass(frozen=True)
 class Guard:
     """A guard implementation and the arguments a workflow file must give it."""
@@ -300,6 +417,11 @@ GUARDS: dict[str, Guard] = {
     "assessment_summaries_sent": Guard(assessment_summaries_sent),
     "award_notices_sent": Guard(award_notices_sent),
     "no_challenge_suspension": Guard(no_challenge_suspension),
+    "tender_notice_published": Guard(tender_notice_published),
+    "contract_award_notice_published": Guard(contract_award_notice_published),
+    "contract_details_notice_published": Guard(contract_details_notice_published),
+    "conflicts_assessed": Guard(conflicts_assessed),
+    "conflicts_revisited_at_award": Guard(conflicts_revisited_at_award),
 }
 
 KNOWN_GUARDS: dict[str, frozenset[str]] = {name: guard.args for name, guard in GUARDS.items()}

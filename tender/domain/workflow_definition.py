@@ -54,6 +54,9 @@ class Transition:
     requires_reason: bool = False
     description: str = ""
     line: int | None = field(default=None, compare=False)
+    #: The notice kind (tender, award, contract) whose publication fires this transition, if any:
+    #: the notice is the evidence of the stage, so publishing it is what moves the procurement.
+    on_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,14 @@ class ProcedureDefinition:
     def transitions_from(self, stage_name: str) -> tuple[Transition, ...]:
         """Every transition that can leave ``stage_name``, in file order."""
         return tuple(t for t in self.transitions if stage_name in t.sources)
+
+    def fired_by_notice(self, kind: str, stage_name: str) -> Transition | None:
+        """The transition that publishing notice ``kind`` fires from ``stage_name`` (None if it fires none)."""
+        return next((t for t in self.transitions_from(stage_name) if t.on_notice == kind), None)
+
+    def transitions_into(self, stage_name: str) -> tuple[Transition, ...]:
+        """Every transition that enters ``stage_name``."""
+        return tuple(t for t in self.transitions if t.dest == stage_name)
 
     def period(self, name: str) -> Period:
         """The statutory period called ``name``; KeyError if none."""
@@ -268,6 +279,7 @@ def _build(data: Mapping[str, Any], source: str) -> ProcedureDefinition:
             requires_reason=bool(t.get("requires_reason", False)),
             description=t.get("description", ""),
             line=line_of(data["transitions"], i),
+            on_notice=t.get("on_notice"),
         )
         for i, t in enumerate(data["transitions"])
     )

@@ -66,7 +66,16 @@ TOP_REQUIRED = (
 STAGE_REQUIRED, STAGE_OPTIONAL = ("name", "title", "description"), ("milestone", "final")
 MILESTONE_REQUIRED, MILESTONE_OPTIONAL = ("key", "title"), ("ocds_type", "role")
 TRANSITION_REQUIRED = ("trigger", "label", "source", "dest")
-TRANSITION_OPTIONAL = ("guards", "requires_reason", "description")
+TRANSITION_OPTIONAL = ("guards", "requires_reason", "description", "on_notice")
+#: The notices whose publication may fire a transition, and the guard that checks each is on record
+#: (so pressing the stage button without the notice is refused with the same words).
+NOTICE_GUARDS = {"tender": "tender_notice_published", "award": "contract_award_notice_published",
+                 "contract": "contract_details_notice_published"}
+#: Milestones that mean "the contract is entered into": every way into their stage must name these guards,
+#: and under the Procurement Act also the contract award notice's (s.50, s.51).
+CONTRACT_MILESTONES = ("contract_entered", "contract_awarded")
+CONTRACT_GUARDS = ("standstill_over", "no_challenge_suspension")
+CONTRACT_GUARDS_PA = ("contract_award_notice_published",)
 PERIOD_REQUIRED = ("name", "label", "start", "end", "days", "counting", "source")
 PERIOD_OPTIONAL = ("variants", "enforcement", "kind")
 VARIANT_REQUIRED = ("when", "days", "source")
@@ -178,6 +187,7 @@ def validate_document(data: Any, source: str, known_guards: Mapping[str, frozens
     refs = {"period": periods, "milestone": milestones, "round": set(ROUNDS)}
     edges = _check_transitions(check, data, stages, finals, refs, known_guards)
     _check_graph(check, data, stages, finals, edges)
+    _check_contract_entry(check, data, known_guards)
 
 
 def _check_metadata(check: _Checker, data: Mapping) -> None:
@@ -321,6 +331,8 @@ def _check_transitions(check, data, stages, finals, refs, known_guards) -> dict[
         check.boolean(item, "requires_reason", path)
         if "description" in item:
             check.text(item, "description", path)
+        if "on_notice" in item:
+            _check_on_notice(check, item, path, known_guards)
         if "guards" in item:
             guards = check.items(item, "guards", path)
             for j in range(len(guards)):
@@ -328,6 +340,49 @@ def _check_transitions(check, data, stages, finals, refs, known_guards) -> dict[
         for source in expand_sources(item["source"], stages, finals, dest):
             edges[source].add(dest)
     return edges
+
+
+def _guard_names(item: Mapping) -> set[str]:
+    return {g if isinstance(g, str) else g.get("guard") for g in item.get("guards") or ()
+            if isinstance(g, (str, Mapping))}
+
+
+def _check_on_notice(check: _Checker, item: Mapping, path: str, known_guards) -> None:
+    """A transition a notice fires also names the guard that checks the notice, so its button says why not."""
+    kind = check.choice(item, "on_notice", path, tuple(NOTICE_GUARDS))
+    guard = NOTICE_GUARDS[kind]
+    if guard in known_guards and guard not in _guard_names(item):
+        check.fail(item, "on_notice", f"{path}.on_notice",
+                   f"a transition the {kind} notice fires must also name the guard '{guard}'.")
+
+
+def _check_contract_entry(check: _Checker, data: Mapping, known_guards) -> None:
+    """Every way into the contract stage names the guards that keep the law on entering the contract."""
+    contract_stages = {s["name"] for s in data["stages"] if s.get("milestone") in CONTRACT_MILESTONES}
+    under_act = any(str(r).startswith("pa2023") for r in data["regimes"])
+    needed = CONTRACT_GUARDS + (CONTRACT_GUARDS_PA if under_act else ())
+    items = data["transitions"]
+    for i, item in enumerate(items):
+        if item["dest"] not in contract_stages:
+            continue
+        missing = [g for g in needed if g in known_guards and g not in _guard_names(item)]
+        if missing:
+            check.fail(items, i, f"transitions[{i}].guards",
+                       f"the transition '{item['trigger']}' enters the contract stage '{item['dest']}', so it must "
+                       f"name the guard{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
+    notices_fired: dict[tuple[str, str], str] = {}
+    stage_names = [s["name"] for s in data["stages"]]
+    finals = {s["name"] for s in data["stages"] if s.get("final")}
+    for i, item in enumerate(items):
+        if "on_notice" not in item:
+            continue
+        for source in expand_sources(item["source"], stage_names, finals, item["dest"]):
+            key = (item["on_notice"], source)
+            if key in notices_fired:
+                check.fail(item, "on_notice", f"transitions[{i}].on_notice",
+                           f"publishing the {key[0]} notice at the stage '{source}' already fires "
+                           f"'{notices_fired[key]}'.")
+            notices_fired[key] = item["trigger"]
 
 
 def _check_sources(check: _Checker, item: Mapping, path: str, stages: list[str], finals: set[str]) -> None:

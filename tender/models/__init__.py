@@ -1,8 +1,11 @@
 """Database models, one module per aggregate. Importing this registers them all."""
+from tender.models.abnormally_low import AbnormallyLowReview
+from tender.models.act_notices import LateNoticeReason, VoluntaryStandstill
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.challenge import LegalChallenge
 from tender.models.definition import PinnedDefinition
+from tender.models.conflicts_assessment import ConflictsAssessment, ConflictsAssessmentPerson
 from tender.models.job import Job
 from tender.models.letter import AwardLetter, LetterDelivery
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
@@ -19,4 +22,6 @@ __all__ = [
     "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
     "AwardLetter", "LetterDelivery", "Job", "PinnedDefinition",
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
+    "AbnormallyLowReview", "ConflictsAssessment", "ConflictsAssessmentPerson", "LateNoticeReason",
+    "VoluntaryStandstill",
 ]

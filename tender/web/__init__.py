@@ -29,11 +29,14 @@ def register_web(app: Flask) -> None:
     from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, hardening, letters, notifications,
                             ocds, procurements, publishing, setup, standstill)
     from tender.web import setup_corrections, setup_timetable  # noqa: F401  (their routes are on setup.bp)
+    from tender.web import abnormally_low, act_standstill, conflicts_assessment
 
     hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
 
     for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award,
                    standstill, letters, publishing):
+        app.register_blueprint(module.bp)
+    for module in (conflicts_assessment, abnormally_low, act_standstill):  # the Procurement Act's records
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -13,9 +13,10 @@ from tender.extensions import db
 from tender.models import AwardRecommendation, Milestone, Procurement, SQResponse
 from tender.services import audit
 from tender.services.errors import InvalidRequest
-from tender.services.procurement import responses, setup, workflow
+from tender.services.procurement import conflicts_assessment, responses, setup, workflow
 from tender.services.publishing import details, notices
 from tender.services.publishing import ocds as ocds_export
+from tests.act_support import assess_conflicts, revisit_at_award
 from tests.cove_support import assert_cove_clean
 from tests.helpers import make_user
 from tests.ocds_support import check_uk_package, require_ocds_dir
@@ -73,8 +74,9 @@ def advance(pid: int, trigger: str, officer, today: date, reason: str | None = N
 
 
 def run_to_tender_assessment(pid: int, officer) -> None:
-    publish(pid, "tender", officer, at(date(2025, 3, 3)))
-    advance(pid, "publish_tender_notice", officer, date(2025, 3, 3))
+    assess_conflicts(pid, officer, make_user("approver"))
+    publish(pid, "tender", officer, at(date(2025, 3, 3)))  # publishing the UK4 opens the participation period
+    assert db.session.get(Procurement, pid).state == "participation_period"
     for i, name in enumerate(("Acme Care CIC", "Beacon Wellbeing", "Coastal Minds")):
         responses.register_sq_response(officer, pid, name, at(date(2025, 3, 20 + i)))
     advance(pid, "close_participation", officer, date(2025, 4, 2))
@@ -98,8 +100,11 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
     pid = set_up(officer)
     run_to_tender_assessment(pid, officer)
     score_lot(pid, 1, "final", officer, [make_user("evaluator"), make_user("evaluator"), make_user("moderator")])
+    revisit_at_award(pid, officer)
     record_decision(pid, 1, officer)
-    approve(pid, make_user("approver"), at(date(2025, 5, 29)))
+    approver = make_user("approver")
+    approve(pid, approver, at(date(2025, 5, 29)))
+    conflicts_assessment.declare(pid, approver, False, "")  # the approver acts for the authority too (s.83)
     from tender.services.award.standstill import record_notices_sent
 
     record_notices_sent(db.session.get(Procurement, pid), datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc), officer,
@@ -120,11 +125,11 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
             "name": r.supplier.name, "scheme": "GB-COH", "identifier": f"0{r.supplier_id:07d}",
             "street_address": f"{r.supplier_id} High Street", "locality": "Ashford", "postal_code": "TN23 1AA",
             "vcse": True})
-    uk6 = publish(pid, "award", officer, at(date(2025, 6, 3)))
-    advance(pid, "publish_contract_award_notice", officer, date(2025, 6, 3))
+    uk6 = publish(pid, "award", officer, at(date(2025, 6, 3)))  # publishing the UK6 starts standstill (s.51)
+    assert db.session.get(Procurement, pid).state == "standstill"
     advance(pid, "enter_contract", officer, date(2025, 6, 13))
     uk7 = publish(pid, "contract", officer, at(date(2025, 6, 16)))
-    advance(pid, "publish_contract_details_notice", officer, date(2025, 6, 16))
+    assert db.session.get(Procurement, pid).state == "contract_details_published"
 
     package = ocds_export.export(SYSTEM, reference="KCC-25/0042")
     check_uk_package(package)
@@ -193,8 +198,8 @@ def test_a_procurement_act_procurement_publishes_uk4_uk6_and_uk7_that_compile_to
 def test_an_abandoned_procurement_publishes_a_uk12_after_its_uk4(ctx):
     officer = make_user("procurement_officer")
     pid = set_up(officer)
+    assess_conflicts(pid, officer, make_user("approver"))
     publish(pid, "tender", officer, at(date(2025, 3, 3)))
-    advance(pid, "publish_tender_notice", officer, date(2025, 3, 3))
     with pytest.raises(InvalidRequest, match="Only when the procurement is abandoned"):
         notices.preview(pid, "termination", officer, now=at(date(2025, 3, 10)))
     advance(pid, "abandon", officer, date(2025, 3, 10), reason="The service is no longer needed.")

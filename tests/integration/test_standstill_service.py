@@ -14,6 +14,7 @@ from tender.models import AuditEvent, AwardApproval, Milestone, Procurement
 from tender.services.award import standstill
 from tender.services.errors import Blocked, InvalidRequest
 from tender.services.procurement import milestones, workflow
+from tests.act_support import record_notice
 from tests.helpers import CPN_TIMETABLE, make_procurement, make_user
 
 UTC = timezone.utc
@@ -196,10 +197,10 @@ def test_entering_into_a_pa_contract_dates_the_contract_details_notice(ctx):
                          electronic_submission=True)
     details = milestone(p.id, "contract_details_published")
     details.owner_id = officer.id
-    p.state = "standstill"
+    p.state = "assessment_summaries_sent"
     p.award_notices_sent_at = datetime(2025, 12, 1, 10, tzinfo=UTC)
-    p.award_notice_published_at = datetime(2025, 12, 22, 10, tzinfo=UTC)
     db.session.commit()
+    record_notice(p.id, "award", officer, datetime(2025, 12, 22, 10, tzinfo=UTC))
     change = workflow.advance(p.id, "enter_contract", officer, expected_version=p.version, today=date(2026, 1, 7))
     assert change.to_stage == "contract_entered"
     db.session.expire_all()
@@ -220,10 +221,15 @@ def test_publishing_the_award_notice_records_its_moment_and_starts_pa_standstill
     p.award_notices_sent_at = datetime(2025, 12, 1, 10, tzinfo=UTC)
     db.session.commit()
     moment = datetime(2025, 12, 22, 9, 30, tzinfo=UTC)
-    workflow.advance(p.id, "publish_contract_award_notice", officer, expected_version=p.version,
-                     today=date(2025, 12, 22), now=moment)
+    with pytest.raises(Blocked) as refused:  # the stage button alone no longer starts standstill
+        workflow.advance(p.id, "publish_contract_award_notice", officer, expected_version=p.version,
+                         today=date(2025, 12, 22), now=moment)
+    assert "Publish the contract award notice (UK6)" in refused.value.reasons[0]
+    record_notice(p.id, "award", officer, moment)
     db.session.expire_all()
     stored = db.session.get(Procurement, p.id)
+    assert stored.state == "standstill" and milestone(p.id, "contract_award_notice_published").actual_date == \
+        date(2025, 12, 22)
     current = standstill.standstill_of(stored)
     assert (current.started_on, current.last_day, current.contract_from) == (
         date(2025, 12, 22), date(2026, 1, 6), date(2026, 1, 7))

@@ -26,7 +26,10 @@ def permissive_context(definition) -> GuardContext:
                         milestones=milestones, candidates=3, shortlisted=3, lots=lots, award_on_initial_reserved=True,
                         award_approved_by="Approver",
                         award_notices_sent_at=datetime(2029, 1, 1, 12, tzinfo=timezone.utc),
-                        award_notice_published_at=datetime(2029, 1, 1, 12, tzinfo=timezone.utc))
+                        award_notice_published_at=datetime(2029, 1, 1, 12, tzinfo=timezone.utc),
+                        notices=frozenset({"tender", "award", "contract"}),
+                        conflicts=guards.ConflictsFacts(date(2020, 12, 1), reviewed_on=date(2020, 12, 2),
+                                                        reviewed_by="Reviewer", award_reviewed_on=date(2029, 1, 1)))
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY.definitions))

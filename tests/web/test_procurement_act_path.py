@@ -1,9 +1,13 @@
 """A Procurement Act 2023 procurement runs from draft to live through the web, as officers would drive it.
 
-Every step is an HTTP request to the app's own routes (set-up, stage changes,
-shortlist, panel, scoring, moderation, price opening, approval, recording the
-assessment summaries, the contract award notice, a legal challenge and its
+Every step is an HTTP request to the app's own routes (set-up, the conflicts
+assessment, the notices' details, stage changes, shortlist, panel, scoring,
+moderation, price opening, the revisit of the conflicts assessment at award,
+approval, recording the assessment summaries, a legal challenge and its
 lifting, the contract); no guard is patched out and no state is set by hand.
+The notices drive the stages they evidence: publishing the tender notice
+(UK4), the contract award notice (UK6) and the contract details notice (UK7)
+moves the procurement, and those stages' buttons are refused without them.
 The database is only read, to find ids and check what was stored.
 
 Timetable (competitive flexible procedure, pa2023, tenders electronic):
@@ -16,6 +20,7 @@ day: 2, 3, 4, 5, 8, 9, 10, 11 September, so it ends at 23:59:59 on Thursday
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -23,7 +28,9 @@ import pytest
 from sqlalchemy import select
 
 from tender.extensions import db
-from tender.models import AuditEvent, Bid, LegalChallenge, Milestone, Procurement, SQResponse, User
+from tender.models import (AuditEvent, Bid, ConflictsAssessment, LegalChallenge, Milestone, Procurement, SQResponse,
+                           User)
+from tests.act_support import pcr_citations
 from tests.evaluation_support import sheet
 from tests.helpers import csrf_post, login, make_user
 
@@ -81,16 +88,60 @@ class Officer:
         return text_of(self.client.get(f"/procurements/{self.pid}"))
 
 
+COUNCIL = {"name": "Kent County Council", "scheme": "GB-PPON", "identifier": "PDMO-KENT-0001",
+           "street_address": "Sessions House, County Road", "locality": "Maidstone", "postal_code": "ME14 1XQ",
+           "region": "TLJ4", "contact_email": "commissioning@kent.example",
+           "authority_type": "publicAuthoritySubCentralGovernment"}
+
+
+def publish_notice(officer: Officer, kind: str) -> None:
+    """Preview a notice and publish exactly what the preview showed, as the officer does on the notices page."""
+    text = officer.client.get(f"/procurements/{officer.pid}/notices/{kind}/preview").get_data(as_text=True)
+    match = re.search(r'name="generated_at"[^>]*value="([^"]+)"', text)
+    assert match, text_of_html(text)[:3000]
+    sha = re.search(r'name="sha256"[^>]*value="([0-9a-f]{64})"', text).group(1)
+    officer.post(f"/procurements/{officer.pid}/notices/{kind}/publish",
+                 {"generated_at": html.unescape(match.group(1)), "sha256": sha})
+
+
+def text_of_html(body: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
 def panel_member(app, role: str) -> str:
     with app.app_context():
         return make_user(role).email
 
 
 def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(app):
+    officer = walk_to_live(app)
+    actions = officer.read(lambda: list(db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.procurement_ref == "KCC-25/00101").order_by(AuditEvent.seq))))
+    for action in ("award.approved", "award.notices_sent", "challenge.recorded", "challenge.suspension_lifted",
+                   "conflicts.assessment_reviewed", "conflicts.assessment_revisited", "award.standstill_started"):
+        assert actions.count(action) == 1, action
+    assert actions.count("procurement.stage_changed") == 11  # draft to live, every stage on the main path
+    stored = officer.read(lambda: db.session.get(Procurement, officer.pid))
+    assert stored.award_notices_sent_at is not None and stored.award_notice_published_at is not None
+    met = officer.read(lambda: {m.key: m.actual_date for m in db.session.scalars(
+        select(Milestone).where(Milestone.procurement_id == officer.pid))})
+    assert met["contract_award_notice_published"] == date(2025, 9, 2)
+    assert met["contract_entered"] == date(2025, 9, 12)
+    assert met["service_live"] == date(2026, 1, 5)
+
+
+def walk_to_live(app, visit=None) -> Officer:
+    """Drive the Act procurement from draft to live through the web, checking each step; the officer's client.
+
+    ``visit(officer, moment)`` is called at a few points on the way (the tender notice published, the award
+    approved, standstill, live), for a test that reads every page as the procurement stands.
+    """
+    visit = visit or (lambda officer, moment: None)
     with app.app_context():
         officer_user = make_user("procurement_officer")
         officer_id, officer_email = officer_user.id, officer_user.email
-        approver_email = make_user("approver", name="Richard Smith").email
+        approver_user = make_user("approver", name="Richard Smith")
+        approver_id, approver_email = approver_user.id, approver_user.email
     evaluators = [panel_member(app, "evaluator") for _ in range(2)]
     moderator = panel_member(app, "moderator")
     officer = Officer(app, officer_email)
@@ -111,9 +162,37 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
     for key, planned in TIMETABLE.items():
         officer.post(f"{setup}/milestones/{milestone_ids[key]}", {"planned_date": planned, "owner": str(officer_id)})
 
-    # Tender notice; requests to participate; conditions of participation assessed.
+    # The details the notices draw on.
+    officer.post(f"/procurements/{officer.pid}/notices/parties/authority/0", COUNCIL)
+    officer.post(f"/procurements/{officer.pid}/notices/classification", {
+        "cpv_code": "85312000-9", "submission_method": "electronicSubmission",
+        "submission_url": "https://www.kentbusinessportal.org.uk", "enquiry_deadline": "2025-07-30",
+        "vat_percent": "20", "lot_1": ""})
+
+    # The conflicts assessment (s.83): recorded, declared on by everyone acting, reviewed and dated by another.
     officer.on("2025-06-02")
-    officer.advance("publish_tender_notice")
+    blocked = officer.blocked("publish_tender_notice")
+    assert "Record the conflicts assessment before the tender notice is published" in blocked
+    assert "Publish the tender notice (UK4) on the Notices page first" in blocked
+    assessment = f"/procurements/{officer.pid}/conflicts-assessment"
+    officer.post(assessment, {"assessment": "Risks: officers' and the approver's links with local providers. "
+                                            "Mitigation: declarations now and at award; a conflicted person "
+                                            "takes no part."})
+    officer.post(f"{assessment}/people", {"person": str(approver_id)})
+    officer.post(f"{assessment}/declaration", {"has_conflict": "no", "details": ""})
+    approver = Officer(app, approver_email)
+    approver.pid = officer.pid
+    approver.post(f"{assessment}/declaration", {"has_conflict": "no", "details": ""})
+    version = officer.read(lambda: db.session.scalar(select(ConflictsAssessment.version)))
+    approver.post(f"{assessment}/review", {"note": "Checked against the register of interests.",
+                                           "version": str(version)})
+    assert "Reviewed and dated" in text_of(officer.client.get(assessment))
+
+    # Tender notice (UK4): publishing it opens the participation period; conditions of participation assessed.
+    publish_notice(officer, "tender")
+    assert officer.state() == "participation_period"
+    visit(officer, "tender notice published")
+    officer.on("2025-06-27")
     for name, received in (("Porchlight", "2025-06-20T10:00"), ("Shaw Trust", "2025-06-26T16:30")):
         officer.post(f"{setup}/sq-responses", {"supplier_name": name, "received_at": received})
     officer.on("2025-06-28")
@@ -127,6 +206,7 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
     # Invitation to tender, tenders in, assessment.
     officer.on("2025-07-07")
     officer.advance("issue_itt")
+    officer.on("2025-08-06")
     for (_, _, supplier_id), price in zip(responses, ("280000.00", "300000.00")):
         officer.post(f"{setup}/bids", {"lot_number": "1", "supplier": str(supplier_id), "round": "final",
                                        "received_at": "2025-08-05T11:00", "price": price})
@@ -144,6 +224,8 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
     for email in evaluators:
         evaluator = Officer(app, email)
         evaluator.pid = officer.pid
+        declaration = text_of(evaluator.client.get(lot))  # the Act's declaration page speaks the Act
+        assert "Procurement Act 2023, sections 81 and 82" in declaration and not pcr_citations(declaration)
         evaluator.post(f"{lot}/declaration", {"has_conflict": "no"})
         for bid_id, score in zip(bid_ids, (4, 3)):
             data = {"action": "submit", "confirmed": "yes"}
@@ -164,9 +246,14 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
     officer.on("2025-09-01")
     blocked = officer.blocked("send_assessment_summaries")
     assert "No approval of the award decision is recorded" in blocked
-    approver = Officer(app, approver_email)
-    approver.pid = officer.pid
-    # The officer records the lot's recommendation; the approver reads it, declares, and approves its digest.
+    # The conflicts assessment is revisited at award, then the officer records the lot's recommendation;
+    # the approver reads it, declares, and approves its digest.
+    refused = officer.post(f"/procurements/{officer.pid}/award/lots/1/recommend", {"no_award_reason": ""},
+                           expect=400)
+    assert "Revisit the conflicts assessment at award first" in text_of(refused)
+    version = officer.read(lambda: db.session.scalar(select(ConflictsAssessment.version)))
+    officer.post(f"{assessment}/award-revisit", {"note": "The panel declared on the lot; nobody else joined.",
+                                                "version": str(version)})
     officer.post(f"/procurements/{officer.pid}/award/lots/1/recommend", {"no_award_reason": ""})
     approver.post(f"/procurements/{officer.pid}/award/declarations", {"conflict-1": "no", "details-1": ""})
     award_page = text_of(approver.client.get(f"/procurements/{officer.pid}/award"))
@@ -175,6 +262,7 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
                        approver.client.get(f"/procurements/{officer.pid}/award").get_data(as_text=True)).group(1)
     approver.post(f"/procurements/{officer.pid}/award/approve",
                   {"authority": "Decision 25/00101", "note": "", "digest": digest, "confirm": "y"})
+    visit(officer, "award approved")
     blocked = officer.blocked("send_assessment_summaries")
     assert "Record when the assessment summaries were sent" in blocked
     page = text_of(officer.client.get(f"/procurements/{officer.pid}"))
@@ -189,10 +277,19 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
         officer.client.get(f"/procurements/{officer.pid}"))
     officer.advance("send_assessment_summaries")
 
-    # The contract award notice starts standstill; its end shows on the page and the dashboard.
+    # The stage button alone does not start standstill: publishing the contract award notice (UK6) does,
+    # and its end shows on the page and the dashboard.
     officer.on("2025-09-02")
-    officer.advance("publish_contract_award_notice")
+    assert "Publish the contract award notice (UK6) on the Notices page first" in \
+        officer.blocked("publish_contract_award_notice")
+    for _, _, supplier_id in responses:
+        officer.post(f"/procurements/{officer.pid}/notices/parties/supplier/{supplier_id}", {
+            "name": f"Supplier {supplier_id}", "scheme": "GB-COH", "identifier": f"0{supplier_id:07d}",
+            "street_address": f"{supplier_id} High Street", "locality": "Ashford", "postal_code": "TN23 1AA",
+            "vcse": "y"})
+    publish_notice(officer, "award")
     assert officer.state() == "standstill"
+    visit(officer, "standstill")
     page = text_of(officer.client.get(f"/procurements/{officer.pid}"))
     assert "Standstill ends at 23:59:59 on 11 September 2025" in page
     assert "The contract can be entered into from 12 September 2025" in page
@@ -220,24 +317,18 @@ def test_a_procurement_act_procurement_goes_from_draft_to_live_through_the_web(a
         "version": str(challenge_version)})
     officer.advance("enter_contract")
 
-    # The contract details notice, mobilisation, live.
+    # The contract details notice (UK7, due by 11 October: 30 days beginning with 12 September), mobilisation, live.
     officer.on("2025-10-01")
-    officer.advance("publish_contract_details_notice")
+    assert "Publish the contract details notice (UK7) on the Notices page first" in \
+        officer.blocked("publish_contract_details_notice")
+    assert "Contract details notice (UK7) due by 11 October 2025" in text_of(
+        officer.client.get(f"/procurements/{officer.pid}/standstill-and-notices"))
+    publish_notice(officer, "contract")
+    assert officer.state() == "contract_details_published"
     officer.advance("start_mobilisation")
     officer.on("2026-01-05")
     officer.advance("go_live")
     assert officer.state() == "live"
-
-    actions = officer.read(lambda: list(db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.procurement_ref == "KCC-25/00101").order_by(AuditEvent.seq))))
-    for action in ("award.approved", "award.notices_sent", "challenge.recorded", "challenge.suspension_lifted"):
-        assert actions.count(action) == 1, action
-    assert actions.count("procurement.stage_changed") == 11  # draft to live, every stage on the main path
-    stored = officer.read(lambda: db.session.get(Procurement, officer.pid))
-    assert stored.award_notices_sent_at is not None and stored.award_notice_published_at is not None
-    met = officer.read(lambda: {m.key: m.actual_date for m in db.session.scalars(
-        select(Milestone).where(Milestone.procurement_id == officer.pid))})
-    assert met["contract_award_notice_published"] == date(2025, 9, 2)
-    assert met["contract_entered"] == date(2025, 9, 12)
-    assert met["service_live"] == date(2026, 1, 5)
+    visit(officer, "live")
+    return officer
 

@@ -8,7 +8,7 @@ recorded (the file then is the best copy there is); any other stays unpinned
 and follows the current file until ``tender workflow migrate`` pins it.
 
 Revision ID: 0015_pinned_definitions
-Revises: 0013_notices (0014_act_path once it is committed)
+Revises: 0014_act_path
 """
 import hashlib
 from pathlib import Path
@@ -18,7 +18,7 @@ import yaml
 from alembic import op
 
 revision = "0015_pinned_definitions"
-down_revision = "0013_notices"  # 0014_act_path once it is committed
+down_revision = "0014_act_path"
 branch_labels = None
 depends_on = None
 

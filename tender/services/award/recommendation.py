@@ -6,7 +6,11 @@ SHA-256 (``tender.domain.award``), goes into the audit trail whole, and is
 what the approver approves and what letters, notices and the contract stage
 read afterwards. A recommendation is only recorded from scores that can no
 longer move (prices opened and scores frozen, or a model with no price part
-whose evaluation is final), and while the award is not yet approved.
+whose evaluation is final), and while the award is not yet approved; never
+while a tender flagged as abnormally low awaits its decision (a rejected one
+is excluded, ``tender.services.award.abnormally_low``), and under the
+Procurement Act only once the conflicts assessment is revisited at award
+(s.83), which puts that revisit before the approval.
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ from tender.services.accounts import authorise
 from tender.services.errors import ConcurrentChange, InvalidRequest
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.panel import get_lot, model_for, now
-from tender.services.evaluation.ranking import evaluate_round
+from tender.services.award import abnormally_low
+from tender.services.procurement import conflicts_assessment
 from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement
 
@@ -64,9 +69,17 @@ def _frozen_ranking(lot: Lot, round_: str):
     if model.price is not None and not data.scores_frozen:
         raise InvalidRequest(f"Lot {lot.number}'s scores are not frozen: open its prices (or confirm the reopened "
                              "scores final) before recording the recommendation.")
-    evaluation = evaluate_round(lot, round_, model, data)
+    reviews = abnormally_low.reviews_of(lot.id)
+    evaluation, flagged = abnormally_low.decided_ranking(lot, round_, model, data, reviews)
     if evaluation.ranking is None:
         raise InvalidRequest(f"Lot {lot.number} has no final ranking yet. {evaluation.ranking_note}")
+    names = {b.id: b.bidder for b in data.bids}
+    open_flags = sorted(names[b] for b in flagged if not (reviews.get(b) and reviews[b].decision))
+    if open_flags:
+        raise InvalidRequest(
+            f"Lot {lot.number}: the price of {', '.join(open_flags)} is flagged as abnormally low. Ask for an "
+            f"explanation, record the reply and decide on it ({abnormally_low.law(lot.procurement)}) on the lot's "
+            "abnormally low tenders page before recording the recommendation.")
     supplier_ids = dict(db.session.execute(select(Bid.id, Bid.supplier_id).where(Bid.lot_id == lot.id,
                                                                                  Bid.round == round_)).all())
     moderated = {}
@@ -88,6 +101,7 @@ def record(procurement_id: int, lot_number: int, user, no_award_reason: str | No
         raise InvalidRequest("A recommendation can be recorded only at the award decision stage.")
     if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)):
         raise InvalidRequest("The award decision has already been approved, so its recommendations are final.")
+    conflicts_assessment.require_award_revisit(procurement)
     lot = get_lot(procurement_id, lot_number)
     if current(procurement_id).get(lot_number) is not None:
         raise InvalidRequest(f"Lot {lot_number} already has a recorded recommendation. To change it, reopen the "

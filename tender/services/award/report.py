@@ -32,7 +32,9 @@ from tender.models.supplier import REJECTED, SHORTLISTED
 from tender.services import audit, clock
 from tender.services.accounts import authorise
 from tender.services.award.access import LotAccess, lot_access
+from tender.services.award import abnormally_low
 from tender.services.award.documents import council_name, render_html, to_pdf
+from tender.services.procurement import conflicts_assessment
 from tender.services.award.letters import current_recommendations, uk_date
 from tender.services.errors import NotFound
 from tender.services.procurement.definitions import definition_of
@@ -215,6 +217,9 @@ def build(procurement: Procurement, access: LotAccess | None = None, reader=None
         "approvals": _approvals(procurement, every_lot), "trail": _audit_trail(procurement),
         "generated": now, "generated_on": rules.format_uk_date(uk_date(now)),
         "total_value": sum((r["rec"].contract_value or 0) for r in lots),
+        "act": procurement.regime.startswith("pa2023"),
+        "conflicts_assessment": conflicts_assessment.report_facts(procurement),
+        "abnormally_low": abnormally_low.report_rows(procurement),
     }
 
 

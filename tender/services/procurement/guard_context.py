@@ -18,14 +18,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tender.domain.guards import GuardContext, LotFacts, MilestoneFacts
+from tender.domain.guards import PA_LIGHT_TOUCH, GuardContext, LotFacts, MilestoneFacts
 from tender.extensions import db
-from tender.models import AwardApproval, Bid, LegalChallenge, Lot, Procurement, SQResponse, Supplier, User
+from tender.models import (AwardApproval, Bid, LegalChallenge, Lot, Notice, Procurement, SQResponse, Supplier, User,
+                           VoluntaryStandstill)
 from tender.services.evaluation import status as evaluation_status
 
-#: The facts read from other tables, one query each.
+#: The facts read from other tables, one query each (the conflicts assessment: a few, for the people it covers;
+#: the voluntary standstill: none unless the procurement is a light touch contract under the Act).
 MILESTONES, RESPONSES, LOTS, APPROVAL, CHALLENGES = "milestones", "responses", "lots", "approval", "challenges"
-ALL = frozenset({MILESTONES, RESPONSES, LOTS, APPROVAL, CHALLENGES})
+NOTICES, STANDSTILL_CHOICE, CONFLICTS = "notices", "standstill_choice", "conflicts"
+ALL = frozenset({MILESTONES, RESPONSES, LOTS, APPROVAL, CHALLENGES, NOTICES, STANDSTILL_CHOICE, CONFLICTS})
 #: The GuardContext fields each fact fills (the others come from the procurement's own row).
 FACT_FIELDS: dict[str, tuple[str, ...]] = {
     MILESTONES: ("milestones",),
@@ -33,6 +36,9 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
     LOTS: ("lots",),
     APPROVAL: ("award_approved_by",),
     CHALLENGES: ("challenges_suspending",),
+    NOTICES: ("notices",),
+    STANDSTILL_CHOICE: ("voluntary_standstill",),
+    CONFLICTS: ("conflicts",),
 }
 
 #: What each guard reads beyond the procurement's own row (``today``, regime,
@@ -41,7 +47,7 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
 #: the full context for every transition of every shipped procedure.
 GUARD_READS: dict[str, frozenset[str]] = {
     "timetable_complete": frozenset({MILESTONES}),
-    "period_meets_minimum": frozenset({MILESTONES}),
+    "period_meets_minimum": frozenset({MILESTONES, STANDSTILL_CHOICE}),
     "deadline_passed": frozenset({MILESTONES}),
     "shortlist_decided": frozenset({RESPONSES}),
     "shortlist_minimum": frozenset({RESPONSES}),
@@ -49,10 +55,15 @@ GUARD_READS: dict[str, frozenset[str]] = {
     "evaluation_complete": frozenset({LOTS}),
     "award_on_initial_reserved": frozenset(),
     "award_approved": frozenset({APPROVAL}),
-    "standstill_over": frozenset(),
+    "standstill_over": frozenset({STANDSTILL_CHOICE}),
     "assessment_summaries_sent": frozenset(),
     "award_notices_sent": frozenset(),
     "no_challenge_suspension": frozenset({CHALLENGES}),
+    "tender_notice_published": frozenset({NOTICES}),
+    "contract_award_notice_published": frozenset({NOTICES}),
+    "contract_details_notice_published": frozenset({NOTICES}),
+    "conflicts_assessed": frozenset({CONFLICTS}),
+    "conflicts_revisited_at_award": frozenset({CONFLICTS}),
 }
 
 
@@ -114,6 +125,18 @@ def build_context(procurement: Procurement, today: date, reads: frozenset[str] =
         suspending = tuple(db.session.scalars(
             select(LegalChallenge.reference).where(LegalChallenge.procurement_id == procurement.id,
                                                    LegalChallenge.lifted_on.is_(None)).order_by(LegalChallenge.id)))
+    notices = NOT_READ
+    if NOTICES in reads:
+        notices = frozenset(db.session.scalars(select(Notice.kind).where(Notice.procurement_id == procurement.id)))
+    voluntary = NOT_READ
+    if STANDSTILL_CHOICE in reads:
+        voluntary = procurement.regime == PA_LIGHT_TOUCH and db.session.scalar(
+            select(VoluntaryStandstill.id).where(VoluntaryStandstill.procurement_id == procurement.id)) is not None
+    conflicts = NOT_READ
+    if CONFLICTS in reads:
+        from tender.services.procurement import conflicts_assessment
+
+        conflicts = conflicts_assessment.facts(procurement)
     return GuardContext(
         today=today,
         regime=procurement.regime,
@@ -132,6 +155,9 @@ def build_context(procurement: Procurement, today: date, reads: frozenset[str] =
         award_notices_last_received_on=procurement.award_notices_last_received_on,
         award_notice_published_at=aware_utc(procurement.award_notice_published_at),
         challenges_suspending=suspending,
+        notices=notices,
+        voluntary_standstill=voluntary,
+        conflicts=conflicts,
     )
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tender.domain.bounds import MAX_ID  # noqa: F401
 from tender.services.use_case import get_procurement  # noqa: F401  (moved; old imports keep working)
 from tender.domain import periods
-from tender.domain.guards import BLOCK, LIGHT_TOUCH_REGIMES, period_meets_minimum
+from tender.domain.guards import (BLOCK, LIGHT_TOUCH_REGIMES, contract_award_notice_published, no_challenge_suspension,
+                                  period_meets_minimum, standstill_over)
 from tender.domain.roles import Permission
 from tender.domain.workflow_engine import TransitionBlocked, TransitionNotAllowed, TransitionOption
 from tender.extensions import db
@@ -26,7 +27,8 @@ from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
 from tender.services.procurement import milestone_scope
-from tender.services.procurement.guard_context import ALL, MILESTONES, build_context, reads_of
+from tender.services.procurement.guard_context import (ALL, CHALLENGES, MILESTONES, NOTICES, STANDSTILL_CHOICE,
+                                                       build_context, reads_of)
 from tender.services.procurement.definitions import engine_of
 from tender.services import clock
 
@@ -142,11 +144,24 @@ def _refuse_contract_unless_lawful(procurement: Procurement, definition, spec, t
     if milestone is None or (milestone not in CONTRACT_MILESTONES
                              and milestone != definition.milestone_with_role("contract_entered")):
         return
-    from tender.services.award.standstill import contract_entry_blockers
-
     blockers = contract_entry_blockers(procurement, today)
     if blockers:
         raise Blocked(f"'{spec.label}' is blocked.", blockers)
+
+
+def contract_entry_blockers(procurement: Procurement, today: date) -> list[str]:
+    """Why the contract cannot be entered into today, whatever the workflow file says (empty: it can).
+
+    The service's own check behind the guards every transition into the
+    contract stage names: under the Act a UK6 on record and its standstill
+    over (s.50, s.51), a voluntary standstill kept; under either regime the
+    standstill over and no suspending challenge.
+    """
+    context = build_context(procurement, today, frozenset({NOTICES, STANDSTILL_CHOICE, CHALLENGES}))
+    checks = [standstill_over, no_challenge_suspension]
+    if procurement.regime.startswith("pa2023"):
+        checks.insert(0, contract_award_notice_published)
+    return [outcome.message for outcome in (check(None, context) for check in checks) if outcome.blocks]
 
 
 def _apply(procurement: Procurement, definition, spec, from_stage: str, to_stage: str, outcomes, actor: audit.Actor,

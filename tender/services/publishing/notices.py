@@ -37,6 +37,7 @@ from tender.services.errors import InvalidRequest, NotFound
 from tender.services.publishing import facts
 from tender.services.publishing.facts import current_recommendations
 from tender.services.procurement.definitions import definition_of
+from tender.services.use_case import use_case
 
 PREVIEW_LIFETIME = timedelta(hours=12)
 AWARD_STAGES = {"pa": {"assessment_summaries_sent", "standstill"},
@@ -173,6 +174,7 @@ def preview(procurement_id: int, kind: str, user, now: datetime | None = None) -
     return Preview(release, text, sha256(text), generated_at, checks.problems(release))
 
 
+@use_case
 def publish(procurement_id: int, kind: str, user, *, generated_at: datetime, expected_sha256: str,
             ip: str | None = None, now: datetime | None = None) -> Notice:
     """Store the previewed notice, if it is still exactly what the officer saw and passes the checks."""
@@ -195,6 +197,9 @@ def publish(procurement_id: int, kind: str, user, *, generated_at: datetime, exp
         checks.check(release)
     except checks.ReleaseInvalid as exc:
         raise InvalidRequest(str(exc)) from None
+    from tender.services.award.standstill import notice_published
+
+    notice_published(procurement, kind, generated_at, audit.Actor.of(user, ip), now=now)  # the stage it evidences
     notice = Notice(procurement_id=procurement_id, kind=kind, notice_type=_code(procurement, kind),
                     ocid=release["ocid"], release_id=release["id"], published_at=generated_at,
                     published_by_id=getattr(user, "id", None),
@@ -204,7 +209,6 @@ def publish(procurement_id: int, kind: str, user, *, generated_at: datetime, exp
                  procurement_ref=procurement.reference,
                  after={"kind": kind, "notice_type": notice.notice_type, "ocid": notice.ocid,
                         "release_id": notice.release_id, "date": release["date"], "sha256": digest})
-    db.session.commit()
     return notice
 
 
@@ -221,6 +225,7 @@ def get(procurement_id: int, kind: str, user) -> Notice:
     return notice
 
 
+@use_case
 def record_fts_numbers(procurement_id: int, kind: str, user, fts_ocid: str, notice_number: str,
                        ip: str | None = None) -> Notice:
     """Record, once, the ocid and notice number Find a Tender assigned; the stored release is unchanged."""
@@ -238,5 +243,4 @@ def record_fts_numbers(procurement_id: int, kind: str, user, fts_ocid: str, noti
     audit.record(audit.Actor.of(user, ip), "notice.fts_numbers_recorded", "notice", notice.release_id,
                  procurement_ref=_procurement(procurement_id).reference,
                  after={"fts_ocid": fts_ocid, "fts_notice_number": notice_number})
-    db.session.commit()
     return notice
