@@ -17,10 +17,12 @@ from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from tender.domain.audit_chain import EVENT_FIELDS, canonical_line, compact_json, json_value
+from tender.domain.audit_columns import AUDIT_COLUMNS, INTEGER, JSON, TEXT
 from tender.domain.audit_rows import PLAIN_CSV, record_from_row
 
-#: Column order of ``audit.csv``: the event fields in their documented order.
-CSV_COLUMNS: tuple[str, ...] = EVENT_FIELDS
+#: Header row of ``audit.csv``: the event fields in their documented order
+#: (``tender.domain.audit_columns``, which the database's CSV lines are generated from too).
+CSV_COLUMNS: tuple[str, ...] = tuple(column.csv_header for column in AUDIT_COLUMNS)
 
 #: A cell starting with one of these is treated as a formula by Excel,
 #: LibreOffice and Google Sheets (CSV injection); such cells get a leading
@@ -68,7 +70,7 @@ def write_csv(events: Iterable[Mapping[str, Any]], out: TextIO, *, excel_bom: bo
     writer.writerow(CSV_COLUMNS)
     count = 0
     for event in events:
-        writer.writerow([_cell(json_value(event.get(name), name)) for name in CSV_COLUMNS])
+        writer.writerow([_cell(json_value(event.get(name), name)) for name in EVENT_FIELDS])
         count += 1
     return count
 
@@ -132,17 +134,15 @@ class StoredRowWriter:
             if parts is not None and row[PLAIN_CSV] == 1:
                 return row[:PLAIN_CSV - 2]  # nothing to protect or decode
             parts = None
-        before, after = row[9], row[10]
-        if parts is None or (before is not None and before[:1] not in ("{", "[")) \
-                or (after is not None and after[:1] not in ("{", "[")):
+        if parts is None or any(row[index] is not None and row[index][:1] not in ("{", "[") for index in _JSON_CELLS):
             record = record_from_row(row)
-            return [_cell(json_value(record.get(name), name)) for name in CSV_COLUMNS]
+            return [_cell(json_value(record.get(name), name)) for name in EVENT_FIELDS]
         cells = list(row[:PLAIN_CSV - 2])
         for index in _TEXT_CELLS:
             value = cells[index]
             if value and value[0] in _TRIGGER_CHARS:
                 cells[index] = "'" + value
-        for index in (0, 8):  # seq and lot: a negative number starts with "-"
+        for index in _INTEGER_CELLS:  # a negative number starts with "-"
             if cells[index] is not None and cells[index] < 0:
                 cells[index] = "'" + str(cells[index])
         return cells
@@ -169,5 +169,6 @@ class StoredRowWriter:
         self._pending.clear()
 
 
-#: Indexes of the stored row's text cells (everything but seq, lot, before and after).
-_TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14)
+#: Indexes of the stored row's text, integer and JSON cells (seq, lot; before, after; the rest are text).
+_TEXT_CELLS, _INTEGER_CELLS, _JSON_CELLS = (
+    tuple(index for index, column in enumerate(AUDIT_COLUMNS) if column.kind == kind) for kind in (TEXT, INTEGER, JSON))

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tender.domain.audit_columns import HASH, PREV_HASH, column_names, unhashed_names
+
 #: Name of the canonical form, recorded in every export manifest so that a
 #: reader years from now knows which rules produced the hashes.
 CANONICAL_FORM_VERSION = "tender-audit-canonical-v1"
@@ -36,23 +38,11 @@ GENESIS_HASH = "0" * 64
 #: Every event has exactly these fields, always present (absent values are
 #: ``null``, never a missing key, because a missing key and a null hash
 #: differently). This is also the fixed column order of the CSV export.
-EVENT_FIELDS: tuple[str, ...] = (
-    "seq",
-    "occurred_at",
-    "actor",
-    "actor_role",
-    "action",
-    "object_type",
-    "object_id",
-    "procurement_ref",
-    "lot",
-    "before",
-    "after",
-    "reason",
-    "ip",
-    "prev_hash",
-    "hash",
-)
+#: Declared once, with each field's type, in :mod:`tender.domain.audit_columns`.
+EVENT_FIELDS: tuple[str, ...] = column_names()
+
+#: Fields left out of the canonical form: just ``hash``, the digest of the rest.
+_UNHASHED = unhashed_names()
 
 #: Integers must survive a round trip through tools that hold numbers as IEEE
 #: doubles (jq 1.6 does): beyond 2**53 - 1 they would be rounded or printed as
@@ -166,7 +156,7 @@ def canonical_json(event: Mapping[str, Any]) -> bytes:
     (``\\n``, ``\\t`` etc. in short form), integers only. This is byte for byte
     what ``jq -cSj 'del(.hash)'`` prints, which is the point.
     """
-    body = {key: value for key, value in to_json_event(event).items() if key != "hash"}
+    body = {key: value for key, value in to_json_event(event).items() if key not in _UNHASHED}
     return compact_json(body).encode("utf-8")
 
 
@@ -194,9 +184,9 @@ def seal(event: Mapping[str, Any], prev_hash: str) -> dict[str, Any]:
     The one way new events should be chained, so that storage code cannot
     forget a step (e.g. hash before setting ``prev_hash``).
     """
-    sealed = {key: value for key, value in event.items() if key != "hash"}
-    sealed["prev_hash"] = prev_hash
-    sealed["hash"] = event_hash(sealed)
+    sealed = {key: value for key, value in event.items() if key != HASH}
+    sealed[PREV_HASH] = prev_hash
+    sealed[HASH] = event_hash(sealed)
     return sealed
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from tender.domain import sealed_price
 from tender.extensions import db
 from tender.models import AuditEvent, Bid
+from tender.services.audit.report import Problem, TrailReport
 
 ACTIONS = ("bid.received", "evaluation.prices_opened")
 
@@ -43,8 +44,6 @@ def check() -> list[tuple[int | None, str]]:
     return problems
 
 
-def as_problems(report) -> list:
+def as_problems(report: TrailReport) -> list[Problem]:
     """The check as ``tender audit verify`` runs it (registered in ``tender.services.audit.verify``)."""
-    from tender.services.audit.verify import Problem
-
     return [Problem("opened prices", seq, text) for seq, text in check()]
