@@ -18,6 +18,12 @@ bp = Blueprint("abnormally_low", __name__,
                url_prefix="/procurements/<int:procurement_id>/lots/<int:lot_number>/abnormally-low")
 
 
+@bp.app_template_filter("ranking_note")
+def ranking_note(note: str, procurement) -> str:
+    """A ranking's note in the words of the procurement's regime (the Act's s.19, not PCR reg. 69)."""
+    return service.note_for(procurement, note)
+
+
 def _render(procurement_id: int, lot_number: int, status: int = 200, errors=None):
     view = service.lot_reviews(procurement_id, lot_number, current_user)
     return render_template("award/abnormally_low.html", view=view, procurement=view.procurement,

@@ -1,17 +1,22 @@
 """Under the Procurement Act every page speaks the Act: no page of an Act procurement cites the PCR 2015.
 
 The Act procurement of ``test_procurement_act_path`` is walked to live through
-the web (with its assessment summaries drafted too), then every GET route in
+the web (with its assessment summaries drafted too); at each stop every GET route in
 the app's url_map that takes a ``procurement_id`` is fetched as the officer,
 with every value its other arguments can take for that procurement (its lot,
 round, bids, letters, notices, parties, milestones, responses, challenges,
 stage buttons, diagram formats). Each page that answers is searched for a
-citation of the Public Contracts Regulations 2015; the Procurement
-Regulations 2024 may be cited by regulation number.
+citation of the Public Contracts Regulations 2015 (the Procurement
+Regulations 2024 may be cited by regulation number), and, until the contract
+award notice is out, for any claim that standstill has started (under the Act
+it starts with that notice, s.51). The pages are read at five points: the
+tender notice out, the award approved (with the summaries drafted), the
+summaries sent, standstill, and live.
 """
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +29,8 @@ from tests.web.test_procurement_act_path import text_of, walk_to_live
 
 pytestmark = pytest.mark.slow
 
+#: Under the Act standstill starts with the UK6 (s.51): no page may say it started before one is out.
+STANDSTILL_STARTED = re.compile(r"standstill (?:has )?started", re.IGNORECASE)
 TEXT_TYPES = ("text/html", "application/json", "text/plain", "text/calendar", "text/vnd.graphviz",
               "text/markdown", "image/svg+xml")
 
@@ -59,7 +66,7 @@ def _values(pid: int, officer) -> dict[str, list]:
     return officer.read(read)
 
 
-def _crawl(app, officer, checked: list, cited: dict, unfilled: set) -> None:
+def _crawl(app, officer, checked: list, cited: dict, unfilled: set, uk6_out: bool) -> None:
     """Fetch every GET page of the procurement as it stands, with every value of its other arguments."""
     values = _values(officer.pid, officer)
     for rule in app.url_map.iter_rules():
@@ -79,6 +86,8 @@ def _crawl(app, officer, checked: list, cited: dict, unfilled: set) -> None:
             checked.append(path)
             if pcr_citations(text):
                 cited[f"{path} at {officer.state()}"] = pcr_citations(text)
+            if not uk6_out and STANDSTILL_STARTED.search(text):
+                cited[f"{path} at {officer.state()}"] = [STANDSTILL_STARTED.search(text).group(0)]
     for path in ("/", "/notifications"):
         checked.append(path)
         found = pcr_citations(text_of(officer.client.get(path)))
@@ -92,7 +101,7 @@ def test_no_page_of_an_act_procurement_cites_the_public_contracts_regulations(ap
     def visit(officer, moment: str) -> None:
         if moment == "award approved":  # the assessment summaries' own pages, drafted from the decision
             officer.post(f"/procurements/{officer.pid}/letters/draft", {})
-        _crawl(app, officer, checked, cited, unfilled)
+        _crawl(app, officer, checked, cited, unfilled, uk6_out=moment in ("standstill", "live"))
 
     officer = walk_to_live(app, visit)
     assert unfilled == set(), f"routes whose arguments the crawl cannot fill: {sorted(unfilled)}"

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from tender.extensions import db
-from tender.models import (AuditEvent, Bid, ConflictsAssessment, LegalChallenge, Milestone, Procurement, SQResponse,
+from tender.models import (AbnormallyLowReview, AuditEvent, Bid, ConflictsAssessment, LegalChallenge, Milestone, Procurement, SQResponse,
                            User)
 from tests.act_support import pcr_citations
 from tests.evaluation_support import sheet
@@ -207,7 +207,8 @@ def walk_to_live(app, visit=None) -> Officer:
     officer.on("2025-07-07")
     officer.advance("issue_itt")
     officer.on("2025-08-06")
-    for (_, _, supplier_id), price in zip(responses, ("280000.00", "300000.00")):
+    # Porchlight's price is more than 20% below Shaw Trust's: the model flags it as possibly abnormally low.
+    for (_, _, supplier_id), price in zip(responses, ("230000.00", "300000.00")):
         officer.post(f"{setup}/bids", {"lot_number": "1", "supplier": str(supplier_id), "round": "final",
                                        "received_at": "2025-08-05T11:00", "price": price})
     officer.on("2025-08-07")
@@ -241,6 +242,21 @@ def walk_to_live(app, visit=None) -> Officer:
             data[f"score-{qid}"], data[f"rationale-{qid}"] = value, rationale
         chair.post(f"{lot}/bids/{bid_id}/moderate", data)
     officer.post(f"{lot}/prices/open", {"confirmed": "yes"})
+
+    # The flagged price is explained and decided on (s.19) before the recommendation can be recorded.
+    officer.on("2025-08-20")
+    ranking = officer.client.get(f"{lot}/ranking").get_data(as_text=True)
+    assert f"/procurements/{officer.pid}/lots/1/abnormally-low" in ranking and "Abnormally low?" in ranking
+    low = f"/procurements/{officer.pid}/lots/1/abnormally-low"
+    flagged_bid = bid_ids[0]
+    officer.post(f"{low}/{flagged_bid}/request", {"requested_on": "2025-08-14",
+                                                  "request": "Explain how the price covers the staffing model."})
+    review_version = lambda: officer.read(lambda: db.session.scalar(select(AbnormallyLowReview.version)))  # noqa: E731
+    officer.post(f"{low}/{flagged_bid}/reply", {"received_on": "2025-08-19", "version": str(review_version()),
+                                                "explanation": "Volunteers deliver the peer support sessions."})
+    officer.post(f"{low}/{flagged_bid}/decision", {"decision": "accepted", "version": str(review_version()),
+                                                   "reasons": "The volunteer model is costed and evidenced."})
+    assert "Explanation accepted" in text_of(officer.client.get(low))
 
     # The summaries cannot go before the award is approved and their sending recorded.
     officer.on("2025-09-01")
@@ -276,6 +292,7 @@ def walk_to_live(app, visit=None) -> Officer:
     assert "The assessment summaries were sent on 1 September 2025 at 00:05 (UK time)" in text_of(
         officer.client.get(f"/procurements/{officer.pid}"))
     officer.advance("send_assessment_summaries")
+    visit(officer, "summaries sent")
 
     # The stage button alone does not start standstill: publishing the contract award notice (UK6) does,
     # and its end shows on the page and the dashboard.

@@ -99,6 +99,11 @@ def _without(data: RoundData, bid_ids: set[int]) -> RoundData:
                    moderated=[m for m in data.moderated if m.bid_id not in bid_ids])
 
 
+def note_for(procurement: Procurement, note: str) -> str:
+    """A ranking's note as the procurement's regime cites it (the domain's flag cites PCR 2015 reg. 69)."""
+    return _note(procurement, note)
+
+
 def _note(procurement: Procurement, note: str) -> str:
     if note.endswith(_DOMAIN_CITATION):
         return note[: -len(_DOMAIN_CITATION)] + f" ({law(procurement)})"

@@ -257,9 +257,13 @@ def on_contract_award_notice(procurement: Procurement, moment: datetime, actor: 
 
 
 def record_award_notice_published(procurement: Procurement, published_at: datetime,
-                                  actor: audit.Actor | None = None) -> None:
-    """The UK6 is published at ``published_at``: the same as ``notice_published(procurement, "award", ...)``."""
-    notice_published(procurement, "award", published_at, actor or audit.Actor.system("contract award notice"))
+                                  actor: audit.Actor | None = None, *, now: datetime | None = None) -> None:
+    """The UK6 is published at ``published_at``: the same as ``notice_published(procurement, "award", ...)``.
+
+    Kept for callers written before :func:`notice_published`; prefer that, for every kind of notice.
+    """
+    notice_published(procurement, "award", published_at, actor or audit.Actor.system("contract award notice"),
+                     now=now)
 
 
 #: A notice generated a moment ago on another clock is not "in the future".
