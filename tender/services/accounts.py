@@ -20,9 +20,10 @@ from sqlalchemy.orm import joinedload
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
 from tender.models import LoginAttempt, User, UserSession
-from tender.services import audit, unit_of_work
+from tender.services import audit
 from tender.services.errors import InvalidRequest, NotAuthorised
 from tender.services import clock
+from tender.services.use_case import step, transaction, use_case
 
 MIN_PASSWORD_LENGTH = 12
 # A real hash to verify against when the account does not exist, so that the
@@ -53,6 +54,7 @@ def check_password_rules(password: str) -> None:
         raise InvalidRequest("Enter a password of 128 characters or fewer.")
 
 
+@use_case
 def create_user(email: str, name: str, role: Role | str, password: str, actor: audit.Actor) -> User:
     """Create an account (administrators in the UI; the CLI as the system)."""
     email = email.strip().lower()
@@ -67,7 +69,6 @@ def create_user(email: str, name: str, role: Role | str, password: str, actor: a
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", "user", user.id, after={"email": email, "name": user.name, "role": role.value})
-    unit_of_work.commit()
     return user
 
 
@@ -93,17 +94,18 @@ def _claim_attempt(email: str, ip: str | None, now: datetime) -> tuple[LoginAtte
     reach the password check. The attempt becomes a success only once the
     password is right. The per-account lock serialises the insert and count
     across workers and hosts (a PostgreSQL advisory lock held to the commit;
-    SQLite lets one writer in at a time anyway).
+    SQLite lets one writer in at a time anyway). Its own step: the attempt
+    stays recorded whatever the login does next.
     """
     cfg = current_app.config
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                           {"key": "tender.login:" + email})
-    attempt = LoginAttempt(email=email, at=now, succeeded=False, ip=ip)
-    db.session.add(attempt)
-    db.session.flush()
-    failures = _recent_failures(email, now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
-    db.session.commit()
+    with step():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                               {"key": "tender.login:" + email})
+        attempt = LoginAttempt(email=email, at=now, succeeded=False, ip=ip)
+        db.session.add(attempt)
+        db.session.flush()
+        failures = _recent_failures(email, now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
     return attempt, failures
 
 
@@ -112,15 +114,18 @@ def authenticate(email: str, password: str, ip: str | None) -> tuple[User, str]:
 
     Each attempt is recorded before the limit is checked (``_claim_attempt``),
     so however many arrive at once, no more than ``LOGIN_MAX_FAILURES``
-    passwords are checked per account and window.
+    passwords are checked per account and window. Each write is its own
+    short step (``use_case.step``), committed before the refusal is raised,
+    and no transaction is open while argon2 works.
     """
     email = (email or "").strip().lower()
     cfg = current_app.config
     now = _now()
     attempt, failures = _claim_attempt(email, ip, now)
     if failures > cfg["LOGIN_MAX_FAILURES"]:
-        audit.record(audit.Actor(email, None, ip), "login.refused_locked", "user", reason="too many failed attempts")
-        db.session.commit()
+        with step():
+            audit.record(audit.Actor(email, None, ip), "login.refused_locked", "user",
+                         reason="too many failed attempts")
         raise LoginRefused(f"Too many failed attempts to log in to this account. Try again in "
                            f"{cfg['LOGIN_WINDOW_MINUTES']} minutes, or ask an administrator.")
     user = db.session.scalar(select(User).where(User.email == email))
@@ -138,18 +143,19 @@ def authenticate(email: str, password: str, ip: str | None) -> tuple[User, str]:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        audit.record(audit.Actor(email or "(blank)", None, ip), "login.failed", "user",
-                     None if user is None else user.id)
-        db.session.commit()
+        with step():
+            audit.record(audit.Actor(email or "(blank)", None, ip), "login.failed", "user",
+                         None if user is None else user.id)
         raise LoginRefused("The e-mail address or password is not right. Check them and try again.")
-    attempt = db.session.get(LoginAttempt, attempt.id)
-    attempt.succeeded = True
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    rehashed = hasher.hash(password) if hasher.check_needs_rehash(stored_hash) else None
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(id=_token_id(token), user_id=user.id, created_at=now, last_seen_at=now, ip=ip))
-    audit.record(audit.Actor.of(user, ip), "login.succeeded", "user", user.id)
-    db.session.commit()
+    with step():
+        attempt = db.session.get(LoginAttempt, attempt.id)
+        attempt.succeeded = True
+        if rehashed is not None:
+            user.password_hash = rehashed
+        db.session.add(UserSession(id=_token_id(token), user_id=user.id, created_at=now, last_seen_at=now, ip=ip))
+        audit.record(audit.Actor.of(user, ip), "login.succeeded", "user", user.id)
     user.session_token = token
     return user, token
 
@@ -171,24 +177,24 @@ def load_session_user(token: str) -> User | None:
     idle = now - _aware(record.last_seen_at) > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     too_old = now - _aware(record.created_at) > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
     if idle or too_old or not record.user.active:
-        record.ended_at = now
-        db.session.commit()
+        with transaction():
+            record.ended_at = now
         return None
     if now - _aware(record.last_seen_at) > timedelta(seconds=30):
-        record.last_seen_at = now
-        db.session.commit()
+        with transaction():
+            record.last_seen_at = now
     user = record.user
     user.session_token = token
     return user
 
 
+@use_case
 def end_session(user: User, ip: str | None) -> None:
     """Logout: the session ends on the server, so a copied cookie is worthless."""
     record = db.session.get(UserSession, _token_id(user.session_token or ""))
     if record is not None and record.ended_at is None:
         record.ended_at = _now()
         audit.record(audit.Actor.of(user, ip), "logout", "user", user.id)
-        db.session.commit()
 
 
 def authorise(user: User | None, permission: Permission) -> None:

@@ -60,6 +60,7 @@ from tender.models.reminder import CLAIMED, FAILED, SENT
 from tender.services import audit, clock, outbox
 from tender.services.jobs import runner_id  # noqa: F401  (re-exported: older imports)
 from tender.services.errors import InvalidRequest
+from tender.services.use_case import step, use_case
 
 __all__ = [
     "ACTOR",
@@ -397,13 +398,9 @@ def _claim(digests: Sequence[Digest], me: str, now: datetime, stale_after: timed
         return won
     start = random.randrange(len(digests))
     for digest in [*digests[start:], *digests[:start]]:
-        try:
+        with step():
             mine = _insert_claims(digest.items, me, now)
             mine |= _reclaim([k for k in digest.keys if k not in mine], me, now, stale_after)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
         won |= mine
     return won
 
@@ -515,7 +512,7 @@ def run(as_of: date, dry_run: bool, settings: MailSettings, base_url: str, *,
         recorded = _recorded(keys)
         skip = {k for k, (status, at) in recorded.items() if not _retryable(status, at, now, stale_after)}
         todo = rules.exclude_sent(digests, skip)
-        db.session.rollback()
+        db.session.rollback()  # read only: end the read transaction
         return RunReport(
             as_of=as_of, dry_run=True, runner=me, planned=len(keys),
             already_sent=sum(1 for status, _ in recorded.values() if status == SENT),
@@ -593,6 +590,7 @@ class _NotIn:
         return key not in self._keys
 
 
+@use_case
 def reset_calendar_token(user: User, actor: audit.Actor) -> str:
     """Give ``user`` a new calendar feed token (the old URL stops working); audited."""
     import secrets
@@ -600,13 +598,13 @@ def reset_calendar_token(user: User, actor: audit.Actor) -> str:
     user.calendar_token = secrets.token_urlsafe(32)
     audit.record(actor, "user.calendar_token_reset", "user", user.id,
                  after={"email": user.email}, reason="Calendar subscription link reset")
-    db.session.commit()
     return user.calendar_token
 
 
 MAX_NOTICE_DAYS = 30
 
 
+@use_case
 def set_notice_period(user: User, working_days: int, actor: audit.Actor) -> None:
     """How many working days ahead ``user`` wants reminders (1 to 30); audited."""
     if not 1 <= working_days <= MAX_NOTICE_DAYS:
@@ -615,7 +613,6 @@ def set_notice_period(user: User, working_days: int, actor: audit.Actor) -> None
     user.reminder_notice_days = working_days
     audit.record(actor, "user.notice_period_set", "user", user.id, before={"notice_working_days": before},
                  after={"notice_working_days": working_days})
-    db.session.commit()
 
 
 def find_calendar_user(token: str) -> User | None:

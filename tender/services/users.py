@@ -9,6 +9,7 @@ from tender.models import User, UserSession
 from tender.services import accounts, audit
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
+from tender.services.use_case import use_case
 
 
 def list_users(admin) -> list[User]:
@@ -17,12 +18,14 @@ def list_users(admin) -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name)))
 
 
+@use_case
 def create(admin, email: str, name: str, role: str, password: str, ip=None) -> User:
     """Create an account on an administrator's behalf."""
     authorise(admin, Permission.MANAGE_USERS)
     return accounts.create_user(email, name, role, password, audit.Actor.of(admin, ip))
 
 
+@use_case
 def set_active(admin, user_id: int, active: bool, ip=None) -> User:
     """Deactivate (ending every session at once) or reactivate an account."""
     authorise(admin, Permission.MANAGE_USERS)
@@ -39,5 +42,4 @@ def set_active(admin, user_id: int, active: bool, ip=None) -> User:
                            .values(ended_at=db.func.now()))
     audit.record(audit.Actor.of(admin, ip), "user.activated" if active else "user.deactivated", "user", user.id,
                  before={"active": not active}, after={"active": active, "email": user.email})
-    db.session.commit()
     return user

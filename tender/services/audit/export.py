@@ -25,6 +25,7 @@ from tender.services.audit import query as audit_query
 from tender.services.audit.verify import verify_trail
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest
+from tender.services.use_case import transaction
 
 
 #: Formats written in the same pass as the check, when the whole trail is exported.
@@ -100,11 +101,11 @@ def _export_in_one_pass(fmt: str, output: Path, actor: audit.Actor) -> ExportRes
 
 def _recorded(actor: audit.Actor, fmt: str, output: Path, flt: audit_query.AuditFilter, count: int,
               trail: ChainVerification) -> ExportResult:
-    """Put the export itself on the record, and commit."""
-    audit.record(actor, "audit.exported", "audit_trail", None, procurement_ref=flt.procurement,
-                 after={"format": fmt, "events": count, "filter": {
-                     "procurement": flt.procurement, "lot": flt.lot, "actor": flt.actor, "action": flt.action,
-                     "since": flt.since, "until": flt.until, "up_to_event": flt.max_seq},
-                     "chain_ok": trail.ok, "chain_head_hash": trail.head_hash})
-    db.session.commit()
+    """Put the export itself on the record: the one write, in its own transaction once the file is written."""
+    with transaction():
+        audit.record(actor, "audit.exported", "audit_trail", None, procurement_ref=flt.procurement,
+                     after={"format": fmt, "events": count, "filter": {
+                         "procurement": flt.procurement, "lot": flt.lot, "actor": flt.actor, "action": flt.action,
+                         "since": flt.since, "until": flt.until, "up_to_event": flt.max_seq},
+                         "chain_ok": trail.ok, "chain_head_hash": trail.head_hash})
     return ExportResult(output, fmt, count, trail.ok, trail.head_hash)

@@ -15,11 +15,7 @@ so the trail alone proves the opened price is the price received
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tender.domain.roles import Permission
 from tender.extensions import db
@@ -30,9 +26,15 @@ from tender.services.errors import ConcurrentChange, InvalidRequest
 from tender.services.evaluation.data import completeness, load_rounds
 from tender.services.evaluation.panel import check_round, get_lot, model_for, now
 from tender.services.evaluation.ranking import frozen_agreement
+from tender.services.use_case import use_case
 
 FROZEN = ("The prices of lot {lot} ({round} tenders) have been opened, so its scores are frozen and cannot be "
           "changed. A procurement officer can reopen them, giving the reason, until the award is approved.")
+
+
+#: What a lost race over the freeze (two officers reopening or confirming at once) says.
+CHANGED_MEANWHILE = ("Someone else changed the state of these scores at the same moment. "
+                     "Reload the page and check.")
 
 
 class ScoresFrozen(ConcurrentChange):
@@ -71,6 +73,7 @@ def refuse_if_frozen(lot: Lot, round_: str) -> None:
                            "A procurement officer can reopen them, giving the reason, until the award is approved.")
 
 
+@use_case("Someone else opened these prices at the same moment.")
 def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str | None = None) -> PriceOpening:
     """Open the price envelope of a lot's round, once quality is final; freezes the scores; audited.
 
@@ -99,14 +102,9 @@ def open_prices(procurement_id: int, lot_number: int, round_: str, user, ip: str
     names = {b.id: b.bidder for b in data.bids}
     revealed = {names[b.id]: {"bid_id": b.id, "price": b.price, "salt": b.price_salt,
                               "commitment": b.price_commitment} for b in bids}
-    try:
-        audit.record(audit.Actor.of(user, ip), "evaluation.prices_opened", "lot", lot.id,
-                     procurement_ref=lot.procurement.reference, lot=lot.number,
-                     after={"round": round_, "prices": revealed, "scores_frozen": status.final})
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange("Someone else opened these prices at the same moment.") from None
-    db.session.commit()
+    audit.record(audit.Actor.of(user, ip), "evaluation.prices_opened", "lot", lot.id,
+                 procurement_ref=lot.procurement.reference, lot=lot.number,
+                 after={"round": round_, "prices": revealed, "scores_frozen": status.final})
     return opening
 
 
@@ -131,6 +129,7 @@ def _approved(lot: Lot) -> bool:
         is not None
 
 
+@use_case(CHANGED_MEANWHILE)
 def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reason: str,
                   expected_version: int | None = None, ip: str | None = None) -> PriceOpening | None:
     """Unfreeze a lot's scores after its prices were opened; voids its recommendation. Audited with the reason."""
@@ -156,15 +155,15 @@ def reopen_scores(procurement_id: int, lot_number: int, round_: str, user, reaso
         opening.frozen, opening.reopened_at, opening.reopened_by_id = False, moment, user.id
         opening.reopen_reason, opening.agreement = reason, None
     voided = void_recommendation(lot, user, f"Scores reopened: {reason}", moment)
-    with _committed_unless_changed_meanwhile():
-        audit.record(audit.Actor.of(user, ip), "evaluation.scores_reopened", "lot", lot.id,
-                     procurement_ref=lot.procurement.reference, lot=lot.number,
-                     before={"round": round_, "scores_frozen": True},
-                     after={"round": round_, "scores_frozen": False, "recommendation_voided": voided},
-                     reason=reason)
+    audit.record(audit.Actor.of(user, ip), "evaluation.scores_reopened", "lot", lot.id,
+                 procurement_ref=lot.procurement.reference, lot=lot.number,
+                 before={"round": round_, "scores_frozen": True},
+                 after={"round": round_, "scores_frozen": False, "recommendation_voided": voided},
+                 reason=reason)
     return opening
 
 
+@use_case(CHANGED_MEANWHILE)
 def confirm_scores_final(procurement_id: int, lot_number: int, round_: str, user,
                          expected_version: int | None = None, ip: str | None = None) -> PriceOpening:
     """Freeze a lot's scores again (after a reopening, or after an early opening) once they are final; audited."""
@@ -184,23 +183,10 @@ def confirm_scores_final(procurement_id: int, lot_number: int, round_: str, user
     if not status.final:
         raise InvalidRequest(f"The scores cannot be confirmed final yet: {status.note}.")
     opening.frozen, opening.agreement = True, frozen_agreement(model, data)
-    with _committed_unless_changed_meanwhile():
-        audit.record(audit.Actor.of(user, ip), "evaluation.scores_confirmed_final", "lot", lot.id,
-                     procurement_ref=lot.procurement.reference, lot=lot.number,
-                     before={"round": round_, "scores_frozen": False}, after={"round": round_, "scores_frozen": True})
+    audit.record(audit.Actor.of(user, ip), "evaluation.scores_confirmed_final", "lot", lot.id,
+                 procurement_ref=lot.procurement.reference, lot=lot.number,
+                 before={"round": round_, "scores_frozen": False}, after={"round": round_, "scores_frozen": True})
     return opening
-
-
-@contextmanager
-def _committed_unless_changed_meanwhile():
-    """Commit the block's change to the freeze; if someone else changed it at the same moment, roll back and say so."""
-    try:
-        yield
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise ConcurrentChange("Someone else changed the state of these scores at the same moment. "
-                               "Reload the page and check.") from None
 
 
 def void_recommendation(lot: Lot, user, reason: str, moment) -> int | None:

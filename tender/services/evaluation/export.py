@@ -25,7 +25,7 @@ from tender.services.errors import NotAuthorised
 from tender.services.evaluation.panel import check_round, conflicted_lot_ids, evaluation_models
 from tender.services.evaluation.data import load_rounds
 from tender.services.evaluation.ranking import LotEvaluation, evaluate_round
-from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import get_procurement, use_case
 
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F3F2F1")
@@ -73,6 +73,7 @@ def _append(sheet, values, header: bool = False) -> int:
     return row
 
 
+@use_case
 def export_workbook(procurement_id: int, round_: str, user, ip: str | None = None) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of the round's evaluation for every lot with a model; audited."""
     authorise(user, Permission.EXPORT_EVALUATION)
@@ -99,7 +100,6 @@ def export_workbook(procurement_id: int, round_: str, user, ip: str | None = Non
     audit.record(audit.Actor.of(user, ip), "evaluation.exported", "procurement", procurement.id,
                  procurement_ref=procurement.reference,
                  after={"round": round_, "lots": [lot.number for lot in lots], "file": filename})
-    db.session.commit()
     return filename, out.getvalue()
 
 

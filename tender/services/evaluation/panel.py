@@ -30,6 +30,7 @@ from tender.services import audit
 from tender.services.accounts import authorise
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised, NotFound
 from tender.services import clock
+from tender.services.use_case import use_case
 
 NOT_ON_PANEL = "You are not on the evaluation panel for this lot, so you cannot see or score its bids."
 DECLARE_FIRST = "Declare whether you have a conflict of interest for this lot before you see its bids."
@@ -160,6 +161,7 @@ def _check_sections(model: EvaluationModel, sections: list[str]) -> list[str]:
     return sections
 
 
+@use_case
 def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[str] | None, officer,
            ip: str | None = None) -> EvaluatorAssignment:
     """Put an evaluator (of some sections, or all) or a moderator on a lot's panel; audited."""
@@ -189,12 +191,11 @@ def assign(procurement_id: int, lot_number: int, user_id: int, sections: list[st
                      procurement_ref=lot.procurement.reference, lot=lot.number,
                      after={"person": person.email, "role": role, "sections": sections or "all"})
     except IntegrityError:
-        db.session.rollback()
         raise ConcurrentChange(f"{person.name} was put on the panel by someone else at the same time.") from None
-    db.session.commit()
     return assignment
 
 
+@use_case
 def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, officer,
              ip: str | None = None, expected_version: int | None = None) -> EvaluatorAssignment:
     """Take someone off a lot's panel (illness, leaving) before they have scored; audited with the reason.
@@ -229,16 +230,15 @@ def withdraw(procurement_id: int, lot_number: int, user_id: int, reason: str, of
         .values(withdrawn_at=now(), version=EvaluatorAssignment.version + 1)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
-        db.session.rollback()
         raise ConcurrentChange(f"{person.name} was taken off the panel by someone else at the same time.")
     audit.record(audit.Actor.of(officer, ip), "evaluation.panel_withdrawn", "evaluator_assignment", assignment.id,
                  procurement_ref=lot.procurement.reference, lot=lot.number,
                  before={"person": person.email, "role": assignment.role, "active": True},
                  after={"active": False}, reason=reason)
-    db.session.commit()
     return assignment
 
 
+@use_case
 def declare(procurement_id: int, lot_number: int, user, has_conflict: bool, details: str,
             ip: str | None = None) -> ConflictDeclaration:
     """Record a panel member's conflict declaration; a conflict withdraws them from the lot. Audited."""
@@ -264,9 +264,7 @@ def declare(procurement_id: int, lot_number: int, user, has_conflict: bool, deta
                      after={"has_conflict": has_conflict, "details": details, "role": assignment.role,
                             "withdrawn_from_lot": has_conflict})
     except IntegrityError:
-        db.session.rollback()
         raise ConcurrentChange("Your declaration for this lot was already recorded.") from None
-    db.session.commit()
     return declaration
 
 

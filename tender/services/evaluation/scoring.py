@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tender.domain.scoring import EvaluationModel, IndividualScore, SpreadFlag, spread_flags
 from tender.domain.scoring.model import METHOD_MEAN, Criterion
@@ -28,12 +26,15 @@ from tender.services.evaluation.envelope import is_frozen, refuse_if_frozen
 from tender.services.evaluation.panel import check_round, get_bid, get_lot, model_for, now, require_panel_access
 from tender.services.evaluation.data import (BidRow, RoundData, ScoreRow, completeness, evaluators_of, load_rounds,
                                              questions_for, stored_value)
+from tender.services.use_case import use_case
 
 LOCKED = "You have already submitted your scores for this bid, so they are locked and cannot be changed."
 CHANGED_ELSEWHERE = ("Your scores for this bid were changed from somewhere else (another tab or device) since you "
                      "opened this page. Reload the page to see them, then make your change again.")
 MODERATED_ELSEWHERE = ("Someone else changed the consensus scores for this bid since you opened this page. "
                        "Reload the page to see their change, then make yours again.")
+SAVED_AT_ONCE = ("Your scores for this bid were saved from somewhere else at the same moment. "
+                 "Reload the page to see them.")
 
 
 class ScoreErrors(InvalidRequest):
@@ -152,6 +153,7 @@ def _progress(statuses: set) -> str:
     return "Submitted" if statuses == {SUBMITTED} else "Draft saved"
 
 
+@use_case(SAVED_AT_ONCE)
 def save_scores(procurement_id: int, lot_number: int, round_: str, bid_id: int, user,
                 entries: dict[str, tuple[str, str]], submit: bool, ip: str | None = None,
                 versions: dict[str, int] | None = None) -> int:
@@ -185,34 +187,26 @@ def save_scores(procurement_id: int, lot_number: int, round_: str, bid_id: int, 
     was_final = _is_final(lot, round_, model) if submit and model.final_score_method == METHOD_MEAN else True
     moment = now()
     status = SUBMITTED if submit else DRAFT
-    try:
-        for qid, (value, rationale) in cleaned.items():
-            fields = {**_columns(value), "rationale": rationale, "status": status, "saved_at": moment,
-                      "submitted_at": moment if submit else None}
-            if qid in existing:
-                changed = db.session.execute(
-                    update(Score).where(Score.id == existing[qid].id, Score.status == DRAFT,
-                                        Score.version == existing[qid].version)
-                    .values(**fields, version=Score.version + 1).execution_options(synchronize_session=False))
-                if changed.rowcount != 1:
-                    raise ConcurrentChange(CHANGED_ELSEWHERE)
-            else:
-                db.session.add(Score(bid_id=bid.id, evaluator_id=user.id, criterion_id=qid, **fields))
-        action = "evaluation.scores_submitted" if submit else "evaluation.scores_saved"
-        audit.record(audit.Actor.of(user, ip), action, "bid", bid.id, procurement_ref=lot.procurement.reference,
-                     lot=lot.number, after={"bidder": bid.supplier.name, "round": round_, "scores": {
-                         qid: {"score": value, "rationale": rationale} for qid, (value, rationale) in cleaned.items()}})
-        if not was_final:
-            _record_if_final(lot, round_, model, user, ip)
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange("Your scores for this bid were saved from somewhere else at the same moment. "
-                               "Reload the page to see them.") from None
-    except (ScoresLocked, ConcurrentChange):
-        db.session.rollback()
-        raise
-    db.session.commit()
-    db.session.expire_all()
+    for qid, (value, rationale) in cleaned.items():
+        fields = {**_columns(value), "rationale": rationale, "status": status, "saved_at": moment,
+                  "submitted_at": moment if submit else None}
+        if qid in existing:
+            changed = db.session.execute(
+                update(Score).where(Score.id == existing[qid].id, Score.status == DRAFT,
+                                    Score.version == existing[qid].version)
+                .values(**fields, version=Score.version + 1).execution_options(synchronize_session=False))
+            if changed.rowcount != 1:
+                raise ConcurrentChange(CHANGED_ELSEWHERE)
+        else:
+            db.session.add(Score(bid_id=bid.id, evaluator_id=user.id, criterion_id=qid, **fields))
+    action = "evaluation.scores_submitted" if submit else "evaluation.scores_saved"
+    audit.record(audit.Actor.of(user, ip), action, "bid", bid.id, procurement_ref=lot.procurement.reference,
+                 lot=lot.number, after={"bidder": bid.supplier.name, "round": round_, "scores": {
+                     qid: {"score": value, "rationale": rationale} for qid, (value, rationale) in cleaned.items()}})
+    if not was_final:
+        _record_if_final(lot, round_, model, user, ip)
+    db.session.flush()
+    db.session.expire_all()  # the UPDATEs above went round the identity map: nothing stale is read after
     return len(cleaned)
 
 
@@ -276,6 +270,7 @@ def moderation_sheet(procurement_id: int, lot_number: int, round_: str, bid_id: 
                            frozen=data.scores_frozen)
 
 
+@use_case(MODERATED_ELSEWHERE)
 def moderate(procurement_id: int, lot_number: int, round_: str, bid_id: int, user,
              entries: dict[str, tuple[str, str]], ip: str | None = None, versions: dict[str, int] | None = None) -> int:
     """Record consensus scores with their rationale for the questions given; audited.
@@ -307,28 +302,22 @@ def moderate(procurement_id: int, lot_number: int, round_: str, bid_id: int, use
         select(ModeratedScore).where(ModeratedScore.bid_id == sheet.bid.id))}
     if versions is not None and any(versions.get(qid, 0) != (existing[qid].version if qid in existing else 0)
                                     for qid in cleaned):
-        db.session.rollback()
         raise ConcurrentChange(MODERATED_ELSEWHERE)
-    try:
-        for qid, (value, rationale) in cleaned.items():
-            row = existing.get(qid)
-            before = None if row is None else {"score": stored_value(row.value, row.pass_fail),
-                                               "rationale": row.rationale}
-            if row is None:
-                row = ModeratedScore(bid_id=sheet.bid.id, criterion_id=qid)
-                db.session.add(row)
-            for name, column in _columns(value).items():
-                setattr(row, name, column)
-            row.rationale, row.moderator_id, row.at = rationale, user.id, moment
-            changes[qid] = {"before": before, "score": value, "rationale": rationale,
-                            "individual": {s.person: s.value for s in sheet.scores.get(qid, {}).values()}}
-        audit.record(audit.Actor.of(user, ip), "evaluation.score_moderated", "bid", sheet.bid.id,
-                     procurement_ref=lot.procurement.reference, lot=lot.number,
-                     after={"bidder": sheet.bid.bidder, "round": round_, "moderated": changes})
-        if not was_final:
-            _record_if_final(lot, round_, model, user, ip)
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        raise ConcurrentChange(MODERATED_ELSEWHERE) from None
+    for qid, (value, rationale) in cleaned.items():
+        row = existing.get(qid)
+        before = None if row is None else {"score": stored_value(row.value, row.pass_fail),
+                                           "rationale": row.rationale}
+        if row is None:
+            row = ModeratedScore(bid_id=sheet.bid.id, criterion_id=qid)
+            db.session.add(row)
+        for name, column in _columns(value).items():
+            setattr(row, name, column)
+        row.rationale, row.moderator_id, row.at = rationale, user.id, moment
+        changes[qid] = {"before": before, "score": value, "rationale": rationale,
+                        "individual": {s.person: s.value for s in sheet.scores.get(qid, {}).values()}}
+    audit.record(audit.Actor.of(user, ip), "evaluation.score_moderated", "bid", sheet.bid.id,
+                 procurement_ref=lot.procurement.reference, lot=lot.number,
+                 after={"bidder": sheet.bid.bidder, "round": round_, "moderated": changes})
+    if not was_final:
+        _record_if_final(lot, round_, model, user, ip)
     return len(cleaned)

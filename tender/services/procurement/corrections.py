@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 
 from tender.extensions import db
 from tender.models import Bid, ConflictDeclaration, EvaluatorAssignment, Funder, Lot, Procurement
-from tender.services import audit, unit_of_work
+from tender.services import audit
 from tender.services.errors import InvalidRequest
-from tender.services.procurement.setup import (_percent, acting, definition_of, evaluation_models, money, text,
-                                               use_case)
-from tender.services.procurement.workflow import get_procurement
-from tender.services.use_case import get_owned
+from tender.services.procurement.setup import (CONCURRENT_MESSAGE, _percent, acting, definition_of,
+                                               evaluation_models, money, text)
+from tender.services.use_case import get_owned, get_procurement, use_case
 
 PUBLISHED = ("{what} cannot be changed or removed once the procurement is published: the notice has described "
              "them to suppliers. To change them now, record the change in a corrigendum and abandon or re-run "
@@ -45,7 +44,7 @@ def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def update_lot(user, procurement_id: int, lot_id: int, title, annual_budget, evaluation_model, *,
                ip: str | None = None) -> Lot:
     """Correct a lot's title, annual budget or evaluation model while the procurement is in draft."""
@@ -66,11 +65,10 @@ def update_lot(user, procurement_id: int, lot_id: int, title, annual_budget, eva
         setattr(lot, name, value)
     audit.record(actor, "lot.updated", "lot", lot.id, procurement_ref=procurement.reference, lot=lot.number,
                  before=old, after=new)
-    unit_of_work.commit()
     return lot
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def remove_lot(user, procurement_id: int, lot_id: int, *, ip: str | None = None) -> str:
     """Remove a lot while the procurement is in draft and nothing hangs on it; returns its description."""
     actor = acting(user, False, ip)
@@ -86,11 +84,10 @@ def remove_lot(user, procurement_id: int, lot_id: int, *, ip: str | None = None)
                  before={"number": lot.number, "title": lot.title, "annual_budget": lot.annual_budget,
                          "evaluation_model": lot.evaluation_model})
     db.session.delete(lot)
-    unit_of_work.commit()
     return described
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def update_funder(user, procurement_id: int, funder_id: int, name, annual_amount, annual_uplift_percent, *,
                   is_lead: bool = False, ip: str | None = None) -> Funder:
     """Correct a funder's name, contribution, uplift or lead role while the procurement is in draft."""
@@ -115,11 +112,10 @@ def update_funder(user, procurement_id: int, funder_id: int, name, annual_amount
         setattr(funder, field, value)
     audit.record(actor, "funder.updated", "funder", funder.id, procurement_ref=procurement.reference,
                  before=old, after=new)
-    unit_of_work.commit()
     return funder
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def remove_funder(user, procurement_id: int, funder_id: int, *, ip: str | None = None) -> str:
     """Remove a funder while the procurement is in draft; returns its name."""
     actor = acting(user, False, ip)
@@ -131,5 +127,4 @@ def remove_funder(user, procurement_id: int, funder_id: int, *, ip: str | None =
                          "annual_uplift_percent": funder.annual_uplift_percent, "is_lead": funder.is_lead})
     name = funder.name
     db.session.delete(funder)
-    unit_of_work.commit()
     return name

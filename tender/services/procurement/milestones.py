@@ -12,12 +12,12 @@ from tender.extensions import db
 from tender.models import Milestone
 from tender.models.milestone import MET, NOT_APPLICABLE
 from tender.services import audit
-from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.guard_context import build_context
 from tender.services.procurement.definitions import definition_of
-from tender.services.procurement.workflow import get_procurement, period_warnings_after_meeting
+from tender.services.procurement.workflow import period_warnings_after_meeting
+from tender.services.use_case import check_version, get_procurement, use_case
 
 
 def _milestone(procurement_id: int, milestone_id: int) -> Milestone:
@@ -83,7 +83,7 @@ def mark_met(procurement_id: int, milestone_id: int, actual: date, user, today: 
                                   expected_version=expected_version)[0]
 
 
-@guarded(MOVED)
+@use_case(MOVED)
 def mark_met_with_warnings(procurement_id: int, milestone_id: int, actual: date, user, today: date, ip=None, *,
                            expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
     """:func:`mark_met`, also returning the periods a late start has made too short (warnings only)."""
@@ -103,7 +103,6 @@ def mark_met_with_warnings(procurement_id: int, milestone_id: int, actual: date,
                  procurement_ref=procurement.reference, before=before,
                  after={"key": milestone.key, "status": MET, "actual_date": actual,
                         **({"warnings": list(warnings)} if warnings else {})})
-    db.session.commit()
     return milestone, warnings
 
 
@@ -114,7 +113,7 @@ def replan(procurement_id: int, milestone_id: int, planned: date, reason: str, u
                                 expected_version=expected_version)[0]
 
 
-@guarded(MOVED)
+@use_case(MOVED)
 def replan_with_warnings(procurement_id: int, milestone_id: int, planned: date, reason: str, user, today: date,
                          ip=None, *, expected_version: int | None = None) -> tuple[Milestone, tuple[str, ...]]:
     """:func:`replan`, also returning the warnings of periods only the light touch regime lets through.
@@ -140,5 +139,4 @@ def replan_with_warnings(procurement_id: int, milestone_id: int, planned: date, 
                  procurement_ref=procurement.reference, before=before,
                  after={"key": milestone.key, "planned_date": planned,
                         **({"warnings": list(warnings)} if warnings else {})}, reason=reason)
-    db.session.commit()
     return milestone, warnings

@@ -21,11 +21,11 @@ from tender.domain.periods import format_uk_date
 from tender.extensions import db
 from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
 from tender.models.supplier import SHORTLISTED
-from tender.services import audit, unit_of_work
+from tender.services import audit
 from tender.services.errors import InvalidRequest
 from tender.domain import bounds
-from tender.services.procurement.setup import acting, definition_of, in_bounds, money, text, use_case
-from tender.services.procurement.workflow import get_procurement
+from tender.services.procurement.setup import CONCURRENT_MESSAGE, acting, definition_of, in_bounds, money, text
+from tender.services.use_case import get_procurement, use_case
 from tender.services import clock
 
 UK = ZoneInfo("Europe/London")
@@ -66,7 +66,7 @@ def _deadline(procurement: Procurement, key: str) -> Milestone:
     return milestone
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def register_sq_response(user, procurement_id: int, supplier_name, received_at, *, import_mode: bool = False,
                          ip: str | None = None) -> SQResponse:
     """Register a selection questionnaire response, creating the supplier if Tender does not know it yet."""
@@ -97,11 +97,10 @@ def register_sq_response(user, procurement_id: int, supplier_name, received_at, 
     audit.record(actor, "sq_response.received", "sq_response", response.id, procurement_ref=procurement.reference,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "new_supplier": created,
                         "received_at": received_at})
-    unit_of_work.commit()
     return response
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def record_bid(user, procurement_id: int, lot_number, supplier_id, round, received_at, price, *,  # noqa: A002
                import_mode: bool = False, ip: str | None = None) -> Bid:
     """Record one supplier's tender for one lot in one round, with its price.
@@ -149,5 +148,4 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
     audit.record(actor, "bid.received", "bid", bid.id, procurement_ref=procurement.reference, lot=lot.number,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "round": round,
                         "received_at": received_at, "price_commitment": bid.price_commitment})
-    unit_of_work.commit()
     return bid

@@ -1,8 +1,9 @@
 """Setting a procurement up: creating it, its lots and funders, and planning its timetable.
 
-Each function is one use case: it authorises the officer, checks the request
-makes sense, makes the change, writes its audit event and commits, so a
-refusal leaves nothing changed. Responses and tenders are in
+Each function is one use case (``tender.services.use_case``): it authorises
+the officer, checks the request makes sense, makes the change and writes its
+audit event, and all of it commits together, so a refusal leaves nothing
+changed. Responses and tenders are in
 ``tender.services.procurement.responses``.
 
 **Import mode.** Records that arrive from elsewhere (the demo loader, an import
@@ -15,13 +16,11 @@ request can use it.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from tender.domain import bounds, setup_rules
 from tender.domain.periods import format_uk_date
@@ -29,14 +28,14 @@ from tender.domain.roles import Permission, Role
 from tender.extensions import db
 from tender.models import Funder, Lot, Milestone, Procurement, User
 from tender.models.milestone import MET
-from tender.services import audit, clock, unit_of_work
+from tender.services import audit, clock
 from tender.services.evaluation import panel as evaluation
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
 from tender.services.procurement import definitions
 from tender.services.procurement.milestones import check_statutory_periods
 from tender.services.procurement.procedures import registry
-from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import get_procurement, use_case
 
 REGIME_LABELS = {
     "pcr2015": "Public Contracts Regulations 2015",
@@ -46,21 +45,6 @@ REGIME_LABELS = {
 }
 CONCURRENT_MESSAGE = ("Someone else recorded the same thing at the same moment. "
                       "Reload the page and check what is there before you try again.")
-
-
-def use_case(service):
-    """Run ``service`` as one transaction: any refusal or failure rolls everything back."""
-    @functools.wraps(service)
-    def run(*args, **kwargs):
-        try:
-            return service(*args, **kwargs)
-        except IntegrityError:
-            db.session.rollback()
-            raise InvalidRequest(CONCURRENT_MESSAGE) from None
-        except Exception:
-            db.session.rollback()
-            raise
-    return run
 
 
 def acting(user, import_mode: bool, ip: str | None = None) -> audit.Actor:
@@ -116,7 +100,7 @@ def definition_of(procurement: Procurement):
     return definitions.definition_of(procurement)
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def create_procurement(user, reference, title, description, procedure, regime, estimated_value,
                        initial_term_years, extension_years, electronic_submission, qualifying_pin, urgency,
                        award_on_initial_reserved, lead_officer_id, *, import_mode: bool = False,
@@ -167,7 +151,6 @@ def create_procurement(user, reference, title, description, procedure, regime, e
                         "extension_years": extensions, "conditions": sorted(procurement.conditions),
                         "award_on_initial_reserved": procurement.award_on_initial_reserved,
                         "lead_officer": lead.email})
-    unit_of_work.commit()
     return procurement
 
 
@@ -208,7 +191,7 @@ def _officer(user_id) -> User:
     return officer
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def add_lot(user, procurement_id: int, number, title, annual_budget, evaluation_model, *,
             import_mode: bool = False, ip: str | None = None) -> Lot:
     """Add a lot. Lots are fixed once suppliers are preparing tenders (see ``setup_rules.lot_stages``)."""
@@ -237,7 +220,6 @@ def add_lot(user, procurement_id: int, number, title, annual_budget, evaluation_
     audit.record(actor, "lot.created", "lot", lot.id, procurement_ref=procurement.reference, lot=number,
                  after={"number": number, "title": title, "annual_budget": budget,
                         "evaluation_model": evaluation_model})
-    unit_of_work.commit()
     return lot
 
 
@@ -246,7 +228,7 @@ def evaluation_models() -> list[str]:
     return sorted(evaluation.evaluation_models())
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def add_funder(user, procurement_id: int, name, annual_amount, annual_uplift_percent, *, is_lead: bool = False,
                import_mode: bool = False, ip: str | None = None) -> Funder:
     """Add a funder while the procurement is in draft; its contract values are computed, never typed."""
@@ -269,7 +251,6 @@ def add_funder(user, procurement_id: int, name, annual_amount, annual_uplift_per
     audit.record(actor, "funder.added", "funder", funder.id, procurement_ref=procurement.reference,
                  after={"name": name, "annual_amount": amount, "annual_uplift_percent": uplift,
                         "is_lead": funder.is_lead})
-    unit_of_work.commit()
     return funder
 
 
@@ -297,7 +278,7 @@ class PlannedMilestone:
     warnings: tuple[str, ...]
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def plan_milestone(user, procurement_id: int, milestone_id: int, planned_date, owner_id, *,
                    import_mode: bool = False, today: date | None = None, ip: str | None = None) -> PlannedMilestone:
     """Give an undated milestone its first planned date and owner.
@@ -330,5 +311,4 @@ def plan_milestone(user, procurement_id: int, milestone_id: int, planned_date, o
     audit.record(actor, "milestone.planned", "milestone", milestone.id, procurement_ref=procurement.reference,
                  before=before, after={"key": milestone.key, "planned_date": planned_date, "owner": owner.email,
                                        "warnings": list(warnings)})
-    unit_of_work.commit()
     return PlannedMilestone(milestone.id, milestone.key, planned_date, warnings)

@@ -8,12 +8,11 @@ from tender.extensions import db
 from tender.models import SQResponse
 from tender.models.supplier import REJECTED, SHORTLISTED
 from tender.services import audit
-from tender.services.locking import check_version, guarded
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.procurement.definitions import definition_of
-from tender.services.procurement.workflow import get_procurement
 from tender.services import clock
+from tender.services.use_case import check_version, get_procurement, use_case
 
 
 
@@ -26,7 +25,7 @@ DECIDED_MEANWHILE = ("Someone else recorded a decision on this candidate while y
                      "The page now shows it: check it before you try again.")
 
 
-@guarded(DECIDED_MEANWHILE)
+@use_case(DECIDED_MEANWHILE)
 def record_decision(procurement_id: int, response_id: int, decision: str, reason: str, user, ip=None, *,
                     expected_version: int | None = None) -> SQResponse:
     """Shortlist or reject one candidate; the reason is kept for the procurement report (reg. 84)."""
@@ -50,10 +49,10 @@ def record_decision(procurement_id: int, response_id: int, decision: str, reason
     audit.record(audit.Actor.of(user, ip), "shortlist.decided", "sq_response", response.id,
                  procurement_ref=procurement.reference, before=before,
                  after={"supplier": response.supplier.name, "decision": decision, "reason": reason})
-    db.session.commit()
     return response
 
 
+@use_case
 def record_justification(procurement_id: int, text: str, user, ip=None) -> None:
     """Record why fewer candidates than the minimum were shortlisted (reg. 65(2))."""
     authorise(user, Permission.RECORD_SHORTLIST)
@@ -69,4 +68,3 @@ def record_justification(procurement_id: int, text: str, user, ip=None) -> None:
     audit.record(audit.Actor.of(user, ip), "shortlist.justified", "procurement", procurement.id,
                  procurement_ref=procurement.reference, before={"justification": before},
                  after={"justification": text})
-    db.session.commit()

@@ -18,11 +18,11 @@ from tender.domain.periods import format_uk_date
 from tender.extensions import db
 from tender.models import Milestone, User
 from tender.models.milestone import SCHEDULED
-from tender.services import audit, clock, unit_of_work
+from tender.services import audit, clock
 from tender.services.errors import InvalidRequest
 from tender.services.procurement.milestones import check_statutory_periods
-from tender.services.procurement.setup import acting
-from tender.services.procurement.workflow import get_procurement
+from tender.services.procurement.setup import CONCURRENT_MESSAGE, acting
+from tender.services.use_case import get_procurement, use_case
 
 DATE, OWNER = "date", "owner"
 
@@ -61,6 +61,7 @@ def _check(procurement, milestone: Milestone, day: date, owner_id, today: date) 
     return problems, warnings, owner
 
 
+@use_case(CONCURRENT_MESSAGE)
 def plan_timetable(user, procurement_id: int, entries: dict[int, tuple[date | None, int | None]], *,
                    today: date | None = None, ip: str | None = None) -> TimetablePlan:
     """Give the milestones in ``entries`` (id -> (date or None, owner id)) their first date and owner, together.
@@ -73,37 +74,32 @@ def plan_timetable(user, procurement_id: int, entries: dict[int, tuple[date | No
     errors: dict[int, dict[str, str]] = {}
     warnings: list[str] = []
     planned = 0
-    try:
-        milestones = db.session.scalars(select(Milestone).where(Milestone.procurement_id == procurement.id)
-                                        .order_by(Milestone.position)).all()
-        for milestone in milestones:
-            day, owner_id = entries.get(milestone.id, (None, None))
-            if day is None:
-                continue
-            if not open_to_plan(milestone):
-                when = (f"is already planned for {format_uk_date(milestone.planned_date)} or has happened"
-                        if milestone.planned_date else "has happened or is not applicable")
-                errors[milestone.id] = {DATE: f"“{milestone.title}” {when}. "
-                                              "To move it, re-plan it from the procurement page with a reason"}
-                continue
-            problems, found, owner = _check(procurement, milestone, day, owner_id, today)
-            if problems:
-                errors[milestone.id] = problems
-                continue
-            milestone.planned_date, milestone.owner_id = day, owner.id
-            db.session.flush()  # the next row's period checks read this date
-            warnings += found
-            planned += 1
-            audit.record(actor, "milestone.planned", "milestone", milestone.id,
-                         procurement_ref=procurement.reference, before={"planned_date": None},
-                         after={"key": milestone.key, "planned_date": day, "owner": owner.email,
-                                "warnings": list(found)})
-        if errors:
-            raise TimetableErrors(errors)
-        if not planned:
-            raise InvalidRequest("Enter a planned date for at least one milestone.")
-        unit_of_work.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    milestones = db.session.scalars(select(Milestone).where(Milestone.procurement_id == procurement.id)
+                                    .order_by(Milestone.position)).all()
+    for milestone in milestones:
+        day, owner_id = entries.get(milestone.id, (None, None))
+        if day is None:
+            continue
+        if not open_to_plan(milestone):
+            when = (f"is already planned for {format_uk_date(milestone.planned_date)} or has happened"
+                    if milestone.planned_date else "has happened or is not applicable")
+            errors[milestone.id] = {DATE: f"“{milestone.title}” {when}. "
+                                          "To move it, re-plan it from the procurement page with a reason"}
+            continue
+        problems, found, owner = _check(procurement, milestone, day, owner_id, today)
+        if problems:
+            errors[milestone.id] = problems
+            continue
+        milestone.planned_date, milestone.owner_id = day, owner.id
+        db.session.flush()  # the next row's period checks read this date
+        warnings += found
+        planned += 1
+        audit.record(actor, "milestone.planned", "milestone", milestone.id,
+                     procurement_ref=procurement.reference, before={"planned_date": None},
+                     after={"key": milestone.key, "planned_date": day, "owner": owner.email,
+                            "warnings": list(found)})
+    if errors:
+        raise TimetableErrors(errors)  # nothing saved: the use case rolls every row back
+    if not planned:
+        raise InvalidRequest("Enter a planned date for at least one milestone.")
     return TimetablePlan(planned, tuple(dict.fromkeys(warnings)))

@@ -19,11 +19,10 @@ from tender.domain.ocds.parties import organisation_problems
 from tender.extensions import db
 from tender.models import (Bid, Funder, Lot, LotClassification, Organisation, ProcurementPublishing, SQResponse,
                            Supplier)
-from tender.services import audit, unit_of_work
+from tender.services import audit
 from tender.services.errors import InvalidRequest, NotFound
-from tender.services.procurement.setup import acting, use_case
-from tender.services.procurement.workflow import get_procurement
-from tender.services.use_case import get_owned
+from tender.services.procurement.setup import CONCURRENT_MESSAGE, acting
+from tender.services.use_case import get_owned, get_procurement, use_case
 
 AUTHORITY, FUNDER, SUPPLIER = "authority", "funder", "supplier"
 STANDARD_VAT = Decimal("20")  # the UK standard rate, until the officer enters the procurement's own
@@ -98,7 +97,7 @@ def _snapshot(row: Organisation | None) -> dict | None:
     return None if row is None else {name: getattr(row, name) for name in FIELDS}
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def save_organisation(user, procurement_id: int, owner: str, owner_id: int | None, fields: dict, *,
                       import_mode: bool = False, ip: str | None = None) -> Organisation:
     """Create or correct a party's details: the authority, a funder or a supplier."""
@@ -127,7 +126,6 @@ def save_organisation(user, procurement_id: int, owner: str, owner_id: int | Non
     row.country_name = "United Kingdom"
     audit.record(actor, "publishing.party_saved", owner, owner_id or procurement_id,
                  procurement_ref=procurement.reference, before=before, after=_snapshot(row))
-    unit_of_work.commit()
     return row
 
 
@@ -143,7 +141,7 @@ def lot_codes(procurement_id: int) -> dict[int, str]:
         .where(Lot.procurement_id == procurement_id))}
 
 
-@use_case
+@use_case(CONCURRENT_MESSAGE)
 def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[int, str], submission_method: str,
                         submission_url: str | None, enquiry_deadline: date | None, *,
                         vat_percent: Decimal | None = None, import_mode: bool = False,
@@ -204,5 +202,4 @@ def save_classification(user, procurement_id: int, cpv_code: str, lot_cpv: dict[
                  after={"cpv_code": cpv_code, "submission_method": submission_method, "submission_url": url,
                         "vat_percent": row.vat_percent, "enquiry_deadline": enquiry_deadline,
                         "lots": lot_codes(procurement_id)})
-    unit_of_work.commit()
     return row

@@ -113,7 +113,6 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-    definition = definition_of(procurement)
 def published(notice: Notice, regime: str) -> f.PublishedNotice:
     """A stored notice as later releases repeat it: its release (None if published elsewhere) and its ids."""
     kind = notice_types(regime).get(notice.kind)
@@ -145,6 +144,7 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None,
 
     ``earlier``: the notices already out, whose published dates later notices repeat.
     """
+    definition = definition_of(procurement)
     types = {m.key: m.ocds_type for m in definition.milestones}
     pid = procurement.id
     milestones = {m.key: m for m in db.session.scalars(

@@ -28,10 +28,12 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
 from tender.services.publishing import facts
 from tender.services.publishing.facts import aware
+from tender.services.use_case import use_case
 
 DEFAULT_PUBLISHER = "Tender"
 
 
+@use_case
 def export(actor: audit.Actor, *, user=None, reference: str | None = None, procurement_id: int | None = None,
            publisher: str = DEFAULT_PUBLISHER) -> dict:
     """The release package of the notices of one procurement (by reference or id) or all; records ``ocds.exported``.
@@ -63,7 +65,6 @@ def export(actor: audit.Actor, *, user=None, reference: str | None = None, procu
     audit.record(actor, "ocds.exported", "procurement" if single else "ocds_package", single.id if single else None,
                  procurement_ref=single.reference if single else None,
                  after={"releases": [r["id"] for r in releases], "publisher": publisher})
-    db.session.commit()
     return package
 
 
