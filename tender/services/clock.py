@@ -33,18 +33,15 @@ def today() -> date:
 
 
 def now() -> datetime:
-    """The present moment, timezone-aware (UTC).
+    """The present moment, timezone-aware (UTC); midday UK time on ``TENDER_TODAY``'s day if that is set.
 
-    With ``TENDER_TODAY`` set it is that UK day at the real time of day, so
-    moments still order (letters sent one after another keep their order)
-    while the day stays the pretend one.
+    A fixed day has no time of its own; midday keeps the moment on that UK day
+    whatever the season, and keeps pages and tests repeatable.
     """
-    real = datetime.now(timezone.utc)
     fixed = _fixed_day()
     if fixed is None:
-        return real
-    local = real.astimezone(UK_TIME)
-    return datetime.combine(fixed, local.time(), tzinfo=UK_TIME).astimezone(timezone.utc)
+        return datetime.now(timezone.utc)
+    return datetime.combine(fixed, time(12, 0), tzinfo=UK_TIME).astimezone(timezone.utc)
 
 
 def uk_date(moment: datetime) -> date:

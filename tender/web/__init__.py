@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from flask import Flask, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,6 +14,7 @@ from tender.domain.roles import Permission, Role, may
 from tender.extensions import login_manager
 from tender.services.accounts import load_session_user
 from tender.services.errors import ServiceError
+from tender.services import clock
 
 log = logging.getLogger("tender.web")
 #: What SQLAlchemy raises when the database cannot be reached (SQLite's "database is locked" aside).
@@ -117,7 +117,7 @@ def register_web(app: Flask) -> None:
         from tender.web.setup import _uk_time
 
         return {"uk_date": lambda d: format_uk_date(d) if d else "Not set", "may": may, "uk_time": _uk_time,
-                "Permission": Permission, "Role": Role, "today": date.today()}
+                "Permission": Permission, "Role": Role, "today": clock.today()}
 
 
 def _roll_back() -> None:
