@@ -160,7 +160,7 @@ def test_an_officer_sets_up_lots_funders_timetable_responses_and_tenders(app, cl
         db.session.commit()
         shaw_trust = response_row.supplier_id
     response = csrf_post(client, f"{base}/bids", {"lot_number": "2", "supplier": str(shaw_trust), "round": "initial",
-                                                  "received_at": "2022-07-11T23:30", "price": "1478800.00"}, base)
+                                                  "received_at": "2022-05-31T23:30", "price": "1478800.00"}, base)
     assert response.status_code == 302
     page = client.get(base)
     assert "Initial tender from Shaw Trust for lot 2 recorded." in text_of(page)
@@ -244,3 +244,14 @@ def test_the_set_up_pages_need_a_login(client, world):
         if method == "GET":
             response = client.get(path)
             assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_tender_received_after_tender_today_is_refused_as_in_the_future(app, client, officer, world):
+    """The one clock: "received" is checked against the pretend day (TENDER_TODAY 2022-06-01), as the stages are."""
+    base = f"/procurements/{world['id']}/set-up"
+    with app.app_context():
+        db.session.get(Procurement, world["id"]).state = "sq_published"
+        db.session.commit()
+    response = csrf_post(client, f"{base}/sq-responses", {"supplier_name": "Later Ltd",
+                                                          "received_at": "2022-06-02T09:00"}, base)
+    assert response.status_code == 400 and "future" in response.get_data(as_text=True)
