@@ -37,7 +37,8 @@ from tests.web.test_hostile_input import FIELDS, PARAM, ROLE_FOR, _diff, _snapsh
 NUMBERS_IN_PROCUREMENT = {"lot_number"}
 #: Which of procurement 1's objects an id parameter names (``owner_id``: the kind is the ``<owner>`` segment).
 KIND_OF = {"challenge_id": "challenge", "letter_id": "letter", "bid_id": "bid", "milestone_id": "milestone",
-           "funder_id": "funder", "lot_id": "lot", "response_id": "response", "owner_id": "<owner>"}
+           "funder_id": "funder", "lot_id": "lot", "response_id": "response", "owner_id": "<owner>",
+           "person_id": "person"}
 #: Values for the path's text segments (``owner``: each kind of party that has an id).
 TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "kind": ("contract_notice",),
                "trigger": ("publish_sq",), "fmt": ("mmd",)}
@@ -78,7 +79,7 @@ def _theirs() -> tuple[int, dict[str, int]]:
         "bid": bid.id, "supplier": bid.supplier_id,
         "milestone": first(Milestone, Milestone.procurement_id == pid, Milestone.key == "service_live"),
         "funder": first(Funder, Funder.procurement_id == pid), "lot": first(Lot, Lot.procurement_id == pid),
-        "response": first(SQResponse, SQResponse.procurement_id == pid),
+        "response": first(SQResponse, SQResponse.procurement_id == pid), "person": officer.id,
     }
 
 

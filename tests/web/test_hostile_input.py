@@ -94,6 +94,17 @@ FIELDS: dict[str, dict[str, str]] = {
                                     "published_on": "2022-04-01", "published_time": "10:30"},
     "publishing.publish": {"generated_at": "", "sha256": ""},
     "publishing.fts_numbers": {"fts_ocid": "ocds-h6vhtk-000001", "notice_number": "2022/S 000-000001"},
+    "conflicts.record": {"assessment": "Risks of a conflict and how each is mitigated.", "version": ""},
+    "conflicts.add_person": {"person": "{officer_id}"},
+    "conflicts.declare": {"has_conflict": "no", "details": ""},
+    "conflicts.mitigate": {"mitigation": "Kept off the panel.", "version": ""},
+    "conflicts.review": {"note": "", "version": ""},
+    "conflicts.revisit": {"note": "Checked at award.", "version": ""},
+    "abnormally_low.request_explanation": {"requested_on": "2022-08-01", "request": "Explain the price."},
+    "abnormally_low.reply": {"received_on": "2022-08-05", "explanation": "Volunteers.", "version": ""},
+    "abnormally_low.decide": {"decision": "accepted", "reasons": "Evidenced.", "version": ""},
+    "act_standstill.volunteer": {"reason": "Time for suppliers to challenge."},
+    "act_standstill.late_reason": {"reason": "The portal was down."},
 }
 # GET endpoints that read a query string, and what they read.
 QUERIES: dict[str, tuple[str, ...]] = {

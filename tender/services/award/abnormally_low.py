@@ -215,6 +215,9 @@ def _may_record(procurement: Procurement, lot: Lot) -> bool:
 def _review_for(procurement_id: int, lot_number: int, bid_id: int, user, *, create: bool = False):
     authorise(user, Permission.RECORD_RECOMMENDATION)
     lot, round_ = _lot_and_round(procurement_id, lot_number)
+    bid = db.session.get(Bid, bid_id) if isinstance(bid_id, int) else None
+    if bid is None or bid.lot_id != lot.id:
+        raise NotFound(f"There is no such tender in lot {lot.number} of this procurement.")
     procurement = lot.procurement
     if not _may_record(procurement, lot):
         raise InvalidRequest(f"Lot {lot.number}'s recommendation is recorded (or the award approved), so its "

@@ -283,8 +283,8 @@ def mitigate(procurement_id: int, user, person_id: int, mitigation: str, ip: str
     """Record how a declared conflict is prevented or mitigated (s.82): kept off the panel, not deciding..."""
     authorise(user, Permission.SET_UP_PROCUREMENT)
     procurement = get_procurement(procurement_id)
-    assessment = _require_assessment(procurement)
-    entry = _entry(assessment, person_id) if isinstance(person_id, int) else None
+    assessment = assessment_of(procurement.id)
+    entry = _entry(assessment, person_id) if assessment is not None and isinstance(person_id, int) else None
     if entry is None or not entry.has_conflict or entry.declared_at is None:
         raise NotFound("That person has not declared a conflict of interest on this assessment.")
     check_version(entry, expected_version, CHANGED)
