@@ -117,7 +117,7 @@ def leaked(strings, text: str) -> list[str]:
     return sorted(s for s in strings if s in text)
 
 
-SWEPT_BLUEPRINTS = ("award", "letters", "evaluation")
+SWEPT_BLUEPRINTS = ("award", "letters", "evaluation", "abnormally_low")
 
 
 def lot_1_urls(app, award: ConflictedAward) -> list[tuple[str, bool]]:

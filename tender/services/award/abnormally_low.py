@@ -32,7 +32,8 @@ from tender.services import audit, clock
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
 from tender.services.evaluation.data import RoundData, load_rounds
-from tender.services.evaluation.panel import get_lot, model_for
+from tender.services.award import access
+from tender.services.evaluation.panel import get_lot, model_for, refuse_if_conflicted
 from tender.services.evaluation.ranking import LotEvaluation, evaluate_round
 from tender.services.use_case import check_version, use_case
 
@@ -168,6 +169,8 @@ def lot_reviews(procurement_id: int, lot_number: int, user) -> LotReviews:
     """The flagged tenders of a lot's decision round and what is recorded about each."""
     authorise(user, Permission.VIEW_RANKING)
     lot, round_ = _lot_and_round(procurement_id, lot_number)
+    refuse_if_conflicted(lot, user)  # the prices are the lot's: closed to whoever declared a conflict on it
+    access.require_lot_visible(user, lot.procurement_id, lot.id)  # an approver declares before seeing any price
     procurement = lot.procurement
     flagged, note = _flagged(lot, round_)
     return LotReviews(procurement, lot, round_, flagged, note, _may_record(procurement, lot), law(procurement))
@@ -218,6 +221,7 @@ def _review_for(procurement_id: int, lot_number: int, bid_id: int, user, *, crea
     bid = db.session.get(Bid, bid_id) if isinstance(bid_id, int) else None
     if bid is None or bid.lot_id != lot.id:
         raise NotFound(f"There is no such tender in lot {lot.number} of this procurement.")
+    refuse_if_conflicted(lot, user)
     procurement = lot.procurement
     if not _may_record(procurement, lot):
         raise InvalidRequest(f"Lot {lot.number}'s recommendation is recorded (or the award approved), so its "
