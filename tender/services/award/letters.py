@@ -31,6 +31,7 @@ from tender.models import AwardApproval, AwardLetter, AwardRecommendation, Lette
 from tender.models.letter import CLAIMED, DRAFT, EMAIL, FAILED, ISSUED, PENDING, POST, SENT
 from tender.domain.periods import UK_TIME
 from tender.services import audit, clock, jobs
+from tender.services.award import standstill as standstill_rules
 from tender.services.award.standstill import record_notices_sent
 from tender.services.accounts import authorise
 from tender.services.award import delivery
@@ -140,8 +141,9 @@ def edit(procurement_id: int, letter_id: int, user, narrative: str, method: str,
 
 
 def _binding_standstill(procurement: Procurement, letters: list[AwardLetter], sent_on: date) -> rules.Standstill:
+    """The standstill that binds (the latest of every method's), as the contract stage enforces it."""
     methods = {letter.method for letter in letters} or {EMAIL}
-    return rules.latest([rules.standstill(procurement.regime, sent_on, method) for method in methods])
+    return rules.latest([standstill_rules.summary_standstill(procurement, sent_on, method) for method in methods])
 
 
 def _context(letter: AwardLetter, procurement: Procurement, moment: datetime, standstill: rules.Standstill,
@@ -319,7 +321,7 @@ def _issue_one(procurement_id: int, letter_id: int) -> None:
                                 "method": letter.method, "recipient": letter.recipient_email, "file": letter.filename,
                                 "sha256": letter.sha256, "bytes": len(pdf),
                                 "recommendation_digest": letter.recommendation.digest,
-                                "standstill_ends": standstill.ends_at.isoformat()})
+                                "standstill_ends": standstill.ends_at.isoformat() if standstill.applies else None})
     except ConcurrentChange:
         db.session.rollback()  # another worker stored it first; theirs stands
 
@@ -391,6 +393,8 @@ def start_standstill_if_complete(procurement_id: int, user=None, ip: str | None 
     # letters sent by post count under reg. 87(2)(b).
     record_notices_sent(procurement, moment, user, ip, electronic=not any(l.posted_on for l in letters),
                         commit=False, now=max(moment, clock.now()))
+    if not standstill_rules.starts_with_notices(procurement):
+        return None  # under the Act standstill runs from the contract award notice (s.51), not the summaries
     audit.record(audit.Actor.of(user, ip), "award.standstill_started", "procurement", procurement.id,
                  procurement_ref=procurement.reference,
                  after={"last_letter_sent_at": moment, "letters": len(letters),

@@ -186,7 +186,7 @@ def _stored_kinds(procurement: Procurement) -> set[str]:
 
 
 def notice_published(procurement: Procurement, kind: str, moment: datetime, actor: audit.Actor, *,
-                     now: datetime | None = None) -> None:
+                     now: datetime | None = None, elsewhere: bool = False) -> None:
     """Check and apply what publishing notice ``kind`` at ``moment`` means; call before storing the notice.
 
     Raises InvalidRequest (nothing changed) if the law does not allow the
@@ -205,7 +205,9 @@ def notice_published(procurement: Procurement, kind: str, moment: datetime, acto
     if kind == "tender":
         on_tender_notice(procurement, moment, actor)
     elif kind == "award":
-        on_contract_award_notice(procurement, moment, actor, today=periods.uk_date(now))
+        # A UK6 published on Find a Tender long ago and only now recorded here ran its standstill in public:
+        # recording it is a fact, not a choice, so it is not refused as stale (that would be a dead end).
+        on_contract_award_notice(procurement, moment, actor, today=periods.uk_date(now), refuse_stale=not elsewhere)
     elif kind == "contract":
         on_contract_details_notice(procurement, moment, actor)
 
@@ -227,7 +229,7 @@ def on_tender_notice(procurement: Procurement, moment: datetime, actor: audit.Ac
 
 
 def on_contract_award_notice(procurement: Procurement, moment: datetime, actor: audit.Actor, *,
-                             today: date | None = None) -> None:
+                             today: date | None = None, refuse_stale: bool = True) -> None:
     """Standstill runs from the UK6 (s.51): record its moment, move into standstill, refuse a stale one."""
     moment = moment.astimezone(timezone.utc)
     sent = aware_utc(procurement.award_notices_sent_at)
@@ -240,7 +242,7 @@ def on_contract_award_notice(procurement: Procurement, moment: datetime, actor: 
     standstill = binding_standstill(procurement.regime, award_notice_published_at=moment,
                                     voluntary=voluntary(procurement) is not None)
     today = today or clock.today()
-    if standstill is not None and standstill.over(today):
+    if refuse_stale and standstill is not None and standstill.over(today):
         raise InvalidRequest(
             f"A contract award notice published on {periods.format_uk_date(standstill.started_on)} would give a "
             f"standstill period that ended on {periods.format_uk_date(standstill.last_day)} ({standstill.rule}), "

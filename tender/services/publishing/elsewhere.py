@@ -93,11 +93,11 @@ def record(procurement_id: int, kind: str, user, notice_number: str, published_a
                     release_id=notice_number, published_at=published_at, published_by_id=getattr(user, "id", None),
                     release_json=None, sha256=None, source=ELSEWHERE, fts_ocid=fts_ocid,
                     fts_notice_number=notice_number)
-    db.session.add(notice)
-    if kind == notices.AWARD and procurement.regime.startswith("pa2023"):
-        from tender.services.award.standstill import record_award_notice_published
+    from tender.services.award.standstill import notice_published
 
-        record_award_notice_published(procurement, published_at)  # s.51: standstill runs from its publication
+    # The stage the notice evidences (the UK4's conflicts check, the UK6's standstill, the UK7's contract stage).
+    notice_published(procurement, kind, published_at, audit.Actor.of(user, ip), now=now or clock.now(), elsewhere=True)
+    db.session.add(notice)
     audit.record(audit.Actor.of(user, ip), "notice.recorded_elsewhere", "notice", notice_number,
                  procurement_ref=procurement.reference,
                  after={"kind": kind, "notice_type": notice.notice_type, "fts_notice_number": notice_number,
