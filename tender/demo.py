@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tender.domain.roles import Role
 from tender.extensions import db
 from tender.models import Milestone, Procurement, User
-from tender.services import accounts, audit, unit_of_work
+from tender.services import accounts, audit, use_case
 from tender.services.procurement import setup
 from tender.services.procurement import responses as setup_responses
 
@@ -93,7 +93,7 @@ def load_demo(password: str) -> tuple[bool, list[str]]:
     if db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE)):
         return False, [f"The demo procurement {REFERENCE} is already loaded."] + _logins(password)
     actor = audit.Actor.system("tender demo")
-    with unit_of_work.one_transaction():  # the whole demo lands, or nothing does
+    with use_case.one_transaction():  # the whole demo lands, or nothing does
         users = {}
         for email, name, role in USERS:
             users[email] = db.session.scalar(select(User).where(User.email == email)) or \

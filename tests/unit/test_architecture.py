@@ -129,3 +129,10 @@ def test_only_the_clock_module_reads_the_wall_clock():
     readers = sorted(name for name, path in MODULES.items()
                      if not name.startswith(EXEMPT[0]) and CLOCK_READS.search(_code_only(path)))
     assert readers == [CLOCK]
+
+
+def test_only_the_use_case_module_commits_a_transaction():
+    """Services run inside ``tender.services.use_case``; none commits (or forgets to roll back) on its own."""
+    committing = sorted(name for name, path in MODULES.items()
+                        if not name.startswith(EXEMPT) and re.search(r"session\.commit\(\)", _code_only(path)))
+    assert committing == sorted(COMMITTING)

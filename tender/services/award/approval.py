@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from tender.domain import award as award_rules
 from tender.domain.roles import Permission
@@ -25,6 +24,7 @@ from tender.services.award import access as award_access
 from tender.services.award.recommendation import approval_stages, current, decision_of
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised
 from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import use_case
 
 CHANGED = ("The recommendations changed since you opened this page (a lot was reopened or recommended again). "
            "Read them again, then approve.")
@@ -110,6 +110,7 @@ def _supplier_names(lot_ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
+@use_case("Your declaration was already recorded. Reload the page.")
 def declare_conflicts(procurement_id: int, user, answers: dict[int, tuple[bool, str]],
                       ip: str | None = None) -> list[ConflictDeclaration]:
     """The approver's declarations, one per lot, about the suppliers that bid for it; audited."""
@@ -137,14 +138,10 @@ def declare_conflicts(procurement_id: int, user, answers: dict[int, tuple[bool, 
                      after={"has_conflict": has_conflict, "details": details, "role": "approver"})
     if not made:
         raise InvalidRequest("Answer the declaration for at least one lot.")
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange("Your declaration was already recorded. Reload the page.") from None
     return made
 
 
+@use_case("The award decision was approved by someone else at the same moment.")
 def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=None,
                   digest_seen: str | None = None) -> AwardApproval:
     """Record the approver's approval of exactly the recommendations shown; the 'award approved' guard reads it."""
@@ -169,7 +166,7 @@ def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=
                              approved_at=clock.now(), authority=authority, note=(note or "").strip(),
                              digest=view.digest)
     db.session.add(approval)
-    try:
+    if True:  # one transaction (use_case): the approval and its audit event land together
         audit.record(audit.Actor.of(user, ip), "award.approved", "procurement", procurement.id,
                      procurement_ref=procurement.reference,
                      after={"authority": authority, "note": approval.note, "digest": view.digest,
@@ -178,8 +175,4 @@ def approve_award(procurement_id: int, user, authority: str, note: str = "", ip=
                                                     "contract_value": r.decision["contract_value"],
                                                     "no_award_reason": r.decision["no_award_reason"]}
                                      for r in view.lots}})
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange("The award decision was approved by someone else at the same moment.") from None
     return approval

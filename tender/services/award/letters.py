@@ -392,7 +392,7 @@ def start_standstill_if_complete(procurement_id: int, user=None, ip: str | None 
     # Standstill starts from the moment the last letter went (tender.services.award.standstill owns the rule);
     # letters sent by post count under reg. 87(2)(b).
     record_notices_sent(procurement, moment, user, ip, electronic=not any(l.posted_on for l in letters),
-                        commit=False, now=max(moment, clock.now()))
+                        now=max(moment, clock.now()))
     if not standstill_rules.starts_with_notices(procurement):
         return None  # under the Act standstill runs from the contract award notice (s.51), not the summaries
     audit.record(audit.Actor.of(user, ip), "award.standstill_started", "procurement", procurement.id,

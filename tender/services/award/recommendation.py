@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from tender.domain import award as award_rules
 from tender.domain.roles import Permission
@@ -34,6 +33,7 @@ from tender.services.award import abnormally_low
 from tender.services.procurement import conflicts_assessment
 from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.workflow import get_procurement
+from tender.services.use_case import use_case
 
 
 def approval_stages(procurement: Procurement) -> frozenset[str]:
@@ -94,6 +94,17 @@ def _frozen_ranking(lot: Lot, round_: str):
 
 def record(procurement_id: int, lot_number: int, user, no_award_reason: str | None = None,
            ip: str | None = None) -> AwardRecommendation:
+    """Record a lot's recommendation (or no award, with the reason); see :func:`_record`."""
+    try:
+        return _record(procurement_id, lot_number, user, no_award_reason, ip)
+    except ConcurrentChange:
+        raise ConcurrentChange(f"Someone else recorded lot {lot_number}'s recommendation at the same moment. "
+                               "Reload the page to see it.") from None
+
+
+@use_case
+def _record(procurement_id: int, lot_number: int, user, no_award_reason: str | None = None,
+            ip: str | None = None) -> AwardRecommendation:
     """Record a lot's recommendation (or no award, with the reason); audited with the whole record and its digest."""
     authorise(user, Permission.RECORD_RECOMMENDATION)
     procurement = get_procurement(procurement_id)
@@ -131,14 +142,8 @@ def record(procurement_id: int, lot_number: int, user, no_award_reason: str | No
         contract_value=decision["contract_value"], decision=award_rules.canonical_json(decision), digest=digest,
         recorded_by_id=user.id, recorded_at=now())
     db.session.add(rec)
-    try:
-        db.session.flush()
-        audit.record(audit.Actor.of(user, ip), "award.recommended", "award_recommendation", rec.id,
-                     procurement_ref=procurement.reference, lot=lot.number,
-                     after={"digest": digest, "decision": decision}, reason=decision["no_award_reason"])
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConcurrentChange(f"Someone else recorded lot {lot_number}'s recommendation at the same moment. "
-                               "Reload the page to see it.") from None
+    db.session.flush()
+    audit.record(audit.Actor.of(user, ip), "award.recommended", "award_recommendation", rec.id,
+                 procurement_ref=procurement.reference, lot=lot.number,
+                 after={"digest": digest, "decision": decision}, reason=decision["no_award_reason"])
     return rec

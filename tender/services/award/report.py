@@ -39,6 +39,7 @@ from tender.services.award.letters import current_recommendations, uk_date
 from tender.services.errors import NotFound
 from tender.services.procurement.definitions import definition_of
 from tender.services.procurement.setup import REGIME_LABELS
+from tender.services.use_case import get_procurement, transaction, use_case
 
 CPN = "competitive_procedure_with_negotiation"
 
@@ -242,16 +243,16 @@ def generate(procurement_id: int | None, user=None, *, reference: str | None = N
     after = {"file": filename, "bytes": len(pdf)}
     if content["left_out"]:
         after["lots_left_out"] = content["left_out"]["numbers"]
-    audit.record(actor or audit.Actor.of(user), "procurement.report_generated", "procurement", procurement.id,
-                 procurement_ref=procurement.reference, after=after)
-    db.session.commit()
+    with transaction():
+        audit.record(actor or audit.Actor.of(user), "procurement.report_generated", "procurement", procurement.id,
+                     procurement_ref=procurement.reference, after=after)
     return filename, pdf
 
 
+@use_case
 def set_negotiation_ground(procurement_id: int, ground: str, user, ip: str | None = None) -> Procurement:
     """Record why the competitive procedure with negotiation may be used (PCR 2015 reg. 26(4)); audited."""
     from tender.services.errors import InvalidRequest
-    from tender.services.procurement.workflow import get_procurement
 
     authorise(user, Permission.SET_UP_PROCUREMENT)
     procurement = get_procurement(procurement_id)
@@ -265,5 +266,4 @@ def set_negotiation_ground(procurement_id: int, ground: str, user, ip: str | Non
     audit.record(audit.Actor.of(user, ip), "procurement.negotiation_ground_set", "procurement", procurement.id,
                  procurement_ref=procurement.reference, before={"negotiation_ground": before},
                  after={"negotiation_ground": ground})
-    db.session.commit()
     return procurement

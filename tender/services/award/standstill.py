@@ -34,8 +34,7 @@ from tender.models.milestone import CLOSED
 from tender.services import audit, clock
 from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest, NotFound
-from tender.services.use_case import use_case
-from tender.services.locking import check_version, guarded
+from tender.services.use_case import check_version, use_case
 from tender.services.procurement.guard_context import aware_utc
 from tender.services.procurement.definitions import definition_of
 from tender.services.use_case import get_procurement
@@ -62,9 +61,9 @@ def _as_procurement(procurement) -> Procurement:
     return procurement if isinstance(procurement, Procurement) else get_procurement(int(procurement))
 
 
+@use_case
 def record_notices_sent(procurement, sent_at: datetime, user, ip: str | None = None, *, now: datetime | None = None,
-                        electronic: bool = True, last_received_on: date | None = None,
-                        commit: bool = True) -> Procurement:
+                        electronic: bool = True, last_received_on: date | None = None) -> Procurement:
     """Record the moment the last award decision letter or assessment summary was sent (audited).
 
     ``sent_at`` must be timezone-aware and not in the future: PCR standstill
@@ -95,8 +94,6 @@ def record_notices_sent(procurement, sent_at: datetime, user, ip: str | None = N
     procurement.award_notices_last_received_on = last_received_on
     audit.record(audit.Actor.of(user, ip), "award.notices_sent", "procurement", procurement.id,
                  procurement_ref=procurement.reference, before=before, after=_notice_facts(procurement))
-    if commit:
-        db.session.commit()
     return procurement
 
 
@@ -363,6 +360,7 @@ def challenges(procurement_id: int) -> list[LegalChallenge]:
                                    .order_by(LegalChallenge.id)))
 
 
+@use_case
 def record_challenge(procurement_id: int, reference: str, issued_on: date | None, aware_on: date | None, note: str,
                      user, today: date, ip: str | None = None) -> LegalChallenge:
     """Record a claim form issued against the award decision: entering into the contract is suspended.
@@ -396,7 +394,6 @@ def record_challenge(procurement_id: int, reference: str, issued_on: date | None
     audit.record(audit.Actor.of(user, ip), "challenge.recorded", "legal_challenge", challenge.id,
                  procurement_ref=procurement.reference,
                  after={"reference": reference, "issued_on": issued_on, "aware_on": aware_on, "note": challenge.note})
-    db.session.commit()
     return challenge
 
 
@@ -404,7 +401,7 @@ LIFTED_MEANWHILE = ("Someone else changed this challenge while you were looking 
                     "The page now shows it as it is: check it before you try again.")
 
 
-@guarded(LIFTED_MEANWHILE)
+@use_case(LIFTED_MEANWHILE)
 def lift_suspension(procurement_id: int, challenge_id: int, lifted_on: date | None, reason: str, user, today: date,
                     ip: str | None = None, *, expected_version: int | None = None) -> LegalChallenge:
     """Record that the suspension ended: a court order lifted it, or the proceedings ended."""
@@ -430,7 +427,6 @@ def lift_suspension(procurement_id: int, challenge_id: int, lifted_on: date | No
     audit.record(audit.Actor.of(user, ip), "challenge.suspension_lifted", "legal_challenge", challenge.id,
                  procurement_ref=procurement.reference, before={"lifted_on": None},
                  after={"reference": challenge.reference, "lifted_on": lifted_on}, reason=reason)
-    db.session.commit()
     return challenge
 
 

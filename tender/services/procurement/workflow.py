@@ -11,10 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from tender.domain.bounds import MAX_ID  # noqa: F401
-from tender.services.use_case import get_procurement  # noqa: F401  (moved; old imports keep working)
+from tender.services.use_case import get_procurement, transaction  # noqa: F401  (get_procurement: old imports)
 from tender.domain import periods
 from tender.domain.guards import (BLOCK, LIGHT_TOUCH_REGIMES, contract_award_notice_published, no_challenge_suspension,
                                   period_meets_minimum, standstill_over)
@@ -25,7 +23,7 @@ from tender.models import Milestone, Procurement
 from tender.models.milestone import CLOSED, MET
 from tender.services import audit
 from tender.services.accounts import authorise
-from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest, NotFound
+from tender.services.errors import Blocked, ConcurrentChange, InvalidRequest
 from tender.services.procurement import milestone_scope
 from tender.services.procurement.guard_context import (ALL, CHALLENGES, MILESTONES, NOTICES, STANDSTILL_CHOICE,
                                                        build_context, reads_of)
@@ -65,7 +63,7 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
     notice (:func:`fire_on_notice`); its button is refused until the notice
     is on record.
     """
-    try:
+    with transaction(CONCURRENT_MESSAGE):
         authorise(user, Permission.ADVANCE_STAGE)
         procurement = get_procurement(procurement_id)
         if expected_version is not None and procurement.version != expected_version:
@@ -91,14 +89,7 @@ def advance(procurement_id: int, trigger: str, user, *, expected_version: int | 
         _refuse_contract_unless_lawful(procurement, definition, spec, to_stage, today)
         change = _apply(procurement, definition, spec, from_stage, to_stage, outcomes, audit.Actor.of(user, ip),
                         today, now or _moment_on(today), reason)
-        db.session.commit()
-        return change
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange(CONCURRENT_MESSAGE) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    return change
 
 
 def fire_on_notice(procurement: Procurement, kind: str, actor: audit.Actor, *, today: date, now: datetime,
