@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Mapping
 
+from tender.domain.letter_contents import Methodology, ScaleFacts
 from tender.domain.periods import earliest_period_end, format_uk_date, pa_standstill_end, pcr_standstill_end
 
 AWARD_LETTER, ASSESSMENT_SUMMARY = "award_letter", "assessment_summary"
@@ -80,6 +81,25 @@ class CriterionLine:
     winner_earned: str | None
     explanation: str  # the panel's moderated rationale for the recipient's answer
     winner_explanation: str
+    available: str = ""  # the scores available: "0 to 4", "pass or fail" ("" for a section, or scale unknown)
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    """A top-level part of the total (a criterion group, or price): the marks available and earned."""
+
+    label: str
+    marks: str
+    earned: str | None
+    winner_earned: str | None
+
+
+@dataclass(frozen=True)
+class ScaleUse:
+    """A scoring scale and the questions scored on it, as the letter lists them."""
+
+    scale: ScaleFacts
+    questions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,11 @@ class LetterFacts:
     annual_price: str | None
     contract_value: str | None
     total_years: int
+    price_formula: str | None = None
+    price_band: str | None = None  # budget_relative: full marks this far (%) below the budget
+    final_score_method: str | None = None
+    scales: tuple[ScaleUse, ...] = ()  # empty when the model's scales are not known
+    subtotals: tuple[Subtotal, ...] = ()
 
 
 def _row(decision: Mapping, supplier_id: int | None) -> Mapping | None:
@@ -122,10 +147,52 @@ def _level(criteria: Mapping[str, Mapping], cid: str) -> int:
     return level
 
 
-def _earned(row: Mapping | None, cid: str, question: bool) -> str | None:
+def _descendants(criteria: Mapping[str, Mapping], cid: str) -> list[str]:
+    """The questions under a section, in model order."""
+    out = []
+    for other in criteria.values():
+        parent = other["parent"]
+        while parent is not None and parent != cid:
+            parent = criteria[parent]["parent"]
+        if parent == cid and other["question"]:
+            out.append(other["id"])
+    return out
+
+
+def _earned(row: Mapping | None, criteria: Mapping[str, Mapping], cid: str) -> str | None:
+    """A question's marks, or a section's sub-total: its recorded part, else the sum of its questions' marks."""
     if row is None:
         return None
-    return (row["question_marks"] if question else row["parts"]).get(cid)
+    if criteria[cid]["question"]:
+        return row["question_marks"].get(cid)
+    if cid in row["parts"]:
+        return row["parts"][cid]
+    marks = [row["question_marks"][q] for q in _descendants(criteria, cid) if row["question_marks"].get(q)]
+    return str(sum(Decimal(m) for m in marks)) if marks else None
+
+
+def _available(c: Mapping, scale: ScaleFacts | None) -> str:
+    if c["pass_fail"]:
+        return "pass or fail"
+    return scale.range_text if (c["question"] and scale is not None) else ""
+
+
+def _scale_uses(decision: Mapping, method: Methodology | None) -> tuple[ScaleUse, ...]:
+    uses: dict[ScaleFacts, list[str]] = {}
+    for c in decision["model"]["criteria"]:
+        scale = method.scales.get(c["id"]) if method else None
+        if scale is not None and c["question"] and not c["pass_fail"]:
+            uses.setdefault(scale, []).append(c["id"])
+    return tuple(ScaleUse(scale, tuple(ids)) for scale, ids in uses.items())
+
+
+def _subtotals(lines, price: Mapping | None, mine: Mapping, winner: Mapping | None) -> tuple[Subtotal, ...]:
+    parts = [Subtotal(line.title, line.marks, line.earned, line.winner_earned) for line in lines
+             if line.level == 0 and not line.pass_fail and line.marks != "0.00"]
+    if price:
+        parts.append(Subtotal("Price", two_places(price["weight"]), mine["price_score"],
+                              winner["price_score"] if winner else None))
+    return tuple(parts)
 
 
 def _score(row: Mapping | None, cid: str) -> str | None:
@@ -137,8 +204,12 @@ def recipients(decision: Mapping) -> list[tuple[int, str]]:
     return [(r["supplier_id"], r["supplier"]) for r in decision["ranking"]]
 
 
-def letter_facts(decision: Mapping, supplier_id: int) -> LetterFacts:
-    """The figures one tenderer's letter states, all read from the recorded decision."""
+def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None = None) -> LetterFacts:
+    """The figures one tenderer's letter states, all read from the recorded decision.
+
+    ``method`` adds what the decision does not record of its evaluation
+    model: each question's scale (the scores available) and the price band.
+    """
     mine = _row(decision, supplier_id)
     if mine is None:
         raise ValueError(f"Supplier {supplier_id} did not tender for lot {decision['lot']['number']}.")
@@ -151,10 +222,11 @@ def letter_facts(decision: Mapping, supplier_id: int) -> LetterFacts:
         lines.append(CriterionLine(
             id=cid, title=c["title"], level=_level(criteria, cid), weight=c["weight"], marks=two_places(c["marks"]),
             question=c["question"], pass_fail=c["pass_fail"], score=_score(mine, cid),
-            earned=_earned(mine, cid, c["question"]), winner_score=_score(winner, cid),
-            winner_earned=_earned(winner, cid, c["question"]),
+            earned=_earned(mine, criteria, cid), winner_score=_score(winner, cid),
+            winner_earned=_earned(winner, criteria, cid),
             explanation=mine["rationales"].get(cid, ""),
-            winner_explanation=winner["rationales"].get(cid, "") if winner else ""))
+            winner_explanation=winner["rationales"].get(cid, "") if winner else "",
+            available=_available(c, method.scales.get(cid) if method else None)))
     price = decision["model"]["price"]
     return LetterFacts(
         procurement_ref=decision["procurement"], lot_number=decision["lot"]["number"],
@@ -167,7 +239,10 @@ def letter_facts(decision: Mapping, supplier_id: int) -> LetterFacts:
         winner_price_score=winner["price_score"] if winner else None,
         winner_total=winner["total"] if winner else None, no_award_reason=decision.get("no_award_reason"),
         annual_price=decision.get("annual_price"), contract_value=decision.get("contract_value"),
-        total_years=decision.get("total_years") or 0)
+        total_years=decision.get("total_years") or 0, price_formula=price["formula"] if price else None,
+        price_band=method.full_marks_below_budget_percent if method else None,
+        final_score_method=decision["model"].get("final_score_method"), scales=_scale_uses(decision, method),
+        subtotals=_subtotals(lines, price, mine, winner))
 
 
 def _number(value: str | None) -> Decimal | None:
@@ -239,6 +314,7 @@ class Standstill:
     ends_at: datetime  # naive UK clock time (the regulations speak of UK time)
     wording: str
     applies: bool = True
+    method: str = EMAIL  # the means of sending whose rule counted this end (reg. 87(2)(a) or (b))
 
 
 def _end_of(day: date) -> datetime:
@@ -288,7 +364,7 @@ def standstill(regime: str, sent_on: date, method: str = EMAIL, received_on: dat
             f"This letter was sent by post on {format_uk_date(sent_on)}. The standstill period ends at midnight "
             f"at the end of {_weekday(last)} (23:59:59 UK time), or at midnight at the end of the 10th day after "
             f"you receive this letter if that is earlier (Public Contracts Regulations 2015, regulation 87(2)(b)). "
-            f"We will not enter into the contract before then."))
+            f"We will not enter into the contract before then."), method=POST)
     ends = pcr_standstill_end(sent_on)
     return Standstill(ends.date(), ends, (
         f"This letter was sent electronically on {format_uk_date(sent_on)}. The standstill period ends at "
@@ -305,14 +381,58 @@ def latest(standstills: list[Standstill]) -> Standstill:
     return max(standstills, key=lambda s: s.ends_at)
 
 
+_PCR_87 = "Public Contracts Regulations 2015, regulation 87"
+
+
+def standstill_statement(regime: str, method: str, sent_on: date, binding: Standstill, *,
+                         summary: bool = False) -> str:
+    """The standstill paragraph of one letter: how *this* letter was sent, and the end that binds every letter.
+
+    ``binding`` is the procurement's standstill (:func:`latest` of every
+    method's, which the contract stage enforces): with letters sent both by
+    e-mail and by post, every letter states the postal end (reg. 87(2)(b)),
+    but an e-mailed letter still says it was sent electronically and why its
+    end is the postal one. Under the Procurement Act the means of sending
+    does not move standstill (s.51 counts from the contract award notice), so
+    the summary only says how it was sent before ``binding.wording``.
+    """
+    what = "assessment summary" if summary else "letter"
+    how = "by post" if method == POST else "electronically"
+    sent = f"This {what} was sent {how} on {format_uk_date(sent_on)}."
+    if regime.startswith("pa2023") or not binding.applies:
+        return f"{sent} {binding.wording}"
+    end = f"midnight at the end of {_weekday(binding.last_day)} (23:59:59 UK time)"
+    if binding.method != POST:
+        return (f"{sent} The standstill period ends at {end} ({_PCR_87}(2)(a)). "
+                "We will not enter into the contract before then.")
+    receipt = ("or at midnight at the end of the 10th day after the last of the letters sent by post is received, "
+               "if that is earlier")
+    if method == POST:
+        return (f"{sent} The standstill period ends at {end}, {receipt} ({_PCR_87}(2)(b)). "
+                "We will not enter into the contract before then.")
+    return (f"{sent} Some of the letters about this decision were sent by post, and the standstill period is the "
+            "same for every tenderer, so it ends as regulation 87(2)(b) of the Public Contracts Regulations 2015 "
+            f"counts it for letters sent by post: at {end}, {receipt}. We will not enter into the contract before "
+            "then.")
+
+
+def _safe(text: str, keep: str = "") -> str:
+    safe = "".join(c if c.isalnum() or c in keep else "-" for c in text).strip("-.")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return safe
+
+
 def document_filename(procurement_ref: str, lot_number: int, supplier: str, kind: str) -> str:
     """"KCC-22-00033-lot-1-porchlight-award-letter.pdf": safe on every file system."""
-    slug = "".join(c if c.isalnum() else "-" for c in supplier.lower()).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    ref = "".join(c if c.isalnum() or c in "-_." else "-" for c in procurement_ref).strip("-.")
-    while "--" in ref:
-        ref = ref.replace("--", "-")
-    return f"{ref}-lot-{lot_number}-{slug}-{kind.replace('_', '-')}.pdf"
+    return f"{_safe(procurement_ref, '-_.')}-lot-{lot_number}-{_safe(supplier.lower())}-{kind.replace('_', '-')}.pdf"
+
+
+SELECTION_OUTCOME = "selection_outcome"
+
+
+def selection_filename(procurement_ref: str, supplier: str) -> str:
+    """"KCC-22-00033-medway-community-minds-partnership-selection-outcome.pdf": a notice to a candidate not selected."""
+    return f"{_safe(procurement_ref, '-_.')}-{_safe(supplier.lower())}-selection-outcome.pdf"
 
 

@@ -7,7 +7,7 @@ from tender.models.challenge import LegalChallenge
 from tender.models.definition import PinnedDefinition
 from tender.models.conflicts_assessment import ConflictsAssessment, ConflictsAssessmentPerson
 from tender.models.job import Job
-from tender.models.letter import AwardLetter, LetterDelivery
+from tender.models.letter import AwardLetter, LetterDelivery, SelectionLetter
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
 from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
@@ -20,7 +20,7 @@ __all__ = [
     "ConflictDeclaration", "EvaluatorAssignment", "ModeratedScore", "PriceOpening", "Score",
     "AuditEvent", "AuditHead", "AwardApproval", "AwardRecommendation", "Bid", "Funder", "LoginAttempt", "Lot",
     "LegalChallenge", "Milestone", "Procurement", "ReminderSent", "SQResponse", "Supplier", "User", "UserSession",
-    "AwardLetter", "LetterDelivery", "Job", "PinnedDefinition",
+    "AwardLetter", "LetterDelivery", "SelectionLetter", "Job", "PinnedDefinition",
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
     "AbnormallyLowReview", "ConflictsAssessment", "ConflictsAssessmentPerson", "LateNoticeReason",
     "VoluntaryStandstill",

@@ -57,6 +57,13 @@ class AwardLetter(db.Model):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     queued_by_id: Mapped[int | None] = mapped_column(Integer, default=None)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    #: The supplier's postal address and unique identifier as recorded when "Send" was pressed (fixed with the
+    #: content; while a draft the letter reads them from the notices pages' organisation record).
+    recipient_address: Mapped[str | None] = mapped_column(Text, default=None)
+    recipient_identifier: Mapped[str | None] = mapped_column(String(200), default=None)
+    #: Why the contract price is withheld from every letter of this lot (None: the price is stated). Set on all
+    #: the lot's letters at once while they are drafts (``award.price_withheld``).
+    price_withheld_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -83,3 +90,57 @@ class LetterDelivery(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     message_id: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class SelectionLetter(db.Model):
+    """The notice to a candidate not selected at the selection stage (PCR 2015 reg. 55; under the Act, a courtesy).
+
+    Drafted from the recorded shortlisting decision (``sq_response``), edited,
+    then queued and issued by the same worker as the award letters: rendered
+    once as PDF/A and stored. Its one e-mail delivery is recorded on the row
+    itself (``delivery_status``: pending, claimed, sent, failed) with the
+    same claim-then-send discipline as ``letter_delivery``.
+    """
+
+    __tablename__ = "selection_letter"
+    __table_args__ = (
+        UniqueConstraint("response_id"),
+        CheckConstraint("status IN ('draft', 'issued')", name="status"),
+        CheckConstraint("method IN ('email', 'post')", name="method"),
+        CheckConstraint("delivery_status IS NULL OR delivery_status IN ('pending', 'claimed', 'sent', 'failed')",
+                        name="delivery_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procurement_id: Mapped[int] = mapped_column(ForeignKey("procurement.id"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("sq_response.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"))
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    method: Mapped[str] = mapped_column(String(10), default=EMAIL)
+    recipient_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    recipient_address: Mapped[str | None] = mapped_column(Text, default=None)
+    recipient_identifier: Mapped[str | None] = mapped_column(String(200), default=None)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    queued_by_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    filename: Mapped[str | None] = mapped_column(String(200), default=None)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    posted_on: Mapped[date | None] = mapped_column(Date, default=None)
+    delivery_status: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    message_id: Mapped[str | None] = mapped_column(String(300), default=None)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    supplier: Mapped["Supplier"] = relationship()  # noqa: F821
+    response: Mapped["SQResponse"] = relationship()  # noqa: F821

@@ -29,7 +29,7 @@ def register_web(app: Flask) -> None:
     from tender.web import (admin, audit_views, auth, award, dashboard, evaluation, hardening, letters, notifications,
                             ocds, procurements, publishing, setup, standstill)
     from tender.web import setup_corrections, setup_timetable  # noqa: F401  (their routes are on setup.bp)
-    from tender.web import abnormally_low, act_standstill, conflicts_assessment
+    from tender.web import abnormally_low, act_standstill, conflicts_assessment, selection_letters
 
     hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
 
@@ -38,6 +38,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     for module in (conflicts_assessment, abnormally_low, act_standstill):  # the Procurement Act's records
         app.register_blueprint(module.bp)
+    app.register_blueprint(selection_letters.bp)  # notices to candidates not selected
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from tender.domain import letters as rules
 from tender.mail import MailConfigError, MailSettings
 from tender.models.letter import LetterDelivery
-from tender.services.award import letters, report
+from tender.services.award import letter_contents, letters, report
 from tender.models.job import ACTIVE
 from tender.services import clock, jobs
 from tender.services.errors import InvalidRequest, ServiceError
@@ -50,14 +50,20 @@ def _index(procurement_id: int, errors: list[str] | None = None, status: int = 2
 
     from tender.extensions import db
 
+    from tender.services.award import access
+
     procurement = get_procurement(procurement_id)
+    visible = access.visible_lot_ids(current_user, procurement)
     items = letters.letters_for(procurement_id)
     deliveries = {d.letter_id: d for d in db.session.scalars(
         select(LetterDelivery).where(LetterDelivery.letter_id.in_([l.id for l in items])))}
     job = jobs.latest_job(procurement_id, letters.SEND_JOB)
+    shown = [letter for letter in items if letter.lot_id in visible]
     return render_template("letters/index.html", procurement=procurement, letters=items, deliveries=deliveries,
                            recommendations=letters.current_recommendations(procurement_id), job=job,
                            sending=job is not None and job.status in ACTIVE,
+                           checks=letter_contents.draft_checks(procurement, shown),
+                           prices=letter_contents.price_choices(shown),
                            kind=rules.kind_for(procurement.regime), errors=errors or [], today=clock.today()), status
 
 
@@ -128,6 +134,17 @@ def _require_letter_visible(procurement_id: int, letter_id: int) -> None:
     access.require_letter_visible(current_user, procurement_id, letter_id)
 
 
+@bp.route("/letters/lots/<int:lot_number>/price", methods=["POST"])
+@login_required
+def withhold_price(procurement_id: int, lot_number: int):
+    """Withhold the lot's contract price from its letters, with the reason, or state it again (audited)."""
+    withhold = request.form.get("withhold") == "yes"
+    return _act(procurement_id, lambda: letter_contents.withhold_price(
+        procurement_id, lot_number, current_user, withhold, request.form.get("reason", ""), client_ip()),
+        f"The contract price of lot {lot_number} is now "
+        f"{'withheld from every letter of the lot, which says why' if withhold else 'stated in its letters'}.")
+
+
 @bp.route("/letters/<int:letter_id>", methods=["GET", "POST"])
 @login_required
 def letter(procurement_id: int, letter_id: int):
@@ -149,8 +166,10 @@ def letter(procurement_id: int, letter_id: int):
     item = letters.get_letter(procurement_id, letter_id)
     form = request.form if errors else {"narrative": item.narrative, "method": item.method,
                                         "recipient_email": item.recipient_email or ""}
-    return render_template("letters/letter_page.html", procurement=get_procurement(procurement_id), letter=item,
-                           doc=context, form=form, errors=errors), 400 if errors else 200
+    procurement = get_procurement(procurement_id)
+    return render_template("letters/letter_page.html", procurement=procurement, letter=item,
+                           doc=context, form=form, errors=errors,
+                           checks=letter_contents.draft_checks(procurement, [item])), 400 if errors else 200
 
 
 @bp.route("/letters/<int:letter_id>/preview.pdf")

@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from tender.extensions import db
-from tender.models import AwardLetter, Bid, Funder, LegalChallenge, Lot, Milestone, Notice, Procurement, SQResponse
+from tender.models import (AwardLetter, Bid, Funder, LegalChallenge, Lot, Milestone, Notice, Procurement,
+                           SelectionLetter, SQResponse)
 from tender.services.procurement.definitions import definition_of
 from tests.act_support import pcr_citations
 from tests.web.test_procurement_act_path import text_of, walk_to_live
@@ -54,6 +55,8 @@ def _values(pid: int, officer) -> dict[str, list]:
             "lot_number": [1], "round_": ["final"], "bid_id": bids, "lot_id": lot_ids,
             "funder_id": list(db.session.scalars(select(Funder.id).where(Funder.procurement_id == pid))),
             "letter_id": list(db.session.scalars(select(AwardLetter.id).where(AwardLetter.procurement_id == pid))),
+            "selection_letter_id": list(db.session.scalars(select(SelectionLetter.id)
+                                                           .where(SelectionLetter.procurement_id == pid))),
             "kind": list(db.session.scalars(select(Notice.kind).where(Notice.procurement_id == pid))),
             "owner": ["authority", "supplier"], "owner_id": [0, *suppliers],
             "milestone_id": list(db.session.scalars(select(Milestone.id).where(Milestone.procurement_id == pid))),

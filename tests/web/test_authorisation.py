@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tender.extensions import db
-from tender.models import AuditEvent, AwardApproval, Milestone, Procurement, SQResponse, UserSession
+from tender.models import (AuditEvent, AwardApproval, AwardLetter, Milestone, Organisation, Procurement,
+                           SelectionLetter, SQResponse, UserSession)
 from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_procurement, make_user
 
 ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
@@ -59,6 +60,7 @@ class World:
     other_response_id: int = 0
     other_milestone_ids: dict[str, int] = field(default_factory=dict)
     digest: str = ""
+    notice_id: int = 0  # a notice to a candidate not selected (tender.services.procurement.selection_letters)
 
 
 def build_world(app, state: str, with_other: bool = False) -> World:
@@ -96,6 +98,12 @@ def snapshot(app, procurement_id: int) -> dict:
                 .where(SQResponse.procurement_id == procurement_id)).all()),
             "approvals": db.session.scalar(select(func.count()).select_from(AwardApproval)
                                            .where(AwardApproval.procurement_id == procurement_id)),
+            "letters": sorted(db.session.execute(
+                select(AwardLetter.id, AwardLetter.status, AwardLetter.queued_at, AwardLetter.price_withheld_reason)
+                .where(AwardLetter.procurement_id == procurement_id)).all()),
+            "notices": sorted(db.session.execute(
+                select(SelectionLetter.id, SelectionLetter.reasons, SelectionLetter.method, SelectionLetter.queued_at,
+                       SelectionLetter.posted_on).where(SelectionLetter.procurement_id == procurement_id)).all()),
         }
 
 
@@ -133,6 +141,50 @@ def _recommend_and_declare(world: World, email: str) -> None:
                                            declared_at=datetime.now(timezone.utc)))
     db.session.commit()
     world.digest = approval_digest({n: r.digest for n, r in recommendation.current(world.procurement_id).items()})
+
+
+def _award_letters_drafted(world: World, email: str) -> None:
+    """The demo's lot 1 decided and approved, its letters drafted: the world acts on that procurement instead."""
+    from tender.services.award import letters
+    from tests.evaluation_support import user
+    from tests.letters_support import OFFICER, award_demo
+
+    world.procurement_id = award_demo(lots=(1,))
+    letters.draft(world.procurement_id, user(OFFICER))
+
+
+def _candidate_rejected(world: World, email: str, *, draft: bool = True, issue: bool = False) -> None:
+    """The world's first candidate rejected at selection, with an address; its notice (by post) drafted or sent."""
+    from tender.services import jobs
+    from tender.services.procurement import selection_letters
+
+    response = db.session.get(SQResponse, world.response_id)
+    response.decision, response.decision_reason = "rejected", "Below the minimum turnover."
+    db.session.add(Organisation(supplier_id=response.supplier_id, name=response.supplier.name, scheme="GB-COH",
+                                identifier="01234567", street_address="1 High Street", locality="Maidstone",
+                                postal_code="ME14 1XQ"))
+    db.session.commit()
+    if draft or issue:
+        officer = make_user("procurement_officer")
+        (notice,) = selection_letters.draft(world.procurement_id, officer)
+        world.notice_id = notice.id
+        if issue:
+            selection_letters.send(world.procurement_id, officer, None)
+            jobs.work(until_idle=True)
+
+
+def _uk_today() -> date:
+    """Today in the UK (the day the clock dates postings by)."""
+    from datetime import datetime
+
+    from tender.domain.periods import UK_TIME
+
+    return datetime.now(UK_TIME).date()
+
+
+def _notice(world: World) -> SelectionLetter | None:
+    return db.session.get(SelectionLetter, world.notice_id) if world.notice_id else db.session.scalar(
+        select(SelectionLetter).where(SelectionLetter.procurement_id == world.procurement_id))
 
 
 def _stage_is(world: World, stage: str) -> bool:
@@ -191,6 +243,48 @@ ACTIONS = {
                                                 .where(AwardApproval.procurement_id == w.procurement_id)) is not None,
         audit_action="award.approved",
         allowed=frozenset({"approver"})),
+    "withhold contract price": Action(
+        state="award_decision",
+        path=lambda w: f"/procurements/{w.procurement_id}/letters/lots/1/price",
+        data=lambda w: {"withhold": "yes", "reason": "Releasing it would prejudice the lots still negotiated."},
+        prepare=_award_letters_drafted,
+        took_effect=lambda w: db.session.scalar(select(func.count()).select_from(AwardLetter).where(
+            AwardLetter.procurement_id == w.procurement_id, AwardLetter.price_withheld_reason.is_not(None))) == 3,
+        audit_action="award.price_withheld",
+        allowed=frozenset({"procurement_officer"})),
+    "draft notices to candidates not selected": Action(
+        state="itt_issued",
+        path=lambda w: f"/procurements/{w.procurement_id}/selection-letters/draft",
+        data=lambda w: {},
+        prepare=lambda w, email: _candidate_rejected(w, email, draft=False),
+        took_effect=lambda w: _notice(w) is not None,
+        audit_action="selection.letters_drafted",
+        allowed=frozenset({"procurement_officer"})),
+    "edit a notice to a candidate not selected": Action(
+        state="itt_issued",
+        path=lambda w: f"/procurements/{w.procurement_id}/selection-letters/{w.notice_id}",
+        data=lambda w: {"reasons": "Turnover below £2m.", "method": "email", "recipient_email": "c@test.example"},
+        prepare=_candidate_rejected,
+        took_effect=lambda w: _notice(w).reasons == "Turnover below £2m.",
+        audit_action="selection.letter_edited",
+        allowed=frozenset({"procurement_officer"})),
+    "send notices to candidates not selected": Action(
+        state="itt_issued",
+        path=lambda w: f"/procurements/{w.procurement_id}/selection-letters/send",
+        data=lambda w: {"confirm": "yes"},
+        prepare=_candidate_rejected,
+        took_effect=lambda w: _notice(w).queued_at is not None,
+        audit_action="selection.letters_queued",
+        allowed=frozenset({"procurement_officer"})),
+    "record a notice's posting": Action(
+        state="itt_issued",
+        path=lambda w: f"/procurements/{w.procurement_id}/selection-letters/{w.notice_id}/posted",
+        data=lambda w: {"day": str(_uk_today().day), "month": str(_uk_today().month),
+                        "year": str(_uk_today().year)},
+        prepare=lambda w, email: _candidate_rejected(w, email, issue=True),
+        took_effect=lambda w: _notice(w).posted_on is not None,
+        audit_action="selection.letter_posted",
+        allowed=frozenset({"procurement_officer"})),
 }
 
 MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in ACTIONS for role in ROLES]

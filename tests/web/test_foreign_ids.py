@@ -38,7 +38,7 @@ NUMBERS_IN_PROCUREMENT = {"lot_number"}
 #: Which of procurement 1's objects an id parameter names (``owner_id``: the kind is the ``<owner>`` segment).
 KIND_OF = {"challenge_id": "challenge", "letter_id": "letter", "bid_id": "bid", "milestone_id": "milestone",
            "funder_id": "funder", "lot_id": "lot", "response_id": "response", "owner_id": "<owner>",
-           "person_id": "person"}
+           "person_id": "person", "selection_letter_id": "selection_letter"}
 #: Values for the path's text segments (``owner``: each kind of party that has an id).
 TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "kind": ("contract_notice",),
                "trigger": ("publish_sq",), "fmt": ("mmd",)}
@@ -46,7 +46,7 @@ TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "kind": 
 STAGES = ("draft", "sq_evaluation", "initial_tender_evaluation", "award_decision", "standstill")
 #: Procurement 1's words that must not appear in any answer about procurement 2.
 THEIR_WORDS = ("KCC-22/00033", "Live Well Kent", "Porchlight", "Shaw Trust", "Kent Wellbeing Alliance",
-               "HT-2022-000777")
+               "HT-2022-000777", "Medway Community Minds")
 
 
 @dataclass
@@ -60,12 +60,20 @@ class World:
 
 
 def _theirs() -> tuple[int, dict[str, int]]:
-    """Procurement 1: the demo taken to an approved award, its letters drafted and a challenge recorded."""
+    """Procurement 1: the demo taken to an approved award, its letters drafted, a challenge recorded, and the
+    candidate that did not tender recorded as rejected at selection with its notice drafted."""
     from tender.services.award import letters, standstill
+    from tender.services.procurement import selection_letters
 
     pid = award_demo(lots=(1, 2))
     officer = user(OFFICER)
     letters.draft(pid, officer)
+    tendered = select(Bid.supplier_id).join(Lot).where(Lot.procurement_id == pid)
+    not_tendered = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == pid,
+                                                              SQResponse.supplier_id.not_in(tendered)))
+    not_tendered.decision, not_tendered.decision_reason = "rejected", "Below the minimum turnover."
+    db.session.commit()
+    (notice,) = selection_letters.draft(pid, officer)
     challenge = standstill.record_challenge(pid, "HT-2022-000777", date(2022, 9, 30), date(2022, 9, 30),
                                             "Claim about the quality scores.", officer, date(2022, 10, 1))
 
@@ -80,6 +88,7 @@ def _theirs() -> tuple[int, dict[str, int]]:
         "milestone": first(Milestone, Milestone.procurement_id == pid, Milestone.key == "service_live"),
         "funder": first(Funder, Funder.procurement_id == pid), "lot": first(Lot, Lot.procurement_id == pid),
         "response": first(SQResponse, SQResponse.procurement_id == pid), "person": officer.id,
+        "selection_letter": notice.id,
     }
 
 
@@ -180,7 +189,8 @@ def _audit_count(app) -> int:
 def test_the_sweep_finds_every_kind_of_id_in_a_procurement_url(app):
     rules = {rule.endpoint for rule in foreign_id_rules(app)}
     assert {"publishing.party", "setup.change_funder", "setup.remove_lot", "standstill.lift", "letters.letter",
-            "evaluation.score_bid", "procurements.milestone_met", "procurements.decide"} <= rules
+            "evaluation.score_bid", "procurements.milestone_met", "procurements.decide",
+            "selection_letters.letter", "selection_letters.posted"} <= rules
     assert "evaluation.lot" not in rules  # a lot number counts within its procurement: not an id
 
 

@@ -85,6 +85,12 @@ FIELDS: dict[str, dict[str, str]] = {
                        "recipient_email": "bidder@test.example"},
     "letters.posted": {"day": "26", "month": "9", "year": "2022"},
     "letters.negotiation_ground": {"ground": "reg. 26(4)(a)(i): needs cannot be met without adaptation"},
+    "letters.withhold_price": {"withhold": "yes", "reason": "Releasing it would prejudice the other lots."},
+    "selection_letters.draft": {},
+    "selection_letters.send": {"confirm": "yes"},
+    "selection_letters.letter": {"reasons": "Below the minimum turnover.", "method": "email",
+                                 "recipient_email": "candidate@test.example"},
+    "selection_letters.posted": {"day": "26", "month": "9", "year": "2022"},
     "publishing.party": {"name": "Kent County Council", "scheme": "GB-PPON", "identifier": "PDXQ-1234-ABCD",
                          "street_address": "Sessions House", "locality": "Maidstone", "postal_code": "ME14 1XQ",
                          "region": "UKJ4", "contact_email": "procurement@kent.example"},
@@ -163,16 +169,32 @@ def _setup(app) -> dict:
             users[role] = make_user(role).email
         officer = db.session.scalar(select(User).where(User.email == panel.officer))
         evaluator = db.session.scalar(select(User).where(User.email == panel.evaluators[0]))
-        response = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == procurement.id))
+        response = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == procurement.id)
+                                     .order_by(SQResponse.id))
+        notice = _selection_notice(procurement.id, officer)
         return {
             "users": users,
             "path": {"procurement_id": str(procurement.id), "lot_number": str(panel.lot_number),
                      "round_": "initial", "bid_id": str(panel.bid_ids[0]), "milestone_id": str(milestone.id),
                      "response_id": str(response.id), "user_id": str(evaluator.id), "action": "deactivate",
-                     "fmt": "mmd", "token": officer.calendar_token or "none", "filename": "css/app.css"},
+                     "fmt": "mmd", "token": officer.calendar_token or "none", "filename": "css/app.css",
+                     "selection_letter_id": str(notice)},
             "fill": {"officer_email": panel.officer, "officer_id": str(officer.id), "evaluator_id": str(evaluator.id),
                      "supplier_id": str(supplier.id), "version": str(procurement.version)},
         }
+
+
+def _selection_notice(procurement_id: int, officer: User) -> int:
+    """A second candidate, rejected at the selection stage, with its notice drafted: the notice routes act on it."""
+    from tender.services.procurement import selection_letters
+
+    supplier = db.session.scalar(select(Supplier).order_by(Supplier.id).offset(1))
+    db.session.add(SQResponse(procurement_id=procurement_id, supplier_id=supplier.id, decision="rejected",
+                              decision_reason="Below the minimum turnover.",
+                              received_at=datetime(2022, 5, 2, 10, tzinfo=timezone.utc)))
+    db.session.commit()
+    (notice,) = selection_letters.draft(procurement_id, officer)
+    return notice.id
 
 
 def _url(rule: str, values: dict[str, str]) -> str:

@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
+from tender.domain import letter_contents as contents
 from tender.domain import letters as rules
 from tender.domain.roles import Permission
 from tender.extensions import db
@@ -35,6 +36,8 @@ from tender.services.award import standstill as standstill_rules
 from tender.services.award.standstill import record_notices_sent
 from tender.services.accounts import authorise
 from tender.services.award import delivery
+from tender.services.award import letter_contents, letter_jobs
+from tender.services.procurement import selection_letters
 from tender.services.award.documents import council_name, render_html, sha256, to_pdf
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotFound
 from tender.services.use_case import get_procurement, step, use_case
@@ -73,8 +76,9 @@ def get_letter(procurement_id: int, letter_id: int) -> AwardLetter:
 
 
 def facts_for(letter: AwardLetter) -> rules.LetterFacts:
-    """What the letter states, read from its recorded decision."""
-    return rules.letter_facts(letter.recommendation.decided.record, letter.supplier_id)
+    """What the letter states, read from its recorded decision (and the scales of the model it names)."""
+    decision = letter.recommendation.decided.record
+    return rules.letter_facts(decision, letter.supplier_id, letter_contents.methodology_of(decision))
 
 
 @use_case
@@ -102,7 +106,8 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[AwardLetter]
                                  supplier_id=supplier_id, kind=kind, successful=facts.successful, status=DRAFT,
                                  method=EMAIL if supplier.contact_email else POST,
                                  recipient_email=supplier.contact_email, narrative=rules.draft_narrative(facts),
-                                 drafted_by_id=user.id, drafted_at=now)
+                                 drafted_by_id=user.id, drafted_at=now,
+                                 price_withheld_reason=letter_contents.inherited_reason(rec.id))
             db.session.add(letter)
             created.append(letter)
     if created:
@@ -148,15 +153,35 @@ def _binding_standstill(procurement: Procurement, letters: list[AwardLetter], se
 
 def _context(letter: AwardLetter, procurement: Procurement, moment: datetime, standstill: rules.Standstill,
              signatory, draft_: bool) -> dict:
+    """Everything one letter states, as of ``moment`` (its queued moment once sent).
+
+    Its standstill paragraph says how *this* letter went and states the
+    binding end (``standstill``, the latest of every method's); a withheld
+    contract price is replaced by the sentence saying why.
+    """
     facts = facts_for(letter)
-    what = "Assessment summary" if letter.kind == rules.ASSESSMENT_SUMMARY else "Award decision letter"
+    summary = letter.kind == rules.ASSESSMENT_SUMMARY
+    what = "Assessment summary" if summary else "Award decision letter"
+    withheld = letter.price_withheld_reason
+    show_own_price = not (withheld and facts.successful)  # the winner's own price is the contract price
     from tender.domain.roles import Role
 
     return {"facts": facts, "kind": letter.kind, "draft": draft_, "narrative": letter.narrative,
             "reference": procurement.reference, "procurement_title": procurement.title,
             "council": council_name(procurement), "recipient_email": letter.recipient_email if letter.method == EMAIL
             else None, "letter_date": rules.format_uk_date(uk_date(moment)),
-            "standstill_wording": standstill.wording, "signatory": signatory.name,
+            "standstill_wording": rules.standstill_statement(procurement.regime, letter.method, uk_date(moment),
+                                                             standstill, summary=summary),
+            "details": letter_contents.letter_details(letter),
+            "supplier_email": letter.recipient_email or letter.supplier.contact_email,
+            "withheld_price": contents.withheld_price_sentence(procurement.regime, withheld) if withheld else None,
+            "show_own_price": show_own_price,
+            "price_explanation": contents.price_explanation(facts.price_formula, facts.price_weight, facts.price_band,
+                                                            facts.price, facts.price_score,
+                                                            show_price=show_own_price),
+            "marks_sentence": contents.marks_sentence(facts.final_score_method),
+            "criteria_location": letter_contents.criteria_location(procurement),
+            "signatory": signatory.name,
             "signatory_role": Role(signatory.role).label, "title": f"{what}: {procurement.reference} lot "
             f"{facts.lot_number}, {facts.supplier}",
             "footer": f"{what} for {facts.supplier}, lot {facts.lot_number}"}
@@ -173,7 +198,7 @@ def preview(procurement_id: int, letter_id: int, user, as_pdf: bool = False) -> 
     return context, (to_pdf(render_html("letters/letter.html", **context)) if as_pdf else None)
 
 
-SEND_JOB = "award.letters.send"
+SEND_JOB = letter_jobs.SEND_JOB
 
 
 @dataclass(frozen=True)
@@ -197,6 +222,9 @@ def _check_ready(procurement: Procurement, letters: list[AwardLetter], recs, set
     if missing:
         raise InvalidRequest(f"Enter an e-mail address for {missing[0].supplier.name} (lot {missing[0].lot.number}), "
                              "or choose to send that letter by post.")
+    refusal = letter_contents.postal_refusal(drafts)
+    if refusal:
+        raise InvalidRequest(refusal)
     if drafts and any(l.method == EMAIL for l in drafts) and not (settings and settings.default_sender):
         raise InvalidRequest("Tender has no sender address for e-mail (MAIL_DEFAULT_SENDER). Ask your administrator "
                              "to set it, or send the letters by post.")
@@ -226,8 +254,9 @@ def send(procurement_id: int, user, settings: MailSettings | None = None, ip: st
     now = clock.now()
     for letter in drafts:
         letter.queued_at, letter.queued_by_id = now, user.id
-    job = jobs.enqueue(SEND_JOB, procurement_id=procurement.id, dedupe_key=f"{SEND_JOB}:{procurement.id}", user=user,
-                       total=len(letters))
+        letter_contents.fix_details(letter)  # the address and identifier the officer checked, as sent
+    job = jobs.enqueue(SEND_JOB, procurement_id=procurement.id, dedupe_key=letter_jobs.dedupe_key(procurement.id),
+                       user=user, total=len(letters))
     if drafts:
         audit.record(audit.Actor.of(user, ip), "award.letters_queued", "procurement", procurement.id,
                      procurement_ref=procurement.reference,
@@ -264,6 +293,9 @@ def _undelivered(procurement_id: int) -> bool:
 def _run_send_job(run: jobs.Run) -> None:
     """The worker's half of "Send": issue each queued letter, e-mail each, then start standstill.
 
+    The notices to candidates not selected (``tender.services.procurement.selection_letters``) are queued on
+    this same job and issued and e-mailed the same way, after the award letters.
+
     Every letter is rendered and stored in a transaction of its own, and every
     e-mail is claimed, sent and recorded one at a time (``delivery``), so a
     worker killed at any point leaves everything before it recorded; the next
@@ -276,8 +308,10 @@ def _run_send_job(run: jobs.Run) -> None:
         _issue_one(procurement_id, letter_id)
         done += 1
         run.beat(done=done, total=total)
+    selection_letters.issue_queued(procurement_id, on_each=lambda: run.beat())
     db.session.rollback()
     delivery.deliver(procurement_id, run.settings(), run.runner, on_each=lambda: run.beat())
+    selection_letters.deliver(procurement_id, run.settings(), run.runner, on_each=lambda: run.beat())
     with step():
         start_standstill_if_complete(procurement_id)
     run.beat(done=total, total=total, force=True)
