@@ -132,7 +132,7 @@ def build_message(letter: AwardLetter, procurement: Procurement, settings: MailS
     message[LETTER_HEADER] = f"{letter.id} sha256={letter.sha256}"
     message.set_content(env.get_template("letters/email.txt").render(context))
     message.add_alternative(env.get_template("letters/email.html").render(context), subtype="html")
-    message.add_attachment(letter.document, maintype="application", subtype="pdf", filename=letter.filename)
+    message.add_attachment(letter.document, maintype="application", subtype="pdf", filename=_one_line(letter.filename))
     return message
 
 
