@@ -73,6 +73,21 @@ def test_an_officer_records_a_tender_notice_published_on_find_a_tender(app, clie
     refused = csrf_post(client, path, {**form, "published_time": "09:30", "published_on": "2024-03-03"},
                         token_from=path)
     assert refused.status_code == 400 and "numbered in 2025" in html.unescape(refused.get_data(as_text=True))
+    # A tender notice published elsewhere still needs the conflicts assessment first (Act s.83): no way round it.
+    refused = csrf_post(client, path, {**form, "published_time": "09:30"}, token_from=path)
+    assert refused.status_code == 400 and "conflicts assessment" in html.unescape(refused.get_data(as_text=True))
+    with app.app_context():
+        from datetime import date
+
+        from tender.models import Milestone, User
+        from tests.act_support import ACT_TIMETABLE, assess_conflicts
+
+        officer = db.session.scalar(select(User).where(User.email == email))
+        assess_conflicts(pid, officer, make_user("procurement_officer", email="reviewer@kent.example"))
+        # Recording the UK4 moves the procurement on as publishing it would, so its stage's checks apply too.
+        for m in db.session.scalars(select(Milestone).where(Milestone.procurement_id == pid)):
+            setup.plan_milestone(officer, pid, m.id, date.fromisoformat(ACT_TIMETABLE[m.key]), officer.id,
+                                 today=date(2025, 2, 24))
 
     recorded = csrf_post(client, path, {**form, "published_time": "09:30"}, token_from=path)
     assert recorded.status_code == 302
@@ -85,6 +100,9 @@ def test_an_officer_records_a_tender_notice_published_on_find_a_tender(app, clie
     with app.app_context():
         notice = db.session.scalar(select(Notice).where(Notice.procurement_id == pid))
         assert notice.published_at.replace(tzinfo=None).isoformat() == "2025-03-03T09:30:00"  # 09:30 UK is GMT
+        from tender.models import Procurement
+
+        assert db.session.get(Procurement, pid).state != "draft"  # the notice moved the stage it evidences
 
 
 def test_the_vat_rate_is_entered_with_the_cpv_codes_and_checked(app, client):
