@@ -21,6 +21,7 @@ from tender.domain.ocds.published import FIND_A_TENDER
 from tender.domain.roles import Permission, may
 from tender.extensions import db
 from tender.models import Organisation, Supplier
+from tender.services.accounts import authorise
 from tender.services.errors import ServiceError
 from tender.services.procurement.workflow import get_procurement
 from tender.services.publishing import details, elsewhere, notices
@@ -215,6 +216,7 @@ def preview(procurement_id: int, kind: str):
 @login_required
 def publish(procurement_id: int, kind: str):
     """Store the previewed notice (refused if the record changed since, or it fails the checks)."""
+    authorise(current_user, Permission.ADVANCE_STAGE)  # before reading the form: a refusal says who may
     form = ConfirmNoticeForm()
     if not form.validate():
         abort(400)
@@ -261,6 +263,8 @@ def fts_numbers(procurement_id: int, kind: str):
         notices.record_fts_numbers(procurement_id, kind, current_user, form.fts_ocid.data, form.notice_number.data,
                                    ip=client_ip())
     except ServiceError as exc:
+        if exc.status != 400:  # not allowed, not found, changed meanwhile: the error page, not a flash
+            raise
         flash(str(exc), "error")
         return redirect(url_for("publishing.notice", procurement_id=procurement_id, kind=kind))
     flash("Find a Tender numbers recorded.", "success")
