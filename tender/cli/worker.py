@@ -38,7 +38,9 @@ def worker_command(until_idle: bool, poll: float):
     # of bare WeasyPrint's rate). Objects made afterwards are collected as before.
     import gc
 
-    import weasyprint  # noqa: F401  (imported by the first letter otherwise; frozen with the rest)
+    from tender.services.award.documents import load_renderer
+
+    load_renderer()  # imported by the first letter otherwise; frozen with the rest
 
     gc.collect()
     gc.freeze()

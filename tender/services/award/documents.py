@@ -208,6 +208,11 @@ def url_fetcher():
     return PackageOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=False)
 
 
+def load_renderer() -> None:
+    """Import the PDF renderer now, so a long-lived worker can freeze it with its start-up heap."""
+    import weasyprint  # noqa: F401
+
+
 def to_pdf(html: str) -> bytes:
     """HTML to a tagged PDF/A-3u with its fonts embedded, loading nothing but what :func:`fetch_resource` allows."""
     import weasyprint
