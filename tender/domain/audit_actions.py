@@ -19,6 +19,13 @@ ACTIONS: dict[str, str] = {
     "user.deactivated": "User account deactivated",
     "user.calendar_token_reset": "Calendar feed address reset",
     "user.notice_period_set": "Reminder notice period changed",
+    "user.invited": "User invited by e-mail to set a password",
+    "user.role_changed": "User's role changed",
+    "account.link_sent": "One-time link e-mailed (invitation, password reset or e-mail check)",
+    "account.password_set": "Password set from an invitation",
+    "account.password_changed": "Password changed by its owner",
+    "account.password_reset_requested": "Password reset asked for",
+    "account.password_reset": "Password reset from an e-mailed link",
     # Setting up a procurement
     "procurement.created": "Procurement created",
     "procurement.stage_changed": "Stage changed",

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Importing this registers them all."""
 from tender.models.abnormally_low import AbnormallyLowReview
+from tender.models.account_link import AccountLink
 from tender.models.act_notices import LateNoticeReason, VoluntaryStandstill
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
@@ -24,4 +25,5 @@ __all__ = [
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
     "AbnormallyLowReview", "ConflictsAssessment", "ConflictsAssessmentPerson", "LateNoticeReason",
     "VoluntaryStandstill",
+    "AccountLink",
 ]

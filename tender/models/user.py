@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
 
 from tender.extensions import db
 
@@ -67,4 +68,7 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    ip: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    # False when the throttle refused the attempt before its password was looked at (issue 19):
+    # only checked failures count towards the delays.
+    checked: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
