@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from tender.domain.ocds.codelists import IDENTIFIER_SCHEMES
 from tender.domain.periods import format_uk_date
@@ -279,13 +279,23 @@ def mentions_price(text: str, price: str | None) -> bool:
 
 # --- candidates not selected ------------------------------------------------------------------------------------
 
-def draft_selection_reasons(candidate: str, decision_reason: str | None, justification: str | None) -> str:
-    """The first draft of why a candidate was not selected: the recorded reasons, for the officer to edit."""
-    reasons = " ".join((decision_reason or "").split()).rstrip(".") or "no reason was recorded"
+def draft_selection_reasons(candidate: str, decision_reason: str | None, justification: str | None,
+                            others: Iterable[str] = ()) -> str:
+    """The first draft of why a candidate was not selected: the recorded reasons, for the officer to edit.
+
+    The reasons are the panel's notes on this candidate, so they pass through
+    ``letter_narrative.own_words``: its own name becomes "your organisation"
+    and a sentence naming another candidate (``others``) is left out.
+    """
+    from tender.domain.letter_narrative import own_words
+
+    reasons = own_words(decision_reason, candidate, others, capitalise=False,
+                        called="your organisation").rstrip(".") or "no reason was recorded"
     text = f"We assessed the selection questionnaire of {candidate} against the published selection criteria. " \
            f"Our reasons for not selecting it: {reasons}."
-    if justification and justification.strip():
-        text += f"\nOn the number of candidates invited: {' '.join(justification.split()).rstrip('.')}."
+    number = own_words(justification, candidate, others, capitalise=False, called="your organisation").rstrip(".")
+    if number:
+        text += f"\nOn the number of candidates invited: {number}."
     return text
 
 

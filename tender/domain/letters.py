@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Mapping
+from typing import Iterable, Mapping
 
+from tender.domain import letter_narrative as narrative
+from tender.domain import numbers
 from tender.domain.letter_contents import Methodology, ScaleFacts
 from tender.domain.periods import earliest_period_end, format_uk_date, pa_standstill_end, pcr_standstill_end
 
@@ -36,27 +38,17 @@ def kind_for(regime: str) -> str:
 
 def two_places(value: str | Decimal | None) -> str:
     """Marks and totals as people read them: 2 decimal places ("95.02"), or an empty string."""
-    if value is None:
-        return ""
-    return str(Decimal(value).quantize(TWO_PLACES))
+    return numbers.fixed(value, 2)
 
 
 def money(value: str | Decimal | None) -> str:
     """"£1,395,000.00" (or an empty string)."""
-    if value is None:
-        return ""
-    return f"£{Decimal(value).quantize(TWO_PLACES):,}"
+    return numbers.money(value)
 
 
 def score_text(value: str | None) -> str:
     """A recorded score as people write it: "4" for "4.00", "2.5" for "2.50", "pass" as is."""
-    if value is None:
-        return ""
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        return value
-    return f"{number.normalize():f}"
+    return numbers.plain(value)
 
 
 def criterion_label(line) -> str:
@@ -79,8 +71,8 @@ class CriterionLine:
     earned: str | None  # the recipient's weighted marks
     winner_score: str | None
     winner_earned: str | None
-    explanation: str  # the panel's moderated rationale for the recipient's answer
-    winner_explanation: str
+    explanation: str  # the panel's moderated rationale for the recipient's answer, in its own words
+    advantage: str  # the winning tender's relative advantage on this question, from the scores ("" if none)
     available: str = ""  # the scores available: "0 to 4", "pass or fail" ("" for a section, or scale unknown)
 
 
@@ -134,6 +126,7 @@ class LetterFacts:
     final_score_method: str | None = None
     scales: tuple[ScaleUse, ...] = ()  # empty when the model's scales are not known
     subtotals: tuple[Subtotal, ...] = ()
+    others: tuple[str, ...] = ()  # every other tenderer's name, which the narrative must not state
 
 
 def _row(decision: Mapping, supplier_id: int | None) -> Mapping | None:
@@ -204,11 +197,15 @@ def recipients(decision: Mapping) -> list[tuple[int, str]]:
     return [(r["supplier_id"], r["supplier"]) for r in decision["ranking"]]
 
 
-def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None = None) -> LetterFacts:
+def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None = None,
+                 hidden: Iterable[str] = ()) -> LetterFacts:
     """The figures one tenderer's letter states, all read from the recorded decision.
 
     ``method`` adds what the decision does not record of its evaluation
     model: each question's scale (the scores available) and the price band.
+    ``hidden`` names tenderers beyond this lot's (the procurement's other
+    lots) whose names the recipient's own rationales must not carry into its
+    letter (``tender.domain.letter_narrative.own_words``).
     """
     mine = _row(decision, supplier_id)
     if mine is None:
@@ -216,6 +213,8 @@ def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None
     recommended = decision.get("recommended")
     winner = _row(decision, recommended["supplier_id"]) if recommended else None
     criteria = {c["id"]: c for c in decision["model"]["criteria"]}
+    others = tuple(dict.fromkeys(name for name in (*(r["supplier"] for r in decision["ranking"]), *hidden)
+                                 if name and name != mine["supplier"]))
     lines = []
     for c in decision["model"]["criteria"]:
         cid = c["id"]
@@ -224,8 +223,8 @@ def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None
             question=c["question"], pass_fail=c["pass_fail"], score=_score(mine, cid),
             earned=_earned(mine, criteria, cid), winner_score=_score(winner, cid),
             winner_earned=_earned(winner, criteria, cid),
-            explanation=mine["rationales"].get(cid, ""),
-            winner_explanation=winner["rationales"].get(cid, "") if winner else "",
+            explanation=narrative.own_words(mine["rationales"].get(cid, ""), mine["supplier"], others),
+            advantage=_advantage(mine, winner, criteria, cid, method),
             available=_available(c, method.scales.get(cid) if method else None)))
     price = decision["model"]["price"]
     return LetterFacts(
@@ -242,61 +241,22 @@ def letter_facts(decision: Mapping, supplier_id: int, method: Methodology | None
         total_years=decision.get("total_years") or 0, price_formula=price["formula"] if price else None,
         price_band=method.full_marks_below_budget_percent if method else None,
         final_score_method=decision["model"].get("final_score_method"), scales=_scale_uses(decision, method),
-        subtotals=_subtotals(lines, price, mine, winner))
+        subtotals=_subtotals(lines, price, mine, winner), others=others)
 
 
-def _number(value: str | None) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(value)
-    except ArithmeticError:  # "pass" / "fail"
-        return None
-
-
-def _strip(text: str) -> str:
-    return text.strip().rstrip(".")
+def _advantage(mine: Mapping, winner: Mapping | None, criteria: Mapping[str, Mapping], cid: str,
+               method: Methodology | None) -> str:
+    """The winner's relative advantage on a scored question, for a tenderer other than the winner."""
+    c = criteria[cid]
+    if winner is None or winner["supplier_id"] == mine["supplier_id"] or not c["question"] or c["pass_fail"]:
+        return ""
+    return narrative.advantage(_score(mine, cid), _score(winner, cid), _earned(mine, criteria, cid),
+                               _earned(winner, criteria, cid), method.scales.get(cid) if method else None)
 
 
 def draft_narrative(facts: LetterFacts) -> str:
-    """The first draft of the part the officer edits: the winning tender's characteristics and advantages.
-
-    For the winner: what the panel found strongest in its tender. For the
-    others: each question where the winning tender scored higher, with the
-    panel's reasons for both scores, and the price comparison, which together
-    say why theirs was not the most advantageous tender. Every sentence comes
-    from the moderated rationales on record.
-    """
-    if facts.winner is None:
-        return (f"No contract is being awarded for lot {facts.lot_number}. "
-                f"The reason: {_strip(facts.no_award_reason or 'not recorded')}.")
-    questions = [line for line in facts.lines if line.question and not line.pass_fail]
-    if facts.successful:
-        best = [line for line in questions if line.score is not None and line.winner_explanation]
-        best.sort(key=lambda line: -(_number(line.earned) or Decimal(0)))
-        points = "\n".join(f"- {line.title}: {_strip(line.winner_explanation)}." for line in best[:4])
-        return ("Your tender was the most advantageous tender. The panel found these characteristics "
-                f"strongest:\n{points}")
-    if facts.excluded:
-        reasons = "; ".join(facts.reasons) or "it did not meet the requirements"
-        return (f"Your tender could not be considered further because {_strip(reasons)}. The tender of "
-                f"{facts.winner} met every requirement and scored {two_places(facts.winner_total)} in total.")
-    ahead = [line for line in questions
-             if (_number(line.winner_score) or Decimal(0)) > (_number(line.score) or Decimal(0))]
-    lines = [f"- {line.title}: the winning tender scored {score_text(line.winner_score)} against your "
-             f"{score_text(line.score)}. "
-             f"The panel found that {_strip(line.winner_explanation)}; for your tender, "
-             f"{_strip(line.explanation)}." for line in ahead]
-    price_part = ""
-    if facts.price_score is not None and facts.winner_price_score is not None:
-        mine, theirs = Decimal(facts.price_score), Decimal(facts.winner_price_score)
-        comparison = "more" if theirs > mine else ("fewer" if theirs < mine else "the same")
-        price_part = (f"\nOn price, the winning tender earned {two_places(theirs)} marks, {comparison} than your "
-                      f"{two_places(mine)}." if comparison != "the same" else
-                      f"\nOn price, both tenders earned {two_places(mine)} marks.")
-    heading = ("The winning tender scored higher than yours on these questions:\n" if lines else
-               "The winning tender scored the same as yours on every question. ")
-    return (f"{heading}{chr(10).join(lines)}{price_part}\n"
-            f"In total the winning tender scored {two_places(facts.winner_total)} and yours "
-            f"{two_places(facts.total)}, so yours was not the most advantageous tender.")
+    """The first draft of the part the officer edits (``tender.domain.letter_narrative.draft_narrative``)."""
+    return narrative.draft_narrative(facts)
 
 
 # --- standstill ------------------------------------------------------------------

@@ -44,21 +44,26 @@ def test_an_unsuccessful_tenderer_sees_its_own_and_the_winners_recorded_figures(
     assert (facts.winner, facts.total, facts.winner_total) == ("Porchlight", "71.2500", "88.5000")
     q1 = next(line for line in facts.lines if line.id == "Q1")
     assert (q1.score, q1.winner_score, q1.level, q1.explanation) == ("2.00", "4.00", 1, "Access within four weeks.")
+    assert q1.advantage == "The winning tender's answer was scored 2 points higher, worth 10.00 more marks."
 
 
 def test_the_drafted_narrative_names_where_and_why_the_winner_was_ahead():
     text = letters.draft_narrative(letters.letter_facts(DECISION, 2))
-    assert "- Model of care: the winning tender scored 4 against your 2" in text
-    assert "Same-week access in every district" in text and "Access within four weeks" in text
-    assert "Safeguarding" not in text  # equal scores are not an advantage
-    assert "On price, the winning tender earned 30.00 marks, more than your 28.00" in text
+    assert ("- Q1 Model of care: the winning tender scored 4 (20.00 of 35.00 marks) and yours scored 2 (10.00 of "
+            "35.00 marks). The winning tender's answer was scored 2 points higher, worth 10.00 more marks. The "
+            "panel's reasons for your score: Access within four weeks.") in text
+    assert "Same-week access in every district" not in text  # the winner's own notes stay out of a loser's letter
+    assert "Both tenders scored the same on Q2 Safeguarding (3)." in text  # equal scores are not an advantage
+    assert "On price, the winning tender earned 30.00 marks out of 30.00, more than your 28.00" in text
     assert text.endswith("In total the winning tender scored 88.50 and yours 71.25, so yours was not the most "
                          "advantageous tender.")
 
 
 def test_the_winner_and_an_excluded_tenderer_get_their_own_drafts():
-    assert letters.draft_narrative(letters.letter_facts(DECISION, 1)).startswith(
-        "Your tender was the most advantageous tender.")
+    winner = letters.draft_narrative(letters.letter_facts(DECISION, 1))
+    assert winner.startswith("Your tender was the most advantageous tender, with 88.50 marks out of 100.")
+    assert "- Q1 Model of care: your tender scored 4 (20.00 of 35.00 marks). Same-week access in every district." \
+        in winner and "Shaw Trust" not in winner
     excluded = letters.draft_narrative(letters.letter_facts(DECISION, 3))
     assert "could not be considered further because scored below the minimum on Q1" in excluded
 

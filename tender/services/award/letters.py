@@ -28,7 +28,8 @@ from tender.domain import letters as rules
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.mail import MailSettings
-from tender.models import AwardApproval, AwardLetter, AwardRecommendation, LetterDelivery, Lot, Procurement, Supplier
+from tender.models import (AwardApproval, AwardLetter, AwardRecommendation, Bid, LetterDelivery, Lot, Procurement,
+                           Supplier)
 from tender.models.letter import CLAIMED, DRAFT, EMAIL, FAILED, ISSUED, PENDING, POST, SENT
 from tender.domain.periods import UK_TIME
 from tender.services import audit, clock, jobs
@@ -37,7 +38,7 @@ from tender.services.award.standstill import record_notices_sent
 from tender.services.accounts import authorise
 from tender.services.award import delivery
 from tender.services.award import letter_contents, letter_jobs
-from tender.services.procurement import selection_letters
+from tender.services.procurement import selection_letters, workflow
 from tender.services.award.documents import council_name, render_html, sha256, to_pdf
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotFound
 from tender.services.use_case import get_procurement, step, use_case
@@ -75,10 +76,18 @@ def get_letter(procurement_id: int, letter_id: int) -> AwardLetter:
     return letter
 
 
+def bidder_names(procurement_id: int) -> tuple[str, ...]:
+    """Every tenderer's name in the procurement, which a letter's narrative states only for its own recipient."""
+    return tuple(db.session.scalars(select(Supplier.name).join(Bid, Bid.supplier_id == Supplier.id)
+                                    .join(Lot, Lot.id == Bid.lot_id).where(Lot.procurement_id == procurement_id)
+                                    .distinct()))
+
+
 def facts_for(letter: AwardLetter) -> rules.LetterFacts:
     """What the letter states, read from its recorded decision (and the scales of the model it names)."""
     decision = letter.recommendation.decided.record
-    return rules.letter_facts(decision, letter.supplier_id, letter_contents.methodology_of(decision))
+    return rules.letter_facts(decision, letter.supplier_id, letter_contents.methodology_of(decision),
+                              bidder_names(letter.procurement_id))
 
 
 @use_case
@@ -95,13 +104,15 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[AwardLetter]
         select(AwardLetter).where(AwardLetter.procurement_id == procurement.id))}
     created = []
     now = _now()
+    names = bidder_names(procurement.id)
     for rec in recs:
         decision = rec.decided.record
+        method = letter_contents.methodology_of(decision)
         for supplier_id, _name in rec.decided.recipients:
             if (rec.id, supplier_id) in existing:
                 continue
             supplier = db.session.get(Supplier, supplier_id)
-            facts = rules.letter_facts(decision, supplier_id)
+            facts = rules.letter_facts(decision, supplier_id, method, names)
             letter = AwardLetter(procurement_id=procurement.id, recommendation_id=rec.id, lot_id=rec.lot_id,
                                  supplier_id=supplier_id, kind=kind, successful=facts.successful, status=DRAFT,
                                  method=EMAIL if supplier.contact_email else POST,
@@ -228,6 +239,16 @@ def _check_ready(procurement: Procurement, letters: list[AwardLetter], recs, set
     if drafts and any(l.method == EMAIL for l in drafts) and not (settings and settings.default_sender):
         raise InvalidRequest("Tender has no sender address for e-mail (MAIL_DEFAULT_SENDER). Ask your administrator "
                              "to set it, or send the letters by post.")
+
+
+def send_refusal(procurement_id: int, settings: MailSettings | None) -> str | None:
+    """Why "Send the letters" would be refused now (None: it would queue them): the checks :func:`send` makes."""
+    procurement = get_procurement(procurement_id)
+    try:
+        _check_ready(procurement, letters_for(procurement.id), current_recommendations(procurement.id), settings)
+    except InvalidRequest as exc:
+        return str(exc)
+    return None
 
 
 @use_case("Someone else sent these letters at the same time. Reload the page to see their progress.")
@@ -426,14 +447,15 @@ def start_standstill_if_complete(procurement_id: int, user=None, ip: str | None 
     # Standstill starts from the moment the last letter went (tender.services.award.standstill owns the rule);
     # letters sent by post count under reg. 87(2)(b).
     record_notices_sent(procurement, moment, user, ip, electronic=not any(l.posted_on for l in letters),
-                        now=max(moment, clock.now()))
-    if not standstill_rules.starts_with_notices(procurement):
-        return None  # under the Act standstill runs from the contract award notice (s.51), not the summaries
-    audit.record(audit.Actor.of(user, ip), "award.standstill_started", "procurement", procurement.id,
-                 procurement_ref=procurement.reference,
-                 after={"last_letter_sent_at": moment, "letters": len(letters),
-                        "kind": "assessment_summaries" if summaries else "award_letters"})
-    return moment
+                        now=max(moment, clock.now()), through_tender=True)
+    if standstill_rules.starts_with_notices(procurement):  # under the Act standstill runs from the UK6 (s.51)
+        audit.record(audit.Actor.of(user, ip), "award.standstill_started", "procurement", procurement.id,
+                     procurement_ref=procurement.reference,
+                     after={"last_letter_sent_at": moment, "letters": len(letters),
+                            "kind": "assessment_summaries" if summaries else "award_letters"})
+    # Sending through Tender is the one step: the stage move that waited for it is made now, not offered again.
+    workflow.fire_on_sending(procurement, audit.Actor.of(user, ip), today=uk_date(moment), now=moment)
+    return moment if standstill_rules.starts_with_notices(procurement) else None
 
 
 def document(procurement_id: int, letter_id: int, user) -> tuple[str, bytes]:

@@ -35,7 +35,7 @@ from tender.domain import letters as rules
 from tender.domain.roles import Permission
 from tender.extensions import db
 from tender.mail import MailSettings
-from tender.models import Procurement, SelectionLetter, SQResponse
+from tender.models import Procurement, SelectionLetter, SQResponse, Supplier
 from tender.models.letter import CLAIMED, DRAFT, EMAIL, FAILED, ISSUED, PENDING, POST, SENT
 from tender.models.supplier import REJECTED
 from tender.services import audit, clock, jobs, outbox
@@ -92,6 +92,8 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[SelectionLet
                              "notify. Record the shortlisting decisions first.")
     existing = {letter.response_id for letter in letters_for(procurement.id)}
     created, now = [], clock.now()
+    candidates = list(db.session.scalars(select(Supplier.name).join(SQResponse, SQResponse.supplier_id == Supplier.id)
+                                         .where(SQResponse.procurement_id == procurement.id)))
     for response in rejected:
         if response.id in existing:
             continue
@@ -100,7 +102,7 @@ def draft(procurement_id: int, user, ip: str | None = None) -> list[SelectionLet
             procurement_id=procurement.id, response_id=response.id, supplier_id=supplier.id, status=DRAFT,
             method=EMAIL if supplier.contact_email else POST, recipient_email=supplier.contact_email,
             reasons=contents.draft_selection_reasons(supplier.name, response.decision_reason,
-                                                     procurement.shortlist_justification),
+                                                     procurement.shortlist_justification, candidates),
             drafted_by_id=user.id, drafted_at=now, attempts=0)
         db.session.add(letter)
         created.append(letter)
