@@ -11,7 +11,7 @@ from enum import Enum, unique
 
 @unique
 class Role(str, Enum):
-    """The six roles. The value is what the database stores."""
+    """The roles. The value is what the database stores."""
 
     ADMINISTRATOR = "administrator"
     OFFICER = "procurement_officer"
@@ -19,6 +19,8 @@ class Role(str, Enum):
     MODERATOR = "moderator"
     APPROVER = "approver"
     LEGAL = "legal_reviewer"
+    # A person at a supplier organisation (issue 18): outside the authority, holds none of the staff permissions.
+    SUPPLIER = "supplier"
 
     @property
     def label(self) -> str:
@@ -33,7 +35,11 @@ ROLE_LABELS = {
     Role.MODERATOR: "Moderator",
     Role.APPROVER: "Approver (delegated authority)",
     Role.LEGAL: "Legal reviewer",
+    Role.SUPPLIER: "Supplier",
 }
+
+# Roles held by the contracting authority's own people; every other role is outside it.
+STAFF_ROLES = frozenset(role for role in Role if role is not Role.SUPPLIER)
 
 
 @unique
@@ -57,6 +63,13 @@ class Permission(str, Enum):
     SET_UP_PROCUREMENT = "set_up_procurement"
     REOPEN_SCORES = "reopen_scores"
     RECORD_RECOMMENDATION = "record_recommendation"
+    # Clarifications (issue 18): suppliers ask; the officer answers to all; the equal-treatment record is read.
+    ASK_CLARIFICATIONS = "ask_clarifications"
+    ANSWER_CLARIFICATIONS = "answer_clarifications"
+    READ_CLARIFICATION_RECORD = "read_clarification_record"
+    # Submissions (issue 18): a supplier submits its own; the officer extends the deadline and opens the box.
+    SUBMIT_TENDERS = "submit_tenders"
+    OPEN_TENDER_BOX = "open_tender_box"
 
 
 _ALL_VIEWERS = {Role.OFFICER, Role.MODERATOR, Role.APPROVER, Role.LEGAL, Role.ADMINISTRATOR}
@@ -79,6 +92,11 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SET_UP_PROCUREMENT: frozenset({Role.OFFICER}),
     Permission.REOPEN_SCORES: frozenset({Role.OFFICER}),
     Permission.RECORD_RECOMMENDATION: frozenset({Role.OFFICER}),
+    Permission.ASK_CLARIFICATIONS: frozenset({Role.SUPPLIER}),
+    Permission.ANSWER_CLARIFICATIONS: frozenset({Role.OFFICER}),
+    Permission.READ_CLARIFICATION_RECORD: frozenset({Role.OFFICER, Role.LEGAL}),
+    Permission.SUBMIT_TENDERS: frozenset({Role.SUPPLIER}),
+    Permission.OPEN_TENDER_BOX: frozenset({Role.OFFICER}),
 }
 
 

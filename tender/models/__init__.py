@@ -5,8 +5,11 @@ from tender.models.act_notices import LateNoticeReason, VoluntaryStandstill
 from tender.models.audit import AuditEvent, AuditHead
 from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.challenge import LegalChallenge
+from tender.models.clarification import Clarification, ClarificationMessage, ClarificationQuestion
 from tender.models.definition import PinnedDefinition
 from tender.models.conflicts_assessment import ConflictsAssessment, ConflictsAssessmentPerson
+from tender.models.contract import Contract
+from tender.models.invitation import Invitation
 from tender.models.job import Job
 from tender.models.letter import AwardLetter, LetterDelivery, SelectionLetter
 from tender.models.evaluation import ConflictDeclaration, EvaluatorAssignment, ModeratedScore, PriceOpening, Score
@@ -14,6 +17,8 @@ from tender.models.milestone import Milestone
 from tender.models.procurement import Funder, Lot, Procurement
 from tender.models.publishing import LotClassification, Notice, Organisation, ProcurementPublishing
 from tender.models.reminder import ReminderSent
+from tender.models.stored_file import StoredFile, StoredFileChunk
+from tender.models.submission import Submission, SubmissionAnswer, SubmissionAttachment, SubmissionReceipt, TenderBox
 from tender.models.supplier import Bid, SQResponse, Supplier
 from tender.models.user import LoginAttempt, User, UserSession
 
@@ -25,5 +30,10 @@ __all__ = [
     "LotClassification", "Notice", "Organisation", "ProcurementPublishing",
     "AbnormallyLowReview", "ConflictsAssessment", "ConflictsAssessmentPerson", "LateNoticeReason",
     "VoluntaryStandstill",
+    "Submission", "SubmissionAnswer", "SubmissionAttachment", "SubmissionReceipt", "TenderBox",
+    "StoredFile", "StoredFileChunk",
+    "Clarification", "ClarificationMessage", "ClarificationQuestion",
     "AccountLink",
+    "Invitation",
+    "Contract",
 ]

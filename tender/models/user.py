@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import true
 
@@ -15,6 +15,11 @@ class User(UserMixin, db.Model):
     """A person with exactly one role (segregation of duties is by role)."""
 
     __tablename__ = "user"
+    __table_args__ = (
+        # A supplier user belongs to exactly one supplier organisation; the authority's staff belong to none.
+        CheckConstraint("(role = 'supplier' AND supplier_id IS NOT NULL) OR (role <> 'supplier' AND supplier_id IS NULL)",
+                        name="supplier_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -25,6 +30,8 @@ class User(UserMixin, db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     reminder_notice_days: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The supplier organisation a supplier user acts for (issue 18); None for staff.
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True, default=None)
 
     # Set at login to the raw session token; Flask-Login stores get_id() in the cookie.
     session_token = None  # type: str | None
