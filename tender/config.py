@@ -75,4 +75,9 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "ARGON2_MEMORY_KIB": int(environ.get("TENDER_ARGON2_MEMORY_KIB", "65536")),
         "ARGON2_TIME_COST": int(environ.get("TENDER_ARGON2_TIME_COST", "3")),
         "ARGON2_PARALLELISM": int(environ.get("TENDER_ARGON2_PARALLELISM", "4")),
+        # Documents (tender.services.storage): the largest file, and the most one submission's files may add up to,
+        # in bytes; where the bytes are kept ("database": chunks in the database every host shares).
+        "TENDER_MAX_FILE_BYTES": int(environ.get("TENDER_MAX_FILE_BYTES", str(100 * 1024 * 1024))),
+        "TENDER_MAX_SUBMISSION_BYTES": int(environ.get("TENDER_MAX_SUBMISSION_BYTES", str(500 * 1024 * 1024))),
+        "TENDER_FILE_STORAGE": environ.get("TENDER_FILE_STORAGE", "database").strip() or "database",
     }

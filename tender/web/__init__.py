@@ -32,6 +32,9 @@ def register_web(app: Flask) -> None:
     from tender.web import abnormally_low, act_standstill, conflicts_assessment, selection_letters
 
     hardening.register(app)  # first: the bounded id converter must be in place before any route uses it
+    from tender.web import file_transfer
+
+    file_transfer.register(app)  # MAX_CONTENT_LENGTH from the file limit, and the 413 page
 
     for module in (admin, auth, dashboard, procurements, audit_views, notifications, evaluation, setup, ocds, award,
                    standstill, letters, publishing):
@@ -53,7 +56,7 @@ def register_web(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.endpoint != "static":
+        if request.endpoint != "static" and "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
