@@ -13,6 +13,8 @@ ACTIONS: dict[str, str] = {
     "login.succeeded": "Signed in",
     "login.failed": "Failed sign-in attempt",
     "login.refused_locked": "Sign-in refused: account locked",
+    "login.sso_refused": "Single sign-on refused: no matching active account, or the e-mail address is not verified",
+    "login.sso_failed": "Single sign-on failed: the identity provider's answer did not check out",
     "logout": "Signed out",
     "user.created": "User account created",
     "user.activated": "User account activated",
@@ -26,6 +28,12 @@ ACTIONS: dict[str, str] = {
     "account.password_changed": "Password changed by its owner",
     "account.password_reset_requested": "Password reset asked for",
     "account.password_reset": "Password reset from an e-mailed link",
+    # Supplier organisations and their users (issue 18)
+    "supplier.invited": "Supplier organisation invited to respond to a procurement",
+    "supplier.user_invited": "Person at a supplier organisation invited by e-mail to set a password",
+    "supplier.registered": "Supplier organisation and its first user registered (e-mail to be confirmed)",
+    "supplier.interest_expressed": "Supplier expressed interest in an open procurement (and so is invited)",
+    "supplier.organisation_changed": "Supplier organisation's details corrected by one of its users",
     # Setting up a procurement
     "procurement.created": "Procurement created",
     "procurement.stage_changed": "Stage changed",
@@ -47,6 +55,16 @@ ACTIONS: dict[str, str] = {
     # Responses and selection
     "sq_response.received": "Selection questionnaire response received",
     "bid.received": "Tender received",
+    # Suppliers' submissions and the tender box (issue 18)
+    "submission.draft_saved": "Supplier saved a draft submission",
+    "submission.file_uploaded": "Supplier attached a document to a submission",
+    "submission.file_removed": "Supplier removed a document from a submission",
+    "submission.submitted": "Supplier submitted (receipt given)",
+    "submission.withdrawn": "Supplier withdrew a submission",
+    "submission.refused_late": "Submission refused: the deadline had passed",
+    "submission.deadline_extended": "Submission deadline extended for every invited supplier",
+    "tender_box.register_published": "Tender box register of receipts published to invited suppliers",
+    "tender_box.opened": "Tender box opened (quality envelopes)",
     "shortlist.decided": "Shortlist decision recorded",
     "shortlist.justified": "Shortlist justification recorded",
     "selection.letters_drafted": "Notices to candidates not selected drafted",
@@ -64,6 +82,14 @@ ACTIONS: dict[str, str] = {
     "conflicts.mitigated": "Mitigation of a declared conflict recorded",
     "conflicts.assessment_reviewed": "Conflicts assessment reviewed and dated",
     "conflicts.assessment_revisited": "Conflicts assessment revisited at award",
+    # Clarifications (PCR 2015 reg. 47(3); Procurement Act 2023 ss.31, 54(1))
+    "clarification.asked": "Clarification question asked by a supplier",
+    "clarification.published": "Clarification published to every invited supplier",
+    "clarification.late_warning": "Clarification published too close to the deadline: extension proposed",
+    "clarification.extension_accepted": "Deadline extended for every invited supplier after a late clarification",
+    "clarification.extension_declined": "Proposed deadline extension after a late clarification declined",
+    "clarification.emailed": "Clarification e-mailed to a supplier",
+    "clarification.email_failed": "Clarification to a supplier: e-mail failed",
     # Evaluation
     "evaluation.panel_assigned": "Evaluator assigned to a panel",
     "evaluation.panel_withdrawn": "Evaluator withdrawn from a panel",
@@ -99,6 +125,8 @@ ACTIONS: dict[str, str] = {
     "standstill.voluntary_recorded": "Voluntary standstill recorded",
     "challenge.recorded": "Legal challenge recorded",
     "challenge.suspension_lifted": "Suspension lifted",
+    "contract.recorded": "Contract recorded (date signed, reference, value, term, extensions)",
+    "contract.corrected": "Contract details corrected",
     # Notices and publishing
     "notice.published": "Notice published",
     "notice.fts_numbers_recorded": "Find a Tender notice numbers recorded",

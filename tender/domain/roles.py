@@ -63,6 +63,7 @@ class Permission(str, Enum):
     SET_UP_PROCUREMENT = "set_up_procurement"
     REOPEN_SCORES = "reopen_scores"
     RECORD_RECOMMENDATION = "record_recommendation"
+    INVITE_SUPPLIERS = "invite_suppliers"
     # Clarifications (issue 18): suppliers ask; the officer answers to all; the equal-treatment record is read.
     ASK_CLARIFICATIONS = "ask_clarifications"
     ANSWER_CLARIFICATIONS = "answer_clarifications"
@@ -92,6 +93,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SET_UP_PROCUREMENT: frozenset({Role.OFFICER}),
     Permission.REOPEN_SCORES: frozenset({Role.OFFICER}),
     Permission.RECORD_RECOMMENDATION: frozenset({Role.OFFICER}),
+    Permission.INVITE_SUPPLIERS: frozenset({Role.OFFICER}),
     Permission.ASK_CLARIFICATIONS: frozenset({Role.SUPPLIER}),
     Permission.ANSWER_CLARIFICATIONS: frozenset({Role.OFFICER}),
     Permission.READ_CLARIFICATION_RECORD: frozenset({Role.OFFICER, Role.LEGAL}),
