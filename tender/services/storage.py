@@ -43,7 +43,8 @@ from typing import BinaryIO, Iterator, Protocol
 import filetype
 from flask import current_app
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tender.domain.file_names import ACCEPTED, ACCEPTED_SUMMARY, TEXT_EXTENSIONS, split_extension
 from tender.extensions import db
@@ -115,6 +116,7 @@ class DatabaseStorage:
 
 
 BACKENDS = {DATABASE: DatabaseStorage}
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def _chunk_query(file_id: int, sequence: int):
@@ -346,20 +348,23 @@ def _seekable_start(stream) -> int | None:
 
 
 def _store(spool: BinaryIO, size: int, sha256: str, content_type: str) -> StoredFile:
-    """Insert the row (a savepoint: a concurrent upload of the same bytes wins, and its row is used), then the bytes."""
+    """Insert the row, then the bytes; if a concurrent upload of the same bytes got there first, use its row.
+
+    ``INSERT ... ON CONFLICT (sha256) DO NOTHING``: on PostgreSQL it waits for
+    the other transaction and inserts nothing if that one commits. (Not a
+    savepoint: on SQLite, pysqlite opens no transaction before the first
+    write, and releasing a savepoint there would commit the row on its own.)
+    """
     backend = storage()
-    row = StoredFile(sha256=sha256, size=size, content_type=content_type, chunk_count=-(-size // CHUNK_SIZE),
-                     backend=backend.name, created_at=clock.now())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        existing = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
-        if existing is None:
-            raise
-        return existing
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    new_id = db.session.execute(
+        insert(StoredFile).values(sha256=sha256, size=size, content_type=content_type,
+                                  chunk_count=-(-size // CHUNK_SIZE), backend=backend.name, created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["sha256"]).returning(StoredFile.id)).scalar()
+    if new_id is None:
+        return db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+    row = db.session.get(StoredFile, new_id)
     written = backend.write(row, spool)
     if written != row.chunk_count:  # the stream changed under us: never store a file whose hash is wrong
         raise RuntimeError(f"stored {written} chunks of a file that should have {row.chunk_count}")
     return row
-
