@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import click
 
+from tender.domain.numbers import fixed
 from tender.domain.scoring.csv_input import CsvInputError, parse_number, read_evaluation_input
 from tender.domain.scoring.loader import load_model
 from tender.domain.scoring.model import EvaluationInputError
@@ -122,12 +123,12 @@ def _table(model, report: list[dict]) -> str:
 
 
 def _cell(value) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return "-" if value is None else fixed(value, 2)
 
 
 def _sensitivity_text(s: dict) -> str:
     parts = [
-        f"winner changes {word} {c['weight']:.2f} (to {c['new_winner']})"
+        f"winner changes {word} {fixed(c['weight'], 2)} (to {c['new_winner']})"
         for word, c in (("above", s["increase"]), ("below", s["decrease"])) if c
     ]
     return "; ".join(parts) or "no weight from 0 to 100 changes the winner"
