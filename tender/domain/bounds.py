@@ -61,6 +61,9 @@ MAX_SCALE_POINT = Decimal(1_000_000)  # the highest point a scoring scale may ha
 SCALE_POINT_PLACES = 2  # a score is stored as NUMERIC(10, 2): a point with more places could not be kept
 MAX_CEILING_PERCENT = Decimal(1_000)  # an affordability ceiling: a bid up to ten times the budget
 MAX_DECIMAL_PLACES = 6  # in a weight or a percentage of an evaluation model
+# A supplier's answer to one question (issue 18): a question's own word or character limit must fit inside these.
+MAX_ANSWER_WORDS = 20_000
+MAX_ANSWER_CHARACTERS = 150_000
 
 # Plain text: every control character except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -63,6 +63,9 @@ class Bid(db.Model):
     price_salt: Mapped[str | None] = mapped_column(String(64), default=None)
     price_commitment: Mapped[str | None] = mapped_column(String(64), default=None)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # How the tender arrived (issue 18): "portal" (submitted in Tender, opened from the tender box), "post" or
+    # "other_portal" (recorded by the officer); None for tenders recorded before Tender took submissions.
+    received_via: Mapped[str | None] = mapped_column(String(20), default=None)
 
     supplier: Mapped[Supplier] = relationship()
     lot: Mapped["Lot"] = relationship()  # noqa: F821

@@ -34,7 +34,9 @@ from tender.domain.yaml_source import DefinitionError, load_yaml_file, line_of
 #: percentage, and how many decimal places it may have.
 MAX_MAGNITUDE = 1_000_000_000
 TOP_KEYS = {"title", "version", "description", "scales", "criteria", "price", "final_scores", "tie_break"}
-CRITERION_KEYS = {"id", "title", "weight", "children", "scale", "minimum", "pass_fail", "group", "guidance"}
+CRITERION_KEYS = {"id", "title", "weight", "children", "scale", "minimum", "pass_fail", "group", "guidance",
+                  "word_limit", "character_limit"}
+ANSWER_LIMITS = ("word_limit", "character_limit")
 PRICE_KEYS = {
     "weight", "formula", "full_marks_below_budget_percent", "affordability_ceiling_percent", "abnormally_low",
     "opening",
@@ -233,7 +235,7 @@ def _read_criterion(r, parent_list, index, scales, seen, parent_marks, top, inhe
 
 
 def _read_section(r, item, prefix, cid, title, weight, marks, scales, seen, group, scale) -> Criterion:
-    for key in ("minimum", "pass_fail"):
+    for key in ("minimum", "pass_fail", *ANSWER_LIMITS):
         if key in item:
             r.fail(item, key, f"{prefix}.{key}", "belongs on a question, not on a section with children")
     kids = item["children"]
@@ -256,7 +258,20 @@ def _read_section(r, item, prefix, cid, title, weight, marks, scales, seen, grou
     return Criterion(id=cid, title=title, weight=weight, marks=marks, children=children, group=group)
 
 
+def _read_limits(r, item, prefix) -> dict:
+    """A question's optional answer limits: whole numbers within the bounds suppliers' answers are held to."""
+    limits = {}
+    for key, high in (("word_limit", bounds.MAX_ANSWER_WORDS), ("character_limit", bounds.MAX_ANSWER_CHARACTERS)):
+        if key in item:
+            value = item[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+                r.fail(item, key, f"{prefix}.{key}", f"must be a whole number from 1 to {high:,}, not {value!r}")
+            limits[key] = value
+    return limits
+
+
 def _read_question(r, item, prefix, cid, title, weight, marks, scale, group) -> Criterion:
+    limits = _read_limits(r, item, prefix)
     pass_fail = False
     if "pass_fail" in item:
         if not isinstance(item["pass_fail"], bool):
@@ -266,7 +281,7 @@ def _read_question(r, item, prefix, cid, title, weight, marks, scale, group) -> 
         for key in ("weight", "minimum", "scale"):
             if key in item:
                 r.fail(item, key, f"{prefix}.{key}", "a pass/fail question has no " + key)
-        return Criterion(id=cid, title=title, weight=None, marks=marks, pass_fail=True, group=group)
+        return Criterion(id=cid, title=title, weight=None, marks=marks, pass_fail=True, group=group, **limits)
     if weight is None:
         r.fail(item, "id", f"{prefix}.weight", "is missing (a scored question needs a weight)")
     if scale is None:
@@ -278,7 +293,8 @@ def _read_question(r, item, prefix, cid, title, weight, marks, scale, group) -> 
         if minimum not in scale.values:
             points = ", ".join(str(v) for v in scale.values)
             r.fail(item, "minimum", f"{prefix}.minimum", f"{minimum} is not a point on scale {scale.name} ({points})")
-    return Criterion(id=cid, title=title, weight=weight, marks=marks, scale=scale, minimum=minimum, group=group)
+    return Criterion(id=cid, title=title, weight=weight, marks=marks, scale=scale, minimum=minimum, group=group,
+                     **limits)
 
 
 def _read_price(r: _Reader, data: dict) -> PriceRule:

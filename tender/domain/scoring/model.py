@@ -86,6 +86,9 @@ class Criterion:
     minimum: Decimal | None = None
     pass_fail: bool = False
     group: str | None = None
+    # How long a supplier's answer to a question may be (issue 18): words, characters, or neither.
+    word_limit: int | None = None
+    character_limit: int | None = None
 
     @property
     def is_question(self) -> bool:
