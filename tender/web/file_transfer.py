@@ -42,9 +42,8 @@ def receive(file: FileStorage | BinaryIO | None, *, filename: str | None = None)
     """An upload as a service takes it; :class:`FileRefused` if no file was chosen."""
     if isinstance(file, FileStorage):
         name = filename if filename is not None else file.filename
-        if not name and not file.mimetype and not file.content_length:
-            file = None  # the browser sends an empty, nameless part when no file was chosen
-        stream = file.stream if file is not None else None
+        # A browser sends a part with an empty file name (and no bytes) when no file was chosen.
+        stream = file.stream if file.filename else None
     else:
         name, stream = filename, file
     if stream is None:
