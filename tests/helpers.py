@@ -89,13 +89,24 @@ class TestDatabases:
             self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
 
 
-def make_user(role: str, email: str | None = None, name: str | None = None):
-    """Create a user with ``role`` (call inside an app context); password is PASSWORD."""
+def make_user(role: str, email: str | None = None, name: str | None = None, supplier_id: int | None = None):
+    """Create a user with ``role`` (call inside an app context); password is PASSWORD.
+
+    A supplier user belongs to ``supplier_id``, or to a new supplier organisation of its own.
+    """
     from tender.services import accounts, audit
 
     email = email or f"{role}-{uuid.uuid4().hex[:6]}@test.example"
+    if role == "supplier" and supplier_id is None:
+        from tender.extensions import db
+        from tender.models import Supplier
+
+        supplier = Supplier(name=f"Supplier {uuid.uuid4().hex[:8]} Ltd")
+        db.session.add(supplier)
+        db.session.commit()
+        supplier_id = supplier.id
     return accounts.create_user(email, name or role.replace("_", " ").title(), role, PASSWORD,
-                                audit.Actor.system("test"))
+                                audit.Actor.system("test"), supplier_id=supplier_id)
 
 
 def make_milestone(**overrides):

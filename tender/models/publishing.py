@@ -52,6 +52,10 @@ class Organisation(db.Model):
     authority_type: Mapped[str | None] = mapped_column(String(40), default=None)
     vcse: Mapped[bool | None] = mapped_column(Boolean, default=None)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)  # demo identifiers, not real ones
+    # Optimistic lock (issue 18): a supplier's users and the officer correcting the same details cannot both win.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ProcurementPublishing(db.Model):

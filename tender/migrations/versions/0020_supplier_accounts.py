@@ -3,7 +3,9 @@
 ``user.supplier_id`` names the supplier organisation a supplier user acts for,
 with a CHECK that supplier users have one and the authority's staff do not.
 ``invitation`` records which supplier organisations are invited to respond to
-which procurements (one row per procurement and supplier).
+which procurements (one row per procurement and supplier). ``organisation``
+gains an optimistic-locking ``version`` (a plain ``ADD COLUMN``), since its
+supplier's own users now correct it too.
 
 On SQLite the column, its foreign key and its CHECK are one plain
 ``ALTER TABLE ... ADD COLUMN`` (SQLite accepts column constraints there), so
@@ -35,6 +37,7 @@ def upgrade():
         op.create_foreign_key(op.f("fk_user_supplier_id_supplier"), "user", "supplier", ["supplier_id"], ["id"])
         op.create_check_constraint(op.f("ck_user_supplier_role"), "user", SUPPLIER_ROLE_CHECK)
     op.create_index(op.f("ix_user_supplier_id"), "user", ["supplier_id"], unique=False)
+    op.add_column("organisation", sa.Column("version", sa.Integer(), server_default="1", nullable=False))
     op.create_table(
         "invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -59,6 +62,7 @@ def downgrade():
     op.drop_index(op.f("ix_invitation_supplier_id"), table_name="invitation")
     op.drop_index(op.f("ix_invitation_procurement_id"), table_name="invitation")
     op.drop_table("invitation")
+    op.drop_column("organisation", "version")
     op.drop_index(op.f("ix_user_supplier_id"), table_name="user")
     if op.get_bind().dialect.name == "sqlite":
         with op.batch_alter_table("user", recreate="always") as batch:
