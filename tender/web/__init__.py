@@ -42,6 +42,9 @@ def register_web(app: Flask) -> None:
     for module in (conflicts_assessment, abnormally_low, act_standstill):  # the Procurement Act's records
         app.register_blueprint(module.bp)
     app.register_blueprint(selection_letters.bp)  # notices to candidates not selected
+    from tender.web import contract
+
+    app.register_blueprint(contract.bp)  # the contract as signed, per lot awarded (issue 19)
     from tender.web import supplier_access, suppliers  # issue 18: supplier accounts, kept to their own pages
     supplier_access.register(app)
     app.register_blueprint(suppliers.bp)

@@ -36,7 +36,12 @@ def _require(permission: Permission) -> None:
 
 def _render(procurement_id: int, status: int = 200, errors=None, approve_form=None):
     view = award_approval.approval_view(procurement_id, current_user)
+    # The service's own checks decide whether "Record the recommendation" is offered, or why not (no dead ends).
+    refusals = {row.lot.number: recommendation.refusal(view.procurement, row.lot.number) for row in view.lots
+                if row.recommendation is None and not row.hidden and not view.approval
+                and may(current_user.role, Permission.RECORD_RECOMMENDATION)}
     return render_template("award/decision.html", view=view, procurement=view.procurement, errors=errors or [],
+                           refusals=refusals,
                            approve_form=approve_form or ApproveForm(), recommend_form=RecommendForm(),
                            declaration_form=LotDeclarationForm(), may=may, Permission=Permission), status
 

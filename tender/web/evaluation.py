@@ -319,7 +319,17 @@ def ranking(procurement_id: int, lot_number: int, round_: str):
     titles = {c.id: c.title for c in result.model.criteria} | PART_TITLES
     return render_template("evaluation/ranking.html", result=result, lot=result.lot,
                            procurement=result.lot.procurement, round=round_, chart=chart, titles=titles,
-                           confirm=ConfirmForm(), errors=[], freeze=envelope.freeze_state(result.lot, round_))
+                           confirm=ConfirmForm(), errors=[], freeze=_freeze(result.lot, round_))
+
+
+def _freeze(lot, round_: str) -> dict:
+    """The freeze state, and for whoever records recommendations why "Record the recommendation" would be refused."""
+    from tender.services.award import recommendation
+
+    freeze = envelope.freeze_state(lot, round_)
+    if may(current_user.role, Permission.RECORD_RECOMMENDATION) and freeze["recommendation"] is None:
+        freeze["record_refusal"] = recommendation.refusal(lot.procurement, lot.number)
+    return freeze
 
 
 @bp.route("/evaluation/<round_>/export.xlsx")

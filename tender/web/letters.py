@@ -64,7 +64,18 @@ def _index(procurement_id: int, errors: list[str] | None = None, status: int = 2
                            sending=job is not None and job.status in ACTIVE,
                            checks=letter_contents.draft_checks(procurement, shown),
                            prices=letter_contents.price_choices(shown),
-                           kind=rules.kind_for(procurement.regime), errors=errors or [], today=clock.today()), status
+                           kind=rules.kind_for(procurement.regime), errors=errors or [], today=clock.today(),
+                           send_refusal=_send_refusal(procurement_id, items)), status
+
+
+def _send_refusal(procurement_id: int, items) -> str | None:
+    """Asked only when "Send the letters" would show (drafts not yet queued): the service's own checks."""
+    from tender.domain.roles import Permission, may
+
+    if not may(current_user.role, Permission.ADVANCE_STAGE) or not any(
+            l.status == "draft" and l.queued_at is None for l in items):
+        return None
+    return letters.send_refusal(procurement_id, _sender_settings())
 
 
 @bp.route("/letters")

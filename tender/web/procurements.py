@@ -16,6 +16,7 @@ from tender.models import SQResponse
 from tender.services import clock
 from tender.services.award.recommendation import approval_stages
 from tender.services.award import standstill
+from tender.services.award.contract import page_facts as contract_facts
 from tender.services.procurement import milestones
 from tender.services.procurement import shortlist
 from tender.services.procurement import views
@@ -53,7 +54,7 @@ def _render_overview(procurement_id: int, status: int = 200, errors: list[str] |
         funder_values=views.funder_values(procurement), approval=approval, today=today,
         form=AdvanceForm(), errors=errors or [], error_title=error_title,
         met_form=MilestoneMetForm(), replan_form=MilestoneReplanForm(), award_stages=approval_stages(procurement),
-        standstill=standstill_facts,
+        standstill=standstill_facts, contract=contract_facts(procurement, today),
     ), status
 
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from tender.domain.contract import ContractTerms
+
 
 @dataclass(frozen=True)
 class Address:
@@ -83,6 +85,7 @@ class Award:
     contract_value: Decimal | None
     decided_at: datetime
     no_award_reason: str | None = None
+    contract: ContractTerms | None = None  # the contract as signed, once the contract stage records it
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ earlier ones published (``published``): dates never move once out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from tender.domain.ocds import published as earlier_notices
@@ -313,10 +313,26 @@ def awards_and_contracts(p: Procurement, kind: str, notice_doc: dict,
             contract["period"] = period
         if contract["status"] == "active" and p.contract_signed:
             contract["dateSigned"] = day_start(p.contract_signed)
+        if a.contract is not None and contract["status"] == "active":
+            _signed_contract(contract, a.contract, p.vat_percent)
         if kind == CONTRACT:
             contract["documents"] = [notice_doc]
         contracts.append(contract)
     return awards, contracts, list(suppliers)
+
+
+def _signed_contract(contract: dict, terms, vat_percent) -> None:
+    """The contract as recorded at the contract stage: its reference, value, term and date signed, not estimates."""
+    contract["description"] = f"Contract reference {terms.reference}."
+    contract["value"] = money(terms.value, vat_percent)
+    after = terms.ends_on + timedelta(days=1)
+    months = (after.year - terms.starts_on.year) * 12 + after.month - terms.starts_on.month
+    period = {"startDate": day_start(terms.starts_on), "endDate": day_end(terms.ends_on),
+              "durationInMonths": max(months, 1)}
+    if terms.max_extent is not None:
+        period["maxExtentDate"] = day_end(terms.max_extent)
+    contract["period"] = period
+    contract["dateSigned"] = day_start(terms.signed_on)
 
 
 def build(p: Procurement, kind: str, *, ocid: str, release_id: str, published: datetime,
@@ -371,4 +387,10 @@ def build(p: Procurement, kind: str, *, ocid: str, release_id: str, published: d
         out["awards"] = awards
     if contracts:
         out["contracts"] = contracts
-    return earlier_notices.repeat(out, p.earlier)
+    out = earlier_notices.repeat(out, p.earlier)
+    # The contract as signed is a fact of the contract stage: an earlier notice's estimate of it does not stand.
+    signed = {f"lot-{a.lot_number}-contract": a.contract for a in p.awards if a.contract is not None}
+    for contract in out.get("contracts", []):
+        if contract.get("id") in signed and contract.get("status") == "active":
+            _signed_contract(contract, signed[contract["id"]], p.vat_percent)
+    return out

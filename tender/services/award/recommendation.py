@@ -92,6 +92,43 @@ def _frozen_ranking(lot: Lot, round_: str):
     return evaluation.ranking, facts, model
 
 
+def _recordable(procurement: Procurement, lot_number: int):
+    """The checks before a lot's recommendation is recorded (InvalidRequest says why not), and what it is made of.
+
+    ``(lot, round, ranking, bid facts, model)``; ``round`` is None for a lot
+    that received no tenders (only "no award", with its reason, is recorded).
+    The service and the pages (:func:`refusal`) ask this same function.
+    """
+    if procurement.state not in approval_stages(procurement):
+        raise InvalidRequest("A recommendation can be recorded only at the award decision stage.")
+    if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)):
+        raise InvalidRequest("The award decision has already been approved, so its recommendations are final.")
+    conflicts_assessment.require_award_revisit(procurement)
+    lot = get_lot(procurement.id, lot_number)
+    if current(procurement.id).get(lot_number) is not None:
+        raise InvalidRequest(f"Lot {lot_number} already has a recorded recommendation. To change it, reopen the "
+                             "lot's scores (which voids it), settle them, and record a new one.")
+    round_ = decision_round(lot)
+    if round_ is None:
+        return lot, None, LotRanking(results=()), {}, model_for(lot) if lot.evaluation_model else None
+    ranking, facts, model = _frozen_ranking(lot, round_)
+    return lot, round_, ranking, facts, model
+
+
+def refusal(procurement: Procurement, lot_number: int) -> str | None:
+    """Why recording lot ``lot_number``'s recommendation now would be refused, or None if it would be accepted.
+
+    What a page asks before it offers "Record the recommendation": the
+    service's own checks (:func:`_recordable`), so no page offers a button
+    that answers 400.
+    """
+    try:
+        _recordable(procurement, lot_number)
+    except InvalidRequest as exc:
+        return str(exc)
+    return None
+
+
 def record(procurement_id: int, lot_number: int, user, no_award_reason: str | None = None,
            ip: str | None = None) -> AwardRecommendation:
     """Record a lot's recommendation (or no award, with the reason); see :func:`_record`."""
@@ -108,24 +145,11 @@ def _record(procurement_id: int, lot_number: int, user, no_award_reason: str | N
     """Record a lot's recommendation (or no award, with the reason); audited with the whole record and its digest."""
     authorise(user, Permission.RECORD_RECOMMENDATION)
     procurement = get_procurement(procurement_id)
-    if procurement.state not in approval_stages(procurement):
-        raise InvalidRequest("A recommendation can be recorded only at the award decision stage.")
-    if db.session.scalar(select(AwardApproval.id).where(AwardApproval.procurement_id == procurement.id)):
-        raise InvalidRequest("The award decision has already been approved, so its recommendations are final.")
-    conflicts_assessment.require_award_revisit(procurement)
-    lot = get_lot(procurement_id, lot_number)
-    if current(procurement_id).get(lot_number) is not None:
-        raise InvalidRequest(f"Lot {lot_number} already has a recorded recommendation. To change it, reopen the "
-                             "lot's scores (which voids it), settle them, and record a new one.")
-    round_ = decision_round(lot)
+    lot, round_, ranking, facts, model = _recordable(procurement, lot_number)
     if round_ is None:
         if not (no_award_reason or "").strip():
             raise InvalidRequest(f"Lot {lot_number} received no tenders. Record no award, and give the reason.")
-        ranking, facts = LotRanking(results=()), {}
-        model = model_for(lot) if lot.evaluation_model else None
         round_ = ROUNDS[0]
-    else:
-        ranking, facts, model = _frozen_ranking(lot, round_)
     total_years = procurement.initial_term_years + sum(procurement.extension_periods)
     try:
         decision = award_rules.decision_record(

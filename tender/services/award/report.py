@@ -64,6 +64,9 @@ def _rejected_tenders(decision: dict) -> list[dict]:
 
 
 def _lots(procurement: Procurement) -> list[dict]:
+    from tender.services.award.contract import terms_by_lot_number
+
+    signed = terms_by_lot_number(procurement.id)
     lots = []
     for rec in current_recommendations(procurement.id):
         decision = json.loads(rec.decision)
@@ -75,7 +78,8 @@ def _lots(procurement: Procurement) -> list[dict]:
         lots.append({"number": decision["lot"]["number"], "title": decision["lot"]["title"], "rec": rec,
                      "decision": decision, "ranking": decision["ranking"], "winner": winner_row,
                      "runner_up": runner_up, "rejected": _rejected_tenders(decision),
-                     "recorded_by": db.session.get(User, rec.recorded_by_id)})
+                     "recorded_by": db.session.get(User, rec.recorded_by_id),
+                     "contract": signed.get(decision["lot"]["number"]) if winner else None})
     return lots
 
 
@@ -218,6 +222,8 @@ def build(procurement: Procurement, access: LotAccess | None = None, reader=None
         "approvals": _approvals(procurement, every_lot), "trail": _audit_trail(procurement),
         "generated": now, "generated_on": rules.format_uk_date(uk_date(now)),
         "total_value": sum((r["rec"].contract_value or 0) for r in lots),
+        "signed_value": sum(r["contract"].value for r in lots if r["contract"]),
+        "contracts_signed": [r for r in lots if r["contract"]],
         "act": procurement.regime.startswith("pa2023"),
         "conflicts_assessment": conflicts_assessment.report_facts(procurement),
         "abnormally_low": abnormally_low.report_rows(procurement),

@@ -63,7 +63,8 @@ def _as_procurement(procurement) -> Procurement:
 
 @use_case
 def record_notices_sent(procurement, sent_at: datetime, user, ip: str | None = None, *, now: datetime | None = None,
-                        electronic: bool = True, last_received_on: date | None = None) -> Procurement:
+                        electronic: bool = True, last_received_on: date | None = None,
+                        through_tender: bool = False) -> Procurement:
     """Record the moment the last award decision letter or assessment summary was sent (audited).
 
     ``sent_at`` must be timezone-aware and not in the future: PCR standstill
@@ -71,13 +72,16 @@ def record_notices_sent(procurement, sent_at: datetime, user, ip: str | None = N
     award notice may follow it (s.50). The award must be approved first. May
     be recorded again (a later last letter) until standstill starts.
     ``electronic=False`` with ``last_received_on`` gives reg. 87(2)(b).
+    Typed in by the officer (``through_tender=False``), it records only
+    letters sent outside Tender: once letters are sent through Tender, Tender
+    records the moment the last one went (:func:`manual_refusal`).
     """
     authorise(user, Permission.ADVANCE_STAGE)
     procurement = _as_procurement(procurement)
     words = notice_words(procurement)
-    if procurement.state not in sending_stages(procurement):
-        raise InvalidRequest(f"The {words} can only be recorded as sent once the award decision is made and "
-                             "before standstill starts.")
+    refusal = _stage_refusal(procurement) if through_tender else manual_refusal(procurement)
+    if refusal:
+        raise InvalidRequest(refusal)
     if sent_at is None or sent_at.tzinfo is None:
         raise InvalidRequest(f"Enter the date and time the last of the {words} was sent.")
     if sent_at > (now or clock.now()):
@@ -95,6 +99,34 @@ def record_notices_sent(procurement, sent_at: datetime, user, ip: str | None = N
     audit.record(audit.Actor.of(user, ip), "award.notices_sent", "procurement", procurement.id,
                  procurement_ref=procurement.reference, before=before, after=_notice_facts(procurement))
     return procurement
+
+
+def _stage_refusal(procurement: Procurement) -> str | None:
+    if procurement.state not in sending_stages(procurement):
+        return (f"The {notice_words(procurement)} can only be recorded as sent once the award decision is made and "
+                "before standstill starts.")
+    return None
+
+
+def _sent_through_tender(procurement: Procurement) -> bool:
+    """True once any letter or summary of the procurement has been queued to go through Tender ("Send")."""
+    return db.session.scalar(select(AwardLetter.id).where(
+        AwardLetter.procurement_id == procurement.id,
+        (AwardLetter.status != DRAFT) | AwardLetter.queued_at.is_not(None)).limit(1)) is not None
+
+
+def manual_refusal(procurement: Procurement) -> str | None:
+    """Why the officer may not type in when the letters were sent (None: they may), for the form and the service.
+
+    The form records letters sent outside Tender. Letters sent through
+    Tender's "Send" record their own moment (the last to go) and move the
+    procurement on, so the form is neither offered nor accepted then.
+    """
+    refusal = _stage_refusal(procurement)
+    if refusal is None and _sent_through_tender(procurement):
+        return (f"The {notice_words(procurement)} are being sent through Tender, which records when the last one "
+                "goes: see the award letters page.")
+    return refusal
 
 
 def _notice_facts(procurement: Procurement) -> dict:
@@ -284,7 +316,14 @@ def _contract_not_before(procurement: Procurement, earliest: date) -> date | Non
 
 
 def contract_entered_on(procurement: Procurement) -> date | None:
-    """The recorded day the contract was entered into (its milestone met), or None."""
+    """The day the contract was entered into: as signed if the contract is recorded, else its milestone's day."""
+    from sqlalchemy import func
+
+    from tender.models import Contract
+
+    signed = db.session.scalar(select(func.min(Contract.signed_on)).where(Contract.procurement_id == procurement.id))
+    if signed is not None:
+        return signed
     return db.session.scalar(select(Milestone.actual_date).where(
         Milestone.procurement_id == procurement.id, Milestone.key.in_(CONTRACT_MILESTONES),
         Milestone.actual_date.is_not(None)))
@@ -443,6 +482,7 @@ class PageFacts:
     over: bool
     challenges: tuple[LegalChallenge, ...]
     can_challenge: bool
+    through_tender: bool = False  # letters were sent (or are going) through Tender's "Send"
 
     @property
     def suspending(self) -> tuple[LegalChallenge, ...]:
@@ -460,9 +500,12 @@ def page_facts(procurement: Procurement, today: date) -> PageFacts:
     sent = aware_utc(procurement.award_notices_sent_at)
     ended = definition_of(procurement).is_final(procurement.state)
     current = standstill_of(procurement)
+    in_sending_stage = procurement.state in sending_stages(procurement)
+    through = in_sending_stage and _sent_through_tender(procurement)  # asked only where the form could show
     return PageFacts(
         words=notice_words(procurement),
-        can_record=procurement.state in sending_stages(procurement),
+        can_record=in_sending_stage and not through,
+        through_tender=through,
         sent_at=sent.astimezone(periods.UK_TIME) if sent else None,
         electronic=procurement.award_notices_electronic is not False,
         last_received_on=procurement.award_notices_last_received_on,

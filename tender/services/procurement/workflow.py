@@ -125,6 +125,38 @@ def fire_on_notice(procurement: Procurement, kind: str, actor: audit.Actor, *, t
                   {"notice": kind})
 
 
+#: Guards that read the recorded sending of the award letters or assessment summaries.
+SENDING_GUARDS = frozenset({"award_notices_sent", "assessment_summaries_sent"})
+
+
+def fire_on_sending(procurement: Procurement, actor: audit.Actor, *, today: date,
+                    now: datetime) -> StageChange | None:
+    """Move the procurement on once the letters sent through Tender have all gone (their moment just recorded).
+
+    Sending the letters through Tender is the one step: the transition out of
+    the current stage that waits for the sending (a guard reads it) fires as
+    if the officer had pressed it, so its stage move is not offered again as
+    if nothing had happened. ``today`` is the UK day the last letter went (the
+    milestone is met on it). Nothing fires if the stage has no such
+    transition or a guard blocks it: the stage move then stays on the
+    procurement page with its reasons. The caller commits.
+    """
+    engine = engine_of(procurement)
+    definition = engine.definition
+    spec = next((t for t in definition.transitions if procurement.state in t.sources
+                 and any(ref.name in SENDING_GUARDS for ref in t.guards)), None)
+    if spec is None:
+        return None
+    reads = reads_of(ref.name for ref in spec.guards) | {MILESTONES}
+    from_stage = procurement.state
+    try:
+        to_stage, outcomes = engine.fire(from_stage, spec.trigger, build_context(procurement, today, reads))
+    except (TransitionBlocked, TransitionNotAllowed):
+        return None
+    return _apply(procurement, definition, spec, from_stage, to_stage, outcomes, actor, today, now, None,
+                  {"letters_sent_through_tender": True})
+
+
 #: Milestones the contract stage meets: entering it must be lawful whatever the workflow file says.
 CONTRACT_MILESTONES = ("contract_entered", "contract_awarded")
 

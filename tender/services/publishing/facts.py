@@ -23,6 +23,7 @@ from tender.models import (AwardApproval, AwardRecommendation, Bid, Funder, Lot,
                            Notice, Organisation, Procurement, ProcurementPublishing, SQResponse, Supplier)
 from tender.models.supplier import ROUNDS
 from tender.models.milestone import NOT_APPLICABLE
+from tender.services.award.contract import terms_by_lot_number as contract_terms
 from tender.services.errors import ServiceError
 from tender.services.procurement.definitions import definition_of
 
@@ -160,6 +161,7 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None,
     decisions = {lot_id: json.loads(rec.decision) for lot_id, rec in recs.items()}
     approval = db.session.scalar(select(AwardApproval).where(AwardApproval.procurement_id == pid))
     awards = []
+    signed = contract_terms(pid)
     for lot in lots:
         rec = recs.get(lot.id)
         if rec is None:
@@ -171,7 +173,8 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None,
             annual_price=Decimal(d["annual_price"]) if d.get("annual_price") else None,
             contract_value=Decimal(d["contract_value"]) if d.get("contract_value") else None,
             decided_at=aware(approval.approved_at if approval else rec.recorded_at),
-            no_award_reason=d.get("no_award_reason")))
+            no_award_reason=d.get("no_award_reason"),
+            contract=signed.get(lot.number) if recommended else None))
     bids = list(db.session.scalars(select(Bid).where(Bid.lot_id.in_([lot.id for lot in lots]))))
     tenderers = {b.supplier_id for b in bids}
     supplier_ids = tenderers | {a.supplier_id for a in awards if a.supplier_id is not None}
@@ -205,7 +208,8 @@ def read(procurement: Procurement, *, award_notice_day: date | None = None,
         standstill=standstill(procurement, milestones, award_notice_day),
         # The moment the last assessment summary went (PA s.50), as recorded; not a day.
         assessment_summaries_sent=sent if procurement.regime.startswith("pa2023") else None,
-        contract_signed=_milestone_day(milestones, "contract_entered", "contract_awarded", actual_only=True),
+        contract_signed=min((t.signed_on for t in signed.values()), default=None) or _milestone_day(
+            milestones, "contract_entered", "contract_awarded", actual_only=True),
         vat_percent=settings.vat_percent if settings else None,
         valued_on=next((periods.uk_date(aware(n.published_at)) for n in earlier if n.kind == "tender"), None),
         earlier=earlier)
