@@ -56,9 +56,15 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "SESSION_COOKIE_SECURE": not development,
         "SESSION_COOKIE_NAME": "tender_session",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        # Failed logins: this many per account within the window locks it for the window.
+        # Failed logins (tender.domain.login_throttle): this many by one account and address, or from this many
+        # addresses at one account, or this many from one address at any accounts, are checked at once; then each
+        # further check waits longer (LOGIN_DELAY_SECONDS, doubling, at most LOGIN_MAX_DELAY_MINUTES). Attempts
+        # older than the window are forgotten; a login forgives its address's earlier slips. Nothing locks outright.
         "LOGIN_MAX_FAILURES": int(environ.get("TENDER_LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "15")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(environ.get("TENDER_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "LOGIN_DELAY_SECONDS": int(environ.get("TENDER_LOGIN_DELAY_SECONDS", "30")),
+        "LOGIN_MAX_DELAY_MINUTES": int(environ.get("TENDER_LOGIN_MAX_DELAY_MINUTES", "15")),
+        "LOGIN_WINDOW_MINUTES": int(environ.get("TENDER_LOGIN_WINDOW_MINUTES", "1440")),
         "TENDER_TODAY": environ.get("TENDER_TODAY") or None,
         # Where procedure files are read from (default: the shipped workflows/); running procurements keep theirs.
         "TENDER_WORKFLOWS_DIR": environ.get("TENDER_WORKFLOWS_DIR") or None,

@@ -65,6 +65,7 @@ def test_the_wheel_contains_every_package_and_data_file(wheel):
     for path in (ROOT / "tender").rglob("*.py"):
         expected.add(path.relative_to(ROOT).as_posix())
     expected |= {"tender/domain/ocds/cpv2008.csv", "tender/domain/ocds/cpv2008.NOTICE.md",
+                 "tender/domain/common-passwords.txt.gz", "tender/domain/common-passwords.NOTICE.md",
                  "tender/migrations/alembic.ini", "tender/migrations/script.py.mako",
                  "tender/static/js/init.js", *BUILT}
     missing = sorted(expected - names)
