@@ -53,3 +53,31 @@ def build(deadline: date = date(2022, 7, 11), invited: int = 2, **fields) -> Ten
     return Tendering(procurement.id, procurement.reference, officer.email, legal.email,
                      [s.name for s in suppliers[:invited]], [s.id for s in suppliers[:invited]],
                      [p.email for p in people[:invited]], people[invited].email)
+
+
+def sweep_objects(procurement_id: int, officer: User) -> dict:
+    """For the route sweeps: an invited supplier with a user, its open question, and a clarification published
+    too close to the deadline with its extension waiting for a decision (rows made directly)."""
+    from datetime import timedelta
+
+    from tender.models import Clarification, ClarificationQuestion
+
+    supplier = Supplier(name=f"Clarifying Supplier {uuid.uuid4().hex[:4]}")
+    db.session.add(supplier)
+    db.session.flush()
+    now = datetime.now(timezone.utc)
+    db.session.add(Invitation(procurement_id=procurement_id, supplier_id=supplier.id, invited_by_id=officer.id,
+                              invited_at=now))
+    question = ClarificationQuestion(procurement_id=procurement_id, supplier_id=supplier.id, asked_by_id=officer.id,
+                                     text="Does TUPE apply?", asked_at=now, status="open")
+    published = Clarification(procurement_id=procurement_id, number=1, kind="answer", question="Is there a cap?",
+                              answer="No.", published_at=now, published_by_id=officer.id,
+                              deadline_key="initial_tender_deadline", deadline_date=now.date() + timedelta(days=2),
+                              warning="Published two days before the deadline.",
+                              proposed_deadline=now.date() + timedelta(days=6), extension="proposed")
+    db.session.add_all([question, published])
+    db.session.commit()
+    person = supplier_user(supplier)
+    question.asked_by_id = person.id
+    db.session.commit()
+    return {"supplier_email": person.email, "question": question.id, "clarification": published.id}

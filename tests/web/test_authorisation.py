@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tender.extensions import db
-from tender.models import (AuditEvent, AwardApproval, AwardLetter, Milestone, Organisation, Procurement,
-                           SelectionLetter, SQResponse, UserSession)
+from tender.models import (AuditEvent, AwardApproval, AwardLetter, Clarification, Contract, Milestone, Organisation,
+                           Procurement, SelectionLetter, SQResponse, UserSession)
 from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_procurement, make_user
 
 ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
@@ -104,6 +104,10 @@ def snapshot(app, procurement_id: int) -> dict:
             "notices": sorted(db.session.execute(
                 select(SelectionLetter.id, SelectionLetter.reasons, SelectionLetter.method, SelectionLetter.queued_at,
                        SelectionLetter.posted_on).where(SelectionLetter.procurement_id == procurement_id)).all()),
+            "clarifications": db.session.scalar(select(func.count()).select_from(Clarification)
+                                                .where(Clarification.procurement_id == procurement_id)),
+            "contracts": sorted(db.session.execute(select(Contract.lot_id, Contract.reference, Contract.version)
+                                                   .where(Contract.procurement_id == procurement_id)).all()),
         }
 
 
@@ -171,6 +175,15 @@ def _candidate_rejected(world: World, email: str, *, draft: bool = True, issue: 
         if issue:
             selection_letters.send(world.procurement_id, officer, None)
             jobs.work(until_idle=True)
+
+
+def _contract_stage(world: World, email: str) -> None:
+    """The demo's lot 1 decided and approved, the procurement at its contract stage: the world acts on it."""
+    from tests.letters_support import award_demo
+
+    world.procurement_id = award_demo(lots=(1,))
+    db.session.get(Procurement, world.procurement_id).state = "contract_awarded"
+    db.session.commit()
 
 
 def _uk_today() -> date:
@@ -275,6 +288,24 @@ ACTIONS = {
         prepare=_candidate_rejected,
         took_effect=lambda w: _notice(w).queued_at is not None,
         audit_action="selection.letters_queued",
+        allowed=frozenset({"procurement_officer"})),
+    "publish a clarification": Action(
+        state="itt_issued",
+        path=lambda w: f"/procurements/{w.procurement_id}/clarifications/publish",
+        data=lambda w: {"kind": "document_change", "question": "Specification replaced", "answer": "See version 2."},
+        took_effect=lambda w: db.session.scalar(select(Clarification.id)
+                                                .where(Clarification.procurement_id == w.procurement_id)) is not None,
+        audit_action="clarification.published",
+        allowed=frozenset({"procurement_officer"})),
+    "record the contract": Action(
+        state="draft",
+        path=lambda w: f"/procurements/{w.procurement_id}/contracts/1",
+        data=lambda w: {"reference": "KCC-LWK-2022-01", "signed_on": "2022-10-07", "value": "3000000.00",
+                        "starts_on": "2022-10-08", "ends_on": "2025-10-07", "extension_years": "2"},
+        prepare=_contract_stage,
+        took_effect=lambda w: db.session.scalar(select(Contract.id).where(
+            Contract.procurement_id == w.procurement_id)) is not None,
+        audit_action="contract.recorded",
         allowed=frozenset({"procurement_officer"})),
     "record a notice's posting": Action(
         state="itt_issued",

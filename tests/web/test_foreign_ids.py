@@ -28,6 +28,7 @@ from werkzeug.routing import IntegerConverter
 from tender.extensions import db
 from tender.models import (AuditEvent, AwardLetter, Bid, Funder, LegalChallenge, Lot, Milestone, Procurement,
                            SQResponse, Supplier)
+from tests.clarifications_support import sweep_objects
 from tests.evaluation_support import DEMO_MODEL, user
 from tests.helpers import CPN_TIMETABLE, csrf_post, login, make_procurement
 from tests.letters_support import EVALUATOR, MODERATOR, OFFICER, award_demo
@@ -38,7 +39,8 @@ NUMBERS_IN_PROCUREMENT = {"lot_number"}
 #: Which of procurement 1's objects an id parameter names (``owner_id``: the kind is the ``<owner>`` segment).
 KIND_OF = {"challenge_id": "challenge", "letter_id": "letter", "bid_id": "bid", "milestone_id": "milestone",
            "funder_id": "funder", "lot_id": "lot", "response_id": "response", "owner_id": "<owner>",
-           "person_id": "person", "selection_letter_id": "selection_letter"}
+           "person_id": "person", "selection_letter_id": "selection_letter",
+           "question_id": "question", "clarification_id": "clarification"}
 #: Values for the path's text segments (``owner``: each kind of party that has an id).
 TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "kind": ("contract_notice",),
                "trigger": ("publish_sq",), "fmt": ("mmd",)}
@@ -82,6 +84,7 @@ def _theirs() -> tuple[int, dict[str, int]]:
 
     bid = db.session.scalar(select(Bid).join(Lot).where(Lot.procurement_id == pid, Lot.number == 1)
                             .order_by(Bid.id))
+    clarifying = sweep_objects(pid, officer)
     return pid, {
         "challenge": challenge.id, "letter": first(AwardLetter, AwardLetter.procurement_id == pid),
         "bid": bid.id, "supplier": bid.supplier_id,
@@ -89,6 +92,7 @@ def _theirs() -> tuple[int, dict[str, int]]:
         "funder": first(Funder, Funder.procurement_id == pid), "lot": first(Lot, Lot.procurement_id == pid),
         "response": first(SQResponse, SQResponse.procurement_id == pid), "person": officer.id,
         "selection_letter": notice.id,
+        **{kind: clarifying[kind] for kind in ("question", "clarification")},
     }
 
 

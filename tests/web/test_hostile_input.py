@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from tender.extensions import db
 from tender.models import Milestone, Procurement, SQResponse, Supplier, User
 from tests.evaluation_support import build_panel
+from tests.clarifications_support import sweep_objects
 from tests.helpers import PASSWORD, TEST_CONFIG, login, make_user
 
 HUGE = "100000000000000000000"
@@ -78,6 +79,9 @@ FIELDS: dict[str, dict[str, str]] = {
     "standstill.record_challenge": {"reference": "HT-2022-000001", "issued_on": "2022-09-30",
                                     "aware_on": "2022-09-30", "note": ""},
     "standstill.lift": {"version": "1", "lifted_on": "2022-10-30", "reason": "Order of the court"},
+    "contract.record": {"version": "", "reference": "KCC-LWK-2022-01", "signed_on": "2022-10-07",
+                        "value": "1250000.00", "starts_on": "2022-10-08", "ends_on": "2025-10-07",
+                        "extension_years": "2"},
     "letters.draft": {},
     "letters.send": {"confirm": "yes"},
     "letters.retry": {},
@@ -111,6 +115,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "abnormally_low.decide": {"decision": "accepted", "reasons": "Evidenced.", "version": ""},
     "act_standstill.volunteer": {"reason": "Time for suppliers to challenge."},
     "act_standstill.late_reason": {"reason": "The portal was down."},
+    "clarifications.ask": {"text": "Does TUPE apply to lot 1?"},
+    "clarifications.answer": {"version": "1", "question": "Does TUPE apply?", "answer": "Yes: see annex C."},
+    "clarifications.publish": {"kind": "document_change", "question": "Specification replaced", "answer": "See v2."},
+    "clarifications.extension": {"version": "1", "decision": "accept", "new_deadline": "2099-01-31", "reason": ""},
 }
 # GET endpoints that read a query string, and what they read.
 QUERIES: dict[str, tuple[str, ...]] = {
@@ -121,6 +129,7 @@ ROLE_FOR = {
     "admin.": "administrator", "audit.": "legal_reviewer", "award.approve": "approver", "award.declare": "approver",
     "evaluation.score_bid": "evaluator", "evaluation.scores_json": "evaluator", "evaluation.declare": "evaluator",
     "evaluation.moderate_bid": "moderator", "auth.login": "anonymous",
+    "clarifications.ask": "supplier",
 }
 # Ending the session would log the sweep out; logout takes no input anyway.
 SKIPPED = {"auth.logout"}
@@ -172,13 +181,16 @@ def _setup(app) -> dict:
         response = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == procurement.id)
                                      .order_by(SQResponse.id))
         notice = _selection_notice(procurement.id, officer)
+        clarifying = sweep_objects(procurement.id, officer)  # tests.clarifications_support
+        users.setdefault("supplier", clarifying["supplier_email"])
         return {
             "users": users,
             "path": {"procurement_id": str(procurement.id), "lot_number": str(panel.lot_number),
                      "round_": "initial", "bid_id": str(panel.bid_ids[0]), "milestone_id": str(milestone.id),
                      "response_id": str(response.id), "user_id": str(evaluator.id), "action": "deactivate",
                      "fmt": "mmd", "token": officer.calendar_token or "none", "filename": "css/app.css",
-                     "selection_letter_id": str(notice)},
+                     "selection_letter_id": str(notice), "question_id": str(clarifying["question"]),
+                     "clarification_id": str(clarifying["clarification"])},
             "fill": {"officer_email": panel.officer, "officer_id": str(officer.id), "evaluator_id": str(evaluator.id),
                      "supplier_id": str(supplier.id), "version": str(procurement.version)},
         }
