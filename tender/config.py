@@ -77,6 +77,11 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "LOG_LEVEL": environ.get("TENDER_LOG_LEVEL", "INFO").strip().upper(),
         # Mail: Flask-Mail's names, read here like every other setting (tender.mail.MailSettings.from_config).
         **{name: environ[name] for name in MAIL_SETTINGS if name in environ},
+        # Single sign-on (OpenID Connect, e.g. Microsoft Entra ID): on when all three are set (tender.services.sso).
+        "OIDC_ISSUER": environ.get("TENDER_OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": environ.get("TENDER_OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": environ.get("TENDER_OIDC_CLIENT_SECRET", "").strip(),
+        "OIDC_LABEL": environ.get("TENDER_OIDC_LABEL", "").strip(),  # the login page's button
         # argon2id parameters; the defaults exceed OWASP ASVS 5.0 (m=19 MiB, t=2, p=1).
         "ARGON2_MEMORY_KIB": int(environ.get("TENDER_ARGON2_MEMORY_KIB", "65536")),
         "ARGON2_TIME_COST": int(environ.get("TENDER_ARGON2_TIME_COST", "3")),

@@ -47,8 +47,9 @@ class LiveServer:
     """gunicorn serving ``tender:create_app()`` on ``database_url``; see the module docstring."""
 
     def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, startup_timeout: float = 30.0,
-                 background_worker: bool = False):
+                 background_worker: bool = False, port: int | None = None, extra_env: dict[str, str] | None = None):
         self.background_worker = background_worker
+        self.extra_env = dict(extra_env or {})  # e.g. single sign-on settings (tests/web/test_sso_browser.py)
         self.worker_process: subprocess.Popen | None = None
         self.database_url = database_url
         self.workdir = Path(workdir)
@@ -56,7 +57,7 @@ class LiveServer:
         self.startup_timeout = startup_timeout
         self.instance_path = self.workdir / "instance"
         self.stderr_path = self.workdir / "gunicorn.stderr.log"
-        self.port: int | None = None
+        self.port: int | None = port  # given when something must know the address before the start
         self.process: subprocess.Popen | None = None
         self._stderr_file = None
 
@@ -80,6 +81,7 @@ class LiveServer:
             "TENDER_INSTANCE_PATH": str(self.instance_path),
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(self.extra_env)
         return env
 
     def load_demo(self, env: dict[str, str]) -> str:
@@ -99,7 +101,7 @@ class LiveServer:
         """
         self.instance_path.mkdir(parents=True, exist_ok=True)
         env = self.env()
-        self.port = free_port()
+        self.port = self.port or free_port()
         self._stderr_file = open(self.stderr_path, "wb")
         self.process = subprocess.Popen(
             [str(BIN_DIR / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
