@@ -42,9 +42,6 @@ def register_web(app: Flask) -> None:
     for module in (conflicts_assessment, abnormally_low, act_standstill):  # the Procurement Act's records
         app.register_blueprint(module.bp)
     app.register_blueprint(selection_letters.bp)  # notices to candidates not selected
-    from tender.web import contract
-
-    app.register_blueprint(contract.bp)  # the contract as signed, per lot awarded (issue 19)
     from tender.web import supplier_access, suppliers  # issue 18: supplier accounts, kept to their own pages
     supplier_access.register(app)
     app.register_blueprint(suppliers.bp)
@@ -55,13 +52,16 @@ def register_web(app: Flask) -> None:
     from tender.web import submissions
     app.register_blueprint(submissions.bp)  # suppliers' responses, receipts and the register (issue 18)
     app.register_blueprint(submissions.officer_bp)  # the officer's tender box: extension and opening (issue 18)
+    from tender.web import account
+
+    app.register_blueprint(account.bp)  # people's own passwords: invitation, change, reset (issue 19)
     from tender.web import sso
 
     app.register_blueprint(sso.bp)  # single sign-on beside passwords (OpenID Connect)
+    sso.init_app(app)
     from tender.web import contract
 
     app.register_blueprint(contract.bp)  # the contract as signed, per lot awarded (issue 19)
-    sso.init_app(app)
     from tender.domain import numbers
 
     app.jinja_env.filters["number"] = numbers.fixed  # {{ x|number(1) }}: every number on a page, never "-0.0"

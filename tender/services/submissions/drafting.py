@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from tender.domain import bounds
 from tender.domain.submission_manifest import length_problem
@@ -27,6 +28,12 @@ from tender.services.use_case import check_version, get_procurement, use_case
 
 CHANGED = ("Your organisation's submission was changed in another window or by a colleague. "
            "The page now shows it as it is: check it before you save again.")
+
+
+def touch(submission: Submission) -> None:
+    """Mark the submission changed (new version) even when the clock reads the same (a fixed TENDER_TODAY)."""
+    submission.updated_at = clock.now()
+    flag_modified(submission, "updated_at")
 
 
 def _refuse_unless_draft(submission: Submission) -> None:
@@ -105,7 +112,7 @@ def save_answers(user, submission_id: int, answers: dict, *, expected_version: i
         elif row.text != value:
             row.text = value
             changed.append(question_id)
-    submission.updated_at = clock.now()
+    touch(submission)
     _event(user, ip, "submission.draft_saved", submission, procurement, answers_changed=sorted(changed))
     return submission
 
@@ -119,7 +126,7 @@ def save_price(user, submission_id: int, price, *, expected_version: int | None 
         raise InvalidRequest("This response has no price envelope.")
     amount = money(price, "price", required=False)
     submission.price = Decimal(amount) if amount is not None else None
-    submission.updated_at = clock.now()
+    touch(submission)
     _event(user, ip, "submission.draft_saved", submission, procurement, price_saved=amount is not None)
     return submission
 
@@ -152,7 +159,7 @@ def attach(user, submission_id: int, upload, *, question_id: str = "", expected_
                                                   added_at=clock.now())
     if existing is None:
         db.session.add(attachment)
-    submission.updated_at = clock.now()
+    touch(submission)
     db.session.flush()
     _event(user, ip, "submission.file_uploaded", submission, procurement, attachment_id=attachment.id,
            filename=attachment.filename, sha256=stored.sha256, size=stored.size, question=question_id or None,
@@ -171,7 +178,7 @@ def remove_attachment(user, submission_id: int, attachment_id: int, *, expected_
         raise NotFound("There is no such document in this response.")
     sha256 = attachment.stored_file.sha256
     submission.attachments.remove(attachment)
-    submission.updated_at = clock.now()
+    touch(submission)
     _event(user, ip, "submission.file_removed", submission, procurement, attachment_id=attachment_id,
            filename=attachment.filename, sha256=sha256, question=attachment.question_id or None)
     return submission

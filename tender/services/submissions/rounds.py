@@ -114,13 +114,24 @@ def refuse_if_closed(procurement: Procurement, round_: Round, box: TenderBox | N
         raise InvalidRequest("The deadline for this round is not set yet, so nothing can be submitted.")
     if procurement.state not in round_.window.stages:
         raise InvalidRequest(f"{round_.label} are not being taken at this stage of the procurement.")
-    if box is not None and (box.opened_at is not None or box.register_published_at is not None):
+    if box is not None and (box.opened_at is not None or register_stands(box, deadline)):
         raise DeadlinePassed(f"The deadline ({describe_deadline(deadline)}) has passed and the tender box is closed. "
                              "Nothing can be submitted or changed.")
     if clock.now() >= deadline:
         raise DeadlinePassed(f"The deadline was {describe_deadline(deadline)}, by Tender's clock. A late response "
                              "cannot be accepted, and nothing can be submitted or changed.")
     return deadline
+
+
+def register_stands(box: TenderBox | None, deadline: datetime | None) -> bool:
+    """Whether the box's published register is for the round's current deadline.
+
+    A deadline extended after the register was published (here, or by a clarification's accepted
+    extension) leaves the old register in the audit trail and reopens the round; a new register is
+    published at the new deadline.
+    """
+    return (box is not None and box.register_published_at is not None and deadline is not None
+            and aware(box.register_deadline) >= deadline)
 
 
 def model_for_lot(lot: Lot | None) -> EvaluationModel:

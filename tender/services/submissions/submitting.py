@@ -28,7 +28,7 @@ from tender.services.accounts import authorise
 from tender.services.errors import InvalidRequest
 from tender.services.procurement.milestones import check_statutory_periods
 from tender.services.submissions import rounds
-from tender.services.submissions.drafting import CHANGED
+from tender.services.submissions.drafting import CHANGED, touch
 from tender.services.use_case import check_version, get_procurement, use_case
 
 
@@ -82,7 +82,8 @@ def _submit(user, submission_id: int, expected_version: int | None, ip: str | No
                                 manifest_hash=manifests.manifest_hash(body), price_salt=salt,
                                 price_commitment=commitment)
     db.session.add(receipt)
-    submission.status, submission.updated_at = SUBMITTED, now
+    submission.status = SUBMITTED
+    touch(submission)
     db.session.flush()
     audit.record(audit.Actor.of(user, ip), "submission.submitted", "submission", submission.id,
                  procurement_ref=procurement.reference, lot=submission.lot_number or None,
@@ -127,7 +128,8 @@ def withdraw(user, submission_id: int, *, expected_version: int | None = None, i
         raise InvalidRequest("This response is a draft: there is nothing to withdraw.")
     now = clock.now()
     receipt.withdrawn_at = now
-    submission.status, submission.updated_at = DRAFT, now
+    submission.status = DRAFT
+    touch(submission)
     audit.record(audit.Actor.of(user, ip), "submission.withdrawn", "submission", submission.id,
                  procurement_ref=procurement.reference, lot=submission.lot_number or None,
                  after={"round": round_.name, "supplier_id": supplier.id, "receipt_id": receipt.id,

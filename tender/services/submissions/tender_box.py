@@ -87,10 +87,10 @@ def publish_if_due(procurement_id: int, round_name: str) -> Register | None:
     box = rounds.box_of(procurement.id, round_.name)
     if deadline is None or clock.now() < deadline:
         return None
-    if box is not None and box.register_published_at is not None:
+    if rounds.register_stands(box, deadline):
         return register_of(box)
     box = rounds.lock_box(procurement.id, round_.name)
-    if box.register_published_at is None:
+    if not rounds.register_stands(box, deadline) and box.opened_at is None:
         _publish(procurement, round_, box, deadline)
     return register_of(box)
 
@@ -117,7 +117,7 @@ def open_box(user, procurement_id: int, round_name: str, *, expected_version: in
         raise ConcurrentChange("This tender box has already been opened.")
     if expected_version is not None and box.version != expected_version:
         raise ConcurrentChange(OPENED_MEANWHILE)
-    if box.register_published_at is None:
+    if not rounds.register_stands(box, deadline):
         _publish(procurement, round_, box, deadline)
     receipts = _live_receipts(procurement.id, round_.name, rounds.aware(box.register_deadline))
     opened = [_turn_into_record(procurement, round_, receipt, user, ip) for receipt in receipts]
