@@ -86,7 +86,7 @@ def supplier_may_reach(endpoint: str | None) -> bool:
     """Whether a supplier user may reach ``endpoint`` at all (None: no route matched, a 404 anyway)."""
     if endpoint is None:
         return True
-    return endpoint in _ENDPOINTS or endpoint.partition(".")[0] in _BLUEPRINTS
+    return endpoint in _ENDPOINTS or endpoint in _HOME_INSTEAD or endpoint.partition(".")[0] in _BLUEPRINTS
 
 
 def is_supplier(user) -> bool:
