@@ -4,7 +4,7 @@ The organisation's identity provider (Microsoft Entra ID, or any OpenID
 Connect provider) vouches for a person; Tender decides who that person is in
 Tender. It matches the provider's e-mail address to an existing account, and
 only when the provider says it has verified that address (``email_verified``
-is JSON ``true``): an unverified address is whatever the person typed, so
+is JSON ``true``, or Entra ID's ``xms_edov``): an unverified address is whatever the person typed, so
 matching on it would let anyone claim anyone's account. The provider never
 creates an account and never changes a role: roles stay Tender's. Supplier
 accounts are never signed in by the authority's provider (a supplier may be a
@@ -59,8 +59,19 @@ def claimed_email(claims: Mapping[str, Any]) -> str | None:
 
 
 def email_verified(claims: Mapping[str, Any]) -> bool:
-    """True only for the JSON boolean ``true`` (OpenID Connect Core 5.1): a string or a missing claim is not."""
-    return claims.get("email_verified") is True
+    """Whether the provider vouches for the address: ``email_verified`` is the JSON boolean ``true``.
+
+    OpenID Connect Core 5.1's claim; a string or a missing claim is not
+    ``true``. Microsoft Entra ID never sends it for work accounts: it sends
+    ``xms_edov`` ("e-mail domain owner verified", an optional claim the
+    tenant adds to the app registration) instead, meaning the address is in a
+    domain the tenant has proved it owns. That counts, as the JSON boolean
+    ``true``, only where ``email_verified`` is absent: a provider that says
+    ``email_verified: false`` is believed.
+    """
+    if "email_verified" in claims:
+        return claims["email_verified"] is True
+    return claims.get("xms_edov") is True
 
 
 def refusal(claims: Mapping[str, Any], account: Account | None) -> Refusal | None:

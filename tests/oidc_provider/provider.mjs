@@ -32,7 +32,7 @@ const provider = new Provider(issuer, {
   }],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'] },  // xms_edov: as Entra ID sends
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
   async findAccount(ctx, id) {

@@ -37,6 +37,18 @@ def test_no_usable_address_is_refused_before_anything_else(email):
     assert sso.refusal({"email": email, "email_verified": True}, OFFICER) is sso.NO_EMAIL
 
 
+def test_entra_ids_domain_owner_verified_claim_counts_when_email_verified_is_absent():
+    entra = {"email": "luke.edwards@kent.example", "xms_edov": True}
+    assert sso.refusal(entra, OFFICER) is None
+    assert sso.refusal({**entra, "xms_edov": False}, OFFICER) is sso.UNVERIFIED
+    assert sso.refusal({**entra, "xms_edov": "1"}, OFFICER) is sso.UNVERIFIED
+
+
+def test_a_provider_that_says_the_address_is_not_verified_is_believed_whatever_else_it_sends():
+    claims = {"email": "luke.edwards@kent.example", "email_verified": False, "xms_edov": True}
+    assert sso.refusal(claims, OFFICER) is sso.UNVERIFIED
+
+
 def test_an_address_with_no_account_is_refused():
     assert sso.refusal(verified("stranger@kent.example"), None) is sso.UNKNOWN
 

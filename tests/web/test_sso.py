@@ -28,6 +28,8 @@ ACCOUNTS = {
     "luke": {"email": "Luke.Edwards@kent.example", "email_verified": True},
     "priya-unverified": {"email": "priya.shah@kent.example", "email_verified": False},
     "stranger": {"email": "stranger@kent.example", "email_verified": True},
+    # As Microsoft Entra ID sends a work account: no email_verified, the domain-owner-verified claim instead.
+    "priya-entra": {"email": "priya.shah@kent.example", "xms_edov": True},
 }
 
 
@@ -165,6 +167,12 @@ def test_a_verified_address_signs_in_the_matching_account_with_a_new_csrf_token(
         assert not [key for key in session if key.startswith("_state_")]  # the state is used up
     [(actor, _, after)] = [e for e in events(sso_app, "login.succeeded") if e[2].get("method") == "sso"]
     assert actor == "luke.edwards@kent.example" and after["subject"] == "luke"
+
+
+def test_an_entra_style_domain_owner_verified_address_signs_in(sso_app):
+    client = sso_app.test_client()
+    assert sign_in(client, "priya-entra").status_code == 302
+    assert signed_in_as(client) == "Priya Shah"
 
 
 @pytest.mark.parametrize("login_name, reason", [("priya-unverified", "email_not_verified"),
