@@ -103,6 +103,7 @@ ACTIONS: dict[str, str] = {
     "evaluation.prices_opened": "Sealed prices opened",
     "evaluation.ranking_final": "Ranking final",
     "evaluation.exported": "Evaluation matrix exported",
+    "evaluation.document_opened": "Panel member opened a document of a bid",
     # Award
     "abnormally_low.explanation_requested": "Explanation of an abnormally low price requested",
     "abnormally_low.explanation_received": "Explanation of an abnormally low price received",

@@ -7,6 +7,7 @@ from tender.models.award import AwardApproval, AwardRecommendation
 from tender.models.challenge import LegalChallenge
 from tender.models.clarification import Clarification, ClarificationMessage, ClarificationQuestion
 from tender.models.definition import PinnedDefinition
+from tender.models.document_opening import DocumentOpening
 from tender.models.conflicts_assessment import ConflictsAssessment, ConflictsAssessmentPerson
 from tender.models.contract import Contract
 from tender.models.invitation import Invitation
@@ -33,6 +34,7 @@ __all__ = [
     "Submission", "SubmissionAnswer", "SubmissionAttachment", "SubmissionReceipt", "TenderBox",
     "StoredFile", "StoredFileChunk",
     "Clarification", "ClarificationMessage", "ClarificationQuestion",
+    "DocumentOpening",
     "AccountLink",
     "Invitation",
     "Contract",

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from tender.domain.roles import Permission, may
 from tender.domain.scoring.model import PRICE_PART
 from tender.models.evaluation import EVALUATOR
-from tender.services.evaluation import envelope
+from tender.services.evaluation import bid_documents, envelope
 from tender.services.evaluation import panel as evaluation
 from tender.services.evaluation import export as evaluation_export
 from tender.services.evaluation import ranking as evaluation_ranking
@@ -26,6 +26,7 @@ from tender.services.evaluation.scoring import ScoreErrors
 from tender.web.auth import client_ip
 from tender.web.confirm import Confirmation, render_confirmation
 from tender.web.downloads import download_response
+from tender.web.file_transfer import send_stored
 from tender.web.evaluation_chart import ranking_svg
 from tender.web.evaluation_forms import (AssignForm, ConfirmForm, DeclarationForm, WithdrawForm, field_id,
                                          link_score_errors, score_sheet_problems, sections_from, sheet_action,
@@ -88,7 +89,8 @@ def _render_lot(procurement_id, lot_number, round_, status=200, errors=None, fie
             bids = evaluation_scoring.bids_for_evaluator(procurement_id, lot_number, round_, current_user)
             return render_template("evaluation/lot_evaluator.html", bids=bids, **common), status
         result = evaluation_ranking.moderator_overview(procurement_id, lot_number, round_, current_user)
-        return render_template("evaluation/lot_moderator.html", result=result, **common), status
+        return render_template("evaluation/lot_moderator.html", result=result,
+                               unopened=bid_documents.unopened_scores([lot_.id], round_), **common), status
     result = evaluation_ranking.lot_evaluation(procurement_id, lot_number, round_, current_user)
     people = evaluation.assignable_people() if may(current_user.role, Permission.ASSIGN_EVALUATORS) else []
     return render_template("evaluation/lot_officer.html", result=result, panel=evaluation.panel(lot_),
@@ -188,6 +190,15 @@ def score_bid(procurement_id: int, lot_number: int, round_: str, bid_id: int):
         flash(f"Draft saved: {saved} answer{'s' if saved != 1 else ''} for {sheet.bidder}.", "success")
     return redirect(url_for(".score_bid", procurement_id=procurement_id, lot_number=lot_number, round_=round_,
                             bid_id=bid_id))
+
+
+@bp.route(LOT + "/<round_>/bids/<int:bid_id>/documents/<int:attachment_id>")
+@login_required
+def bid_document(procurement_id: int, lot_number: int, round_: str, bid_id: int, attachment_id: int):
+    """One document of a bid, for a reader the lot's rule lets in (never the conflicted); each opening recorded."""
+    attachment, stored = bid_documents.open_document(procurement_id, lot_number, round_, bid_id, attachment_id,
+                                                     current_user, client_ip())
+    return send_stored(stored, attachment.filename)
 
 
 def _sheet_page(sheet, status: int = 200, problems=None, **choices):

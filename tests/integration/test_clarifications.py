@@ -56,7 +56,7 @@ def test_accepting_the_extension_moves_the_deadline_for_every_invited_supplier_a
     told = db.session.scalars(select(ClarificationMessage.email).where(
         ClarificationMessage.clarification_id == done.id, ClarificationMessage.purpose == "extension")).all()
     assert sorted(told) == sorted(t.people)
-    assert {"milestone.replanned", "clarification.extension_accepted"} <= set(_actions(t.reference))
+    assert {"submission.deadline_extended", "clarification.extension_accepted"} <= set(_actions(t.reference))
     with pytest.raises(InvalidRequest, match="No extension"):
         clarifications.decide_extension(t.procurement_id, done.id, user(t.officer), accept=False, reason="x")
 

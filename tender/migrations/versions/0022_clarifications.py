@@ -5,7 +5,8 @@
 question possibly reworded so the asker is not named), with the deadline it
 fell before and the extension it called for (PCR 2015 reg. 47(3); Procurement
 Act 2023 ss.31 and 54(1)); ``clarification_message`` each e-mail to each
-supplier's people, the equal-treatment record.
+supplier's people, the equal-treatment record. ``document_opening`` records
+each opening of a bid's document by a member of its evaluation panel.
 
 New tables only: nothing earlier is rebuilt, so every earlier CHECK stays.
 
@@ -123,10 +124,37 @@ def _clarification_tables():
         op.create_index(op.f(f"ix_clarification_message_{column}"), "clarification_message", [column], unique=False)
 
 
+def _document_openings():
+    op.create_table(
+        "document_opening",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("procurement_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("bid_id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("role IN ('evaluator', 'moderator')", name=op.f("ck_document_opening_role")),
+        sa.ForeignKeyConstraint(["procurement_id"], ["procurement.id"],
+                                name=op.f("fk_document_opening_procurement_id_procurement")),
+        sa.ForeignKeyConstraint(["lot_id"], ["lot.id"], name=op.f("fk_document_opening_lot_id_lot")),
+        sa.ForeignKeyConstraint(["bid_id"], ["bid.id"], name=op.f("fk_document_opening_bid_id_bid")),
+        sa.ForeignKeyConstraint(["attachment_id"], ["submission_attachment.id"],
+                                name=op.f("fk_document_opening_attachment_id_submission_attachment")),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_document_opening_user_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_opening")),
+    )
+    op.create_index(op.f("ix_document_opening_procurement_id"), "document_opening", ["procurement_id"], unique=False)
+    op.create_index(op.f("ix_document_opening_lot_id"), "document_opening", ["lot_id"], unique=False)
+    op.create_index("ix_document_opening_bid_user", "document_opening", ["bid_id", "user_id"], unique=False)
+
+
 def upgrade():
     _clarification_tables()
+    _document_openings()
 
 
 def downgrade():
-    for table in ("clarification_message", "clarification_question", "clarification"):
+    for table in ("document_opening", "clarification_message", "clarification_question", "clarification"):
         op.drop_table(table)

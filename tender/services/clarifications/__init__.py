@@ -203,8 +203,15 @@ def publish(procurement_id: int, user, *, kind: str, question: str, answer: str,
 # --- the extension --------------------------------------------------------------------------------------------------
 
 def _extend_deadline(procurement: Procurement, clarification: Clarification, to: date, user, ip) -> Milestone:
-    """Move the deadline the late clarification fell before: the milestone every supplier's deadline reads."""
+    """Move the deadline the late clarification fell before, for everyone, through the one place deadlines move.
+
+    A round's deadline (tenders, selection questionnaires) moves through
+    ``submissions.submitting.extend_deadline``, which also sets its tender
+    box's register to be published at the new deadline; any other deadline
+    milestone is re-planned on the timetable.
+    """
     from tender.services.procurement import milestones
+    from tender.services.submissions import rounds, submitting
 
     deadline = db.session.scalar(select(Milestone).where(Milestone.procurement_id == procurement.id,
                                                          Milestone.key == clarification.deadline_key))
@@ -214,6 +221,9 @@ def _extend_deadline(procurement: Procurement, clarification: Clarification, to:
     reason = (f"Clarification {clarification.number} was published "
               f"{format_uk_date(clock.uk_date(clarification.published_at))}, too close to the deadline; "
               "extended for every invited supplier")
+    round_ = next((r for r in rounds.rounds_of(procurement).values() if r.window.deadline == deadline.key), None)
+    if round_ is not None:
+        return submitting.extend_deadline(user, procurement.id, round_.name, to, reason, ip=ip)
     milestone, _ = milestones.replan_with_warnings(procurement.id, deadline.id, to, reason, user, clock.today(), ip)
     return milestone
 

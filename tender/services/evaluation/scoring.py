@@ -22,6 +22,7 @@ from tender.models import Lot, ModeratedScore, Score, User
 from tender.models.evaluation import DRAFT, EVALUATOR, MODERATOR, SUBMITTED
 from tender.services import audit
 from tender.services.errors import ConcurrentChange, InvalidRequest
+from tender.services.evaluation.bid_documents import BidResponse, Unopened, bid_response, unopened_scores
 from tender.services.evaluation.envelope import is_frozen, refuse_if_frozen
 from tender.services.evaluation.panel import check_round, get_bid, get_lot, model_for, now, require_panel_access
 from tender.services.evaluation.data import (BidRow, RoundData, ScoreRow, completeness, evaluators_of, load_rounds,
@@ -65,6 +66,7 @@ class ScoreSheet:
     submitted: bool
     frozen: bool = False
     others: dict[int, dict[str, ScoreRow]] = field(default_factory=dict)  # evaluator id -> question -> score
+    response: BidResponse = field(default_factory=BidResponse)  # the bid's answers and documents, beside each question
 
 
 def _parse_value(question: Criterion, raw: str) -> Decimal | str | None:
@@ -122,7 +124,7 @@ def score_sheet(procurement_id: int, lot_number: int, round_: str, bid_id: int, 
         select(Score).where(Score.bid_id == bid.id, Score.evaluator_id == user.id))}
     submitted = bool(own) and all(s.status == SUBMITTED for s in own.values())
     sheet = ScoreSheet(lot, round_, bid.id, bid.supplier.name, model, questions_for(model, assignment.section_ids),
-                       own, submitted, frozen=is_frozen(lot.id, round_))
+                       own, submitted, frozen=is_frozen(lot.id, round_), response=bid_response(lot, bid, user))
     if submitted:
         for row in db.session.execute(
                 select(Score, User.name).join(User, User.id == Score.evaluator_id)
@@ -237,6 +239,8 @@ class ModerationSheet:
     moderated: dict[str, ScoreRow]
     waiting_for: dict[str, list[str]]  # question -> evaluators yet to submit
     frozen: bool = False
+    response: BidResponse = field(default_factory=BidResponse)  # the bid's answers and documents
+    unopened: list[Unopened] = field(default_factory=list)  # evaluators who scored it without opening its documents
 
 
 def _bid_row(data: RoundData, bid_id: int) -> BidRow:
@@ -267,7 +271,8 @@ def moderation_sheet(procurement_id: int, lot_number: int, round_: str, bid_id: 
     evaluators = dict(sorted({(s.person_id, s.person) for s in data.scores if s.bid_id == bid.id},
                              key=lambda pair: (pair[1], pair[0])))
     return ModerationSheet(lot, round_, _bid_row(data, bid.id), model, evaluators, scores, spreads, moderated, waiting,
-                           frozen=data.scores_frozen)
+                           frozen=data.scores_frozen, response=bid_response(lot, bid, user),
+                           unopened=[u for u in unopened_scores([lot.id], round_) if u.bid_id == bid.id])
 
 
 @use_case(MODERATED_ELSEWHERE)

@@ -73,6 +73,10 @@ def check_readable(user, submission: Submission) -> None:
         raise NotAuthorised("You do not have permission to read submissions.")
     if not is_opened(submission):
         raise NotOpened("Nobody can read a submission before the tender box is opened after the deadline.")
+    if submission.lot is not None:  # a lot's bids: never the conflicted, panel members once declared (one rule)
+        from tender.services.evaluation.bid_access import require_lot_readable
+
+        require_lot_readable(user, submission.lot)
 
 
 def submission_of(*, bid: Bid | None = None, lot_id: int | None = None, supplier_id: int | None = None,
