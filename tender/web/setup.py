@@ -195,7 +195,8 @@ def record_bid(procurement_id: int):
     try:
         bid = setup_responses.record_bid(current_user, procurement_id, whole(form.lot_number.data),
                                          whole(form.supplier.data), form.round.data, _uk(form.received_at.data),
-                                         form.price.data, ip=client_ip())
+                                         form.price.data, ip=client_ip(),
+                                         received_via=form.received_via.data or "post")
     except ServiceError as exc:
         return _render_page(procurement_id, exc.status, [str(exc)], bid_form=form)
     return _done(procurement_id, f"{bid.round.capitalize()} tender from {bid.supplier.name} for lot "

@@ -125,3 +125,4 @@ class BidForm(FlaskForm):
         DataRequired("Enter the tender price"),
         Regexp(MONEY, message="Enter the tender price in pounds, like 1395000.00"),
         AmountWithinBounds("a tender price")])
+    received_via = StringField("How it was received", validators=[Optional()])

@@ -34,6 +34,12 @@ def deadline_text(moment) -> str:
     return rounds.describe_deadline(moment)
 
 
+@officer_bp.app_template_global("tender_box_rounds")
+def tender_box_rounds(procurement) -> list[tuple[str, str]]:
+    """(round name, label) of each round the procurement takes responses in: the tender box links."""
+    return [(r.name, r.label) for r in rounds.rounds_of(procurement).values()]
+
+
 def _valid(form) -> None:
     """Refuse a form that fails its shape checks with its first message (a 400 naming the field)."""
     if not form.validate():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -17,13 +18,15 @@ from sqlalchemy import select
 from tender.domain import sealed_price
 from tender.extensions import db
 from tender.resources import data_dir
-from tender.models import AuditEvent, Bid, Submission, SubmissionReceipt, TenderBox
+from tender.models import AuditEvent, Bid, Invitation, Procurement, SQResponse, Submission, SubmissionReceipt, TenderBox
 from tender.services.audit import sealed_prices
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised, NotFound
 from tender.services.evaluation import envelope
 from tender.services.evaluation.data import load_rounds
+from tender.services.procurement import responses
 from tender.services.submissions import drafting, reading, submitting, tender_box
 from tender.services.submissions.rounds import DeadlinePassed
+from tests.helpers import CPN_TIMETABLE, make_procurement
 from tests.submissions_support import DEMO_MODEL, AFTER, DEADLINE, PDF, answers, complete_draft, open_tender, upload, user
 
 
@@ -216,3 +219,53 @@ def test_the_officer_extends_the_deadline_for_everyone_and_a_late_supplier_can_t
     submitting.extend_deadline(user(t.officer), t.procurement_id, "final", AFTER, "Portal outage on 11 July")
     assert submitting.submit(user(t.suppliers[0]), sid).manifest_hash
     assert "submission.deadline_extended" in _actions()
+
+
+def test_a_tender_received_by_post_is_marked_so_and_one_submitted_in_tender_cannot_be_typed_in_again(ctx):
+    t = open_tender(app=ctx, suppliers=2)
+    officer = user(t.officer)
+    submitting.submit(user(t.suppliers[0]), complete_draft(t.suppliers[0], t.procurement_id))
+    received = datetime(2022, 7, 1, 10, tzinfo=timezone.utc)
+    with pytest.raises(InvalidRequest, match="submitted its lot 1 tender in Tender"):
+        responses.record_bid(officer, t.procurement_id, 1, t.supplier_ids[0], "final", received, "5000")
+    with pytest.raises(InvalidRequest, match="Choose how the tender was received"):
+        responses.record_bid(officer, t.procurement_id, 1, t.supplier_ids[1], "final", received, "5000",
+                             received_via="fax")
+    bid = responses.record_bid(officer, t.procurement_id, 1, t.supplier_ids[1], "final", received, "5000",
+                               received_via="other_portal")
+    assert bid.received_via == "other_portal" and sealed_price.matches("5000", bid.price_salt, bid.price_commitment)
+    event = json.loads(db.session.scalar(select(AuditEvent.after).where(AuditEvent.action == "bid.received")))
+    assert event["received_via"] == "other_portal" and "5000" not in json.dumps(event)
+    ctx.config["TENDER_TODAY"] = AFTER
+    tender_box.open_box(officer, t.procurement_id, "final")
+    assert sorted(db.session.scalars(select(Bid.received_via))) == ["other_portal", "portal"]
+
+
+def test_a_selection_questionnaire_is_answered_once_and_opening_records_the_candidates_response(ctx):
+    t = open_tender(app=ctx)
+    procurement = db.session.get(Procurement, t.procurement_id)
+    # The same invited suppliers, on a competitive procedure with negotiation whose selection questionnaire is open.
+    cpn = make_procurement(timetable=CPN_TIMETABLE)
+    cpn.state = "sq_published"
+    for supplier_id in t.supplier_ids:
+        db.session.add(Invitation(procurement_id=cpn.id, supplier_id=supplier_id,
+                                  invited_at=procurement.created_at, invited_by_id=user(t.officer).id))
+    db.session.commit()
+    ctx.config["TENDER_TODAY"] = date(2022, 5, 1)
+    person = user(t.suppliers[0])
+    with pytest.raises(NotFound):
+        drafting.open_draft(person, cpn.id, "sq", 1)
+    with pytest.raises(InvalidRequest, match="not shortlisted"):
+        drafting.open_draft(person, cpn.id, "initial", 1)
+    draft = drafting.open_draft(person, cpn.id, "sq", 0)
+    sq_answers = {q: f"{q}: evidence." for q in ("EX1", "EX2", "EF1", "EF2", "TP1", "TP2", "TP3")}
+    drafting.save_answers(person, draft.id, sq_answers)
+    with pytest.raises(InvalidRequest, match="no price envelope"):
+        drafting.save_price(person, draft.id, "100")
+    receipt = submitting.submit(person, draft.id)
+    assert json.loads(receipt.manifest)["price_commitment"] is None and receipt.price_commitment is None
+    ctx.config["TENDER_TODAY"] = date(2022, 5, 10)
+    tender_box.open_box(user(t.officer), cpn.id, "sq")
+    response = db.session.scalar(select(SQResponse).where(SQResponse.procurement_id == cpn.id))
+    assert response.supplier_id == t.supplier_ids[0]
+    assert db.session.get(Submission, draft.id).sq_response_id == response.id

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from tender.domain import sealed_price, setup_rules
 from tender.domain.periods import format_uk_date
 from tender.extensions import db
-from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Supplier
+from tender.models import Bid, Lot, Milestone, Procurement, SQResponse, Submission, SubmissionReceipt, Supplier
 from tender.models.supplier import SHORTLISTED
 from tender.services import audit
 from tender.services.errors import InvalidRequest
@@ -29,6 +29,8 @@ from tender.services.use_case import get_procurement, use_case
 from tender.services import clock
 
 UK = ZoneInfo("Europe/London")
+#: How a tender the officer records arrived (one submitted in Tender is "portal", recorded by the tender box).
+RECEIVED_VIA = {"post": "By post or by hand", "other_portal": "Another portal's export"}
 
 
 def uk_day(moment: datetime) -> date:
@@ -102,8 +104,14 @@ def register_sq_response(user, procurement_id: int, supplier_name, received_at, 
 
 @use_case(CONCURRENT_MESSAGE)
 def record_bid(user, procurement_id: int, lot_number, supplier_id, round, received_at, price, *,  # noqa: A002
-               import_mode: bool = False, ip: str | None = None) -> Bid:
+               import_mode: bool = False, ip: str | None = None, received_via: str = "post") -> Bid:
     """Record one supplier's tender for one lot in one round, with its price.
+
+    This is for a tender received another way (``received_via``: by post, or
+    another portal's export), and is marked as such: a tender submitted in
+    Tender is recorded by opening the tender box
+    (``tender.services.submissions.tender_box``), with the supplier's own
+    commitment, and the officer never types its price.
 
     The price is sealed: the audit event carries only a salted SHA-256
     commitment to it (``tender.domain.sealed_price``), and no page, export or
@@ -134,18 +142,26 @@ def record_bid(user, procurement_id: int, lot_number, supplier_id, round, receiv
                                         SQResponse.supplier_id == supplier.id, SQResponse.decision == SHORTLISTED)):
         raise InvalidRequest(f"{supplier.name} is not shortlisted for this procurement, so its tender "
                              "cannot be accepted.")
+    if received_via not in RECEIVED_VIA:
+        raise InvalidRequest("Choose how the tender was received: by post, or from another portal's export.")
     received_at = _received(received_at, "tender")
     amount = money(price, "tender price")
     _refuse_if_late(procurement, window.deadline, received_at, "tender")
     if db.session.scalar(select(Bid.id).where(Bid.lot_id == lot.id, Bid.supplier_id == supplier.id,
                                               Bid.round == round)):
         raise InvalidRequest(f"Lot {lot.number} already has a tender from {supplier.name} in the {round} round.")
+    if db.session.scalar(select(SubmissionReceipt.id).join(Submission, Submission.id == SubmissionReceipt.submission_id)
+                         .where(Submission.lot_id == lot.id, Submission.supplier_id == supplier.id,
+                                Submission.round == round, SubmissionReceipt.withdrawn_at.is_(None))):
+        raise InvalidRequest(f"{supplier.name} submitted its lot {lot.number} tender in Tender. It is recorded, "
+                             "with the price it committed, when the tender box is opened.")
     salt = secrets.token_hex(16)
     bid = Bid(lot_id=lot.id, supplier_id=supplier.id, round=round, received_at=received_at, price=amount,
-              price_salt=salt, price_commitment=sealed_price.commitment(amount, salt))
+              price_salt=salt, price_commitment=sealed_price.commitment(amount, salt), received_via=received_via)
     db.session.add(bid)
     db.session.flush()
     audit.record(actor, "bid.received", "bid", bid.id, procurement_ref=procurement.reference, lot=lot.number,
                  after={"supplier": supplier.name, "supplier_id": supplier.id, "round": round,
-                        "received_at": received_at, "price_commitment": bid.price_commitment})
+                        "received_at": received_at, "price_commitment": bid.price_commitment,
+                        "received_via": received_via})
     return bid

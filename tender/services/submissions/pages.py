@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tender.domain.roles import Permission
+from tender.domain.roles import Permission, may
 from tender.extensions import db
 from tender.models import Bid, Lot, Submission, SubmissionReceipt
 from tender.services import clock
@@ -141,7 +141,7 @@ def officer_box(user, procurement_id: int, round_name: str) -> BoxView:
     view = BoxView(procurement, round_, deadline, milestone.version if milestone else None,
                    tender_box.received_count(procurement.id, round_.name), register, box,
                    deadline is not None and clock.now() >= deadline)
-    if box is not None and box.opened_at is not None:
+    if box is not None and box.opened_at is not None and may(user.role, Permission.OPEN_TENDER_BOX):
         rows = db.session.execute(
             select(Bid, Submission).join(Submission, Submission.bid_id == Bid.id)
             .where(Submission.procurement_id == procurement.id, Submission.round == round_.name)
@@ -151,8 +151,12 @@ def officer_box(user, procurement_id: int, round_name: str) -> BoxView:
 
 
 def officer_bid(user, procurement_id: int, bid_id: int):
-    """A bid opened from the tender box, with its answers and documents, for the authority's people."""
-    authorise(user, Permission.VIEW_PROCUREMENTS)
+    """A bid opened from the tender box, with its answers and documents, for the officer who opened the box.
+
+    Evaluators read answers beside the questions on their score sheets, where their conflict declarations
+    are checked; moderators and approvers, who may be conflicted on a lot, are not given this page.
+    """
+    authorise(user, Permission.OPEN_TENDER_BOX)
     procurement = get_procurement(procurement_id)
     bid = db.session.get(Bid, bid_id) if isinstance(bid_id, int) and 0 < bid_id < 2**31 else None
     if bid is None or bid.lot.procurement_id != procurement.id:
