@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
-from tender.services import clock
+from tender.services import clock, tasks
 from tender.services.procurement import views
 
 bp = Blueprint("dashboard", __name__)
@@ -14,11 +14,12 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @login_required
 def index():
-    """Officers and reviewers see every procurement; evaluators see their own work."""
-    if not may(current_user.role, Permission.VIEW_PROCUREMENTS):
-        return render_template("dashboard/evaluator.html")
+    """Each person's next tasks, each linked to where it is done; officers and reviewers also see every procurement."""
     today = clock.today()
-    return render_template("dashboard/index.html", rows=views.dashboard_rows(today), today=today)
+    next_tasks = tasks.for_user(current_user, today)
+    if not may(current_user.role, Permission.VIEW_PROCUREMENTS):
+        return render_template("dashboard/evaluator.html", tasks=next_tasks)
+    return render_template("dashboard/index.html", rows=views.dashboard_rows(today), today=today, tasks=next_tasks)
 
 
 @bp.route("/healthz")

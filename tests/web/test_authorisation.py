@@ -1,4 +1,4 @@
-"""The authorisation matrix: every state-changing route, sent directly, as each of the six roles.
+"""The authorisation matrix: every state-changing route, sent directly, as each role (supplier included).
 
 The buttons a role cannot use are hidden in the pages, but these tests do not
 use the pages: they POST straight to each route with a valid CSRF token, as an
@@ -22,7 +22,8 @@ from tender.models import (AuditEvent, AwardApproval, AwardLetter, Clarification
                            Procurement, SelectionLetter, SQResponse, UserSession)
 from tests.helpers import CPN_TIMETABLE, csrf_post, csrf_token, login, make_procurement, make_user
 
-ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"]
+ROLES = ["administrator", "procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer",
+         "supplier"]  # a supplier user (issue 18) holds none of the staff permissions
 
 
 # --------------------------------------------------------------------------- helpers
@@ -391,13 +392,13 @@ def test_procurement_pages_are_not_for_evaluators(app, client, role):
              f"/procurements/{world.procurement_id}/diagram.mmd", f"/procurements/{world.procurement_id}/diagram.dot"]
     for page in pages:
         response = client.get(page)
-        if role == "evaluator":
+        if role in ("evaluator", "supplier"):
             assert response.status_code == 403, page
             assert reference not in response.get_data(as_text=True)
         else:
             assert response.status_code == 200, page
-    dashboard = client.get("/").get_data(as_text=True)
-    assert (reference in dashboard) == (role != "evaluator")
+    dashboard = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert (reference in dashboard) == (role not in ("evaluator", "supplier"))
 
 
 def test_the_buttons_a_role_cannot_use_are_not_shown_to_it(app, client):

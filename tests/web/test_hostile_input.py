@@ -34,8 +34,16 @@ TEXT_PATH = ("%00", "%1b", "a" * 2000, "..")
 
 # The fields each form-posting endpoint reads, with a valid value (ids are filled in per test).
 FIELDS: dict[str, dict[str, str]] = {
-    "admin.create_user": {"email": "new.person@test.example", "name": "New Person", "role": "evaluator",
-                          "password": "a long enough password"},
+    "admin.create_user": {"email": "new.person@test.example", "name": "New Person", "role": "evaluator"},
+    # Issue 19: a role change that leaves the role as it is (so the sweep's evaluator stays one); a second
+    # invitation to someone who already has a password (refused); people's own passwords.
+    "admin.change_role": {"role": "evaluator", "expected": "evaluator"},
+    "admin.reinvite": {},
+    "account.change_password": {"current": "not the password", "password": "quiet orchard lantern",
+                                "confirm": "quiet orchard lantern"},
+    "account.set_password": {"password": "quiet orchard lantern", "confirm": "quiet orchard lantern"},
+    "account.reset_password": {"password": "quiet orchard lantern", "confirm": "quiet orchard lantern"},
+    "account.forgot_password": {"email": "{officer_email}"},
     "admin.set_active": {},
     "auth.login": {"email": "{officer_email}", "password": "wrong password here"},
     "procurements.advance": {"trigger": "publish_sq", "version": "{version}", "reason": "Because"},
@@ -119,6 +127,26 @@ FIELDS: dict[str, dict[str, str]] = {
     "clarifications.answer": {"version": "1", "question": "Does TUPE apply?", "answer": "Yes: see annex C."},
     "clarifications.publish": {"kind": "document_change", "question": "Specification replaced", "answer": "See v2."},
     "clarifications.extension": {"version": "1", "decision": "accept", "new_deadline": "2099-01-31", "reason": ""},
+    # Supplier accounts (issue 18): the supplier's own details, taking part, registering; the officer's invitations.
+    "supplier.organisation": {"name": "Clarifying Supplier Ltd", "scheme": "GB-COH", "identifier": "01234567",
+                              "ppon": "", "street_address": "1 High Street", "locality": "Maidstone",
+                              "postal_code": "ME14 1XQ", "region": "", "contact_name": "", "contact_email": "",
+                              "contact_telephone": "", "url": "", "version": ""},
+    "supplier.express_interest": {},
+    "supplier.register": {"organisation_name": "Hostile Registrant Ltd", "person_name": "Hal Hostile",
+                          "email": "hal@hostile.example"},
+    "invitations.index": {"name": "Acme Invited Ltd", "contact_email": "bids@acme.example"},
+    "invitations.invite_person": {"name": "Pat Person", "email": "pat@acme.example"},
+    # Suppliers' submissions and the tender box (issue 18)
+    "submissions_supplier.start": {},
+    "submissions_supplier.save_answers": {"version": "1", "answer-Q3": "Our safeguarding approach."},
+    "submissions_supplier.save_price": {"version": "1", "price": "1000.00"},
+    "submissions_supplier.upload": {"version": "1", "question": ""},
+    "submissions_supplier.remove": {"version": "1"},
+    "submissions_supplier.submit": {"version": "1"},
+    "submissions_supplier.withdraw": {"version": "1"},
+    "tender_box.open_box": {"version": ""},
+    "tender_box.extend": {"version": "", "new_deadline": "2099-01-31", "reason": "The portal was down."},
 }
 # GET endpoints that read a query string, and what they read.
 QUERIES: dict[str, tuple[str, ...]] = {
@@ -129,12 +157,17 @@ ROLE_FOR = {
     "admin.": "administrator", "audit.": "legal_reviewer", "award.approve": "approver", "award.declare": "approver",
     "evaluation.score_bid": "evaluator", "evaluation.scores_json": "evaluator", "evaluation.declare": "evaluator",
     "evaluation.moderate_bid": "moderator", "auth.login": "anonymous",
+    "account.set_password": "anonymous", "account.reset_password": "anonymous",  # from an e-mailed link (issue 19)
+    "account.forgot_password": "anonymous",
     "clarifications.ask": "supplier",
+    "supplier.register": "anonymous", "supplier.": "supplier",  # issue 18: registering, then the supplier's own
+    "submissions_supplier.": "supplier",  # issue 18: the supplier's own responses
 }
 # Ending the session would log the sweep out; logout takes no input anyway.
 SKIPPED = {"auth.logout"}
 # A refused login records the attempt (that is the throttle); every other refusal changes nothing.
-RECORDS_WHEN_REFUSED = {"auth.login"}
+RECORDS_WHEN_REFUSED = {"auth.login",
+                        "submissions_supplier.submit"}  # a late submission's refusal is itself recorded (issue 18)
 PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
@@ -190,7 +223,9 @@ def _setup(app) -> dict:
                      "response_id": str(response.id), "user_id": str(evaluator.id), "action": "deactivate",
                      "fmt": "mmd", "token": officer.calendar_token or "none", "filename": "css/app.css",
                      "selection_letter_id": str(notice), "question_id": str(clarifying["question"]),
-                     "clarification_id": str(clarifying["clarification"])},
+                     "clarification_id": str(clarifying["clarification"]), "round_name": "initial",
+                     "supplier_id": str(db.session.scalar(select(User.supplier_id).where(  # an invited supplier
+                         User.email == clarifying["supplier_email"])))},
             "fill": {"officer_email": panel.officer, "officer_id": str(officer.id), "evaluator_id": str(evaluator.id),
                      "supplier_id": str(supplier.id), "version": str(procurement.version)},
         }

@@ -20,7 +20,7 @@ from tender.extensions import db
 from tender.models import AwardRecommendation, Contract, Lot, Procurement
 from tender.services import audit, clock
 from tender.services.accounts import authorise
-from tender.services.errors import InvalidRequest, NotFound
+from tender.services.errors import ConcurrentChange, InvalidRequest, NotFound
 from tender.services.procurement.definitions import definition_of
 from tender.services.use_case import check_version, get_procurement, use_case
 
@@ -132,6 +132,9 @@ def record(procurement_id: int, lot_number: int, user, *, reference: str | None,
         audit.record(actor, "contract.recorded", "contract", contract.id, procurement_ref=procurement.reference,
                      lot=lot.number, after={**terms.as_audit(), "supplier": rec.supplier.name})
         return contract
+    if expected_version is None:  # recorded as new, but someone else recorded it meanwhile
+        raise ConcurrentChange(f"Someone else recorded the contract of lot {lot_number} at the same time. The page "
+                               "now shows it: check it, and correct it if it needs to be.")
     check_version(existing, expected_version, CHANGED_MEANWHILE)
     before = _terms_of(existing).as_audit()
     if before == terms.as_audit():

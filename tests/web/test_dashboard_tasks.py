@@ -1,0 +1,124 @@
+"""Every role's dashboard lists that person's next tasks, each a link to the page where it is done."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tender.demo import BIDDERS, REFERENCE, load_demo
+from tender.extensions import db
+from tender.models import Bid, Lot, Procurement, User
+from tests.evaluation_support import user
+from tests.helpers import PASSWORD, make_user
+from tests.letters_support import APPROVER, EVALUATOR, MODERATOR, OFFICER, SCORES, moderated_sheet
+
+TASK = re.compile(r'<li class="app-task"><a class="govuk-link" href="([^"]+)">([^<]+)</a>')
+
+
+def tasks_of(client, email: str) -> list[tuple[str, str]]:
+    """(link, text) of each task on the person's dashboard."""
+    client.post("/logout")
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    return [(href.replace("&amp;", "&"), text.replace("&#34;", '"')) for href, text in TASK.findall(html)]
+
+
+def texts(tasks) -> list[str]:
+    return [text for _, text in tasks]
+
+
+def assert_links_work(client, tasks) -> None:
+    for href, text in tasks:
+        assert client.get(href).status_code == 200, (href, text)
+
+
+def _lot_one(pid: int) -> Lot:
+    return db.session.scalar(select(Lot).where(Lot.procurement_id == pid, Lot.number == 1))
+
+
+def test_each_role_sees_its_own_next_tasks_as_the_procurement_moves_on(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        from tender.services.evaluation import envelope, panel, scoring
+
+        load_demo(PASSWORD)
+        pid = db.session.scalar(select(Procurement.id).where(Procurement.reference == REFERENCE))
+        legal = make_user("legal_reviewer").email
+        officer, evaluator, moderator = user(OFFICER), user(EVALUATOR), user(MODERATOR)
+        for person in (evaluator, moderator):
+            panel.assign(pid, 1, person.id, None, officer)
+
+    # The officer's stage move is due at once (the demo is a draft whose timetable is planned).
+    officer_tasks = tasks_of(client, OFFICER)
+    assert any("Publish" in t and "moves to" in t for t in texts(officer_tasks)), texts(officer_tasks)
+    assert_links_work(client, officer_tasks)
+    assert tasks_of(client, APPROVER) == [] and tasks_of(client, legal) == []
+
+    # Evaluator and moderator: declare first.
+    for email in (EVALUATOR, MODERATOR):
+        mine = tasks_of(client, email)
+        assert texts(mine) == [f"Declare any conflict of interest for {REFERENCE} lot 1: "
+                               f"{_title(app, pid)}"], texts(mine)
+        assert_links_work(client, mine)
+        assert "Do you have a conflict of interest" in client.get(mine[0][0]).get_data(as_text=True)
+    with app.app_context():
+        for email in (EVALUATOR, MODERATOR):
+            panel.declare(pid, 1, user(email), False, "")
+    assert texts(tasks_of(client, EVALUATOR)) == [f"Score 3 tenders of {REFERENCE} lot 1: {_title(app, pid)}"]
+    assert tasks_of(client, MODERATOR) == []  # nothing submitted yet: no consensus to agree
+
+    with app.app_context():
+        bids = {b.supplier.name: b.id for b in db.session.scalars(select(Bid).where(Bid.lot_id == _lot_one(pid).id))}
+        first = BIDDERS[0]
+        scoring.save_scores(pid, 1, "initial", bids[first], user(EVALUATOR), moderated_sheet(first, 4), True)
+    assert texts(tasks_of(client, EVALUATOR)) == [f"Score 2 tenders of {REFERENCE} lot 1: {_title(app, pid)}"]
+    moderating = tasks_of(client, MODERATOR)
+    assert texts(moderating) == [f"Agree the consensus scores for 1 tender of {REFERENCE} lot 1: {_title(app, pid)}"]
+    assert_links_work(client, moderating)
+
+    with app.app_context():
+        for bidder, score in zip(BIDDERS, SCORES[1]):
+            sheet = moderated_sheet(bidder, score)
+            if bidder != first:
+                scoring.save_scores(pid, 1, "initial", bids[bidder], user(EVALUATOR), sheet, True)
+            scoring.moderate(pid, 1, "initial", bids[bidder], user(MODERATOR), sheet)
+        envelope.open_prices(pid, 1, "initial", user(OFFICER))
+        for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number != 1)):
+            for bid in db.session.scalars(select(Bid).where(Bid.lot_id == lot.id)):
+                db.session.delete(bid)
+        db.session.get(Procurement, pid).state = "award_decision"
+        db.session.commit()
+    assert tasks_of(client, EVALUATOR) == [] and tasks_of(client, MODERATOR) == []
+    officer_tasks = tasks_of(client, OFFICER)
+    assert f"{REFERENCE}: record the recommendation for lot 1" in texts(officer_tasks)
+    assert_links_work(client, officer_tasks)
+    assert tasks_of(client, APPROVER) == []  # lots 2 to 5 have no recommendation yet
+
+    with app.app_context():
+        from tender.services.award import recommendation
+
+        recommendation.record(pid, 1, user(OFFICER))
+        for number in (2, 3, 4, 5):
+            recommendation.record(pid, number, user(OFFICER), "No tenders were received for this lot.")
+    approving = tasks_of(client, APPROVER)
+    assert texts(approving) == [f"Review and approve the award decision of {REFERENCE}: {_title(app, pid, whole=True)}"]
+    assert_links_work(client, approving)
+    assert "record the recommendation" not in " ".join(texts(tasks_of(client, OFFICER)))
+
+
+def _title(app, pid: int, whole: bool = False) -> str:
+    with app.app_context():
+        if whole:
+            return db.session.get(Procurement, pid).title
+        return _lot_one(pid).title
+
+
+def test_a_person_with_nothing_to_do_is_told_so(app, client):
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        email = make_user("administrator").email
+    assert tasks_of(client, email) == []
+    assert "Nothing is waiting for you now." in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == email))
