@@ -104,7 +104,7 @@ class DatabaseStorage:
     def read(self, stored_file: StoredFile) -> Iterator[bytes]:
         file_id, count = stored_file.id, stored_file.chunk_count
         for sequence in range(count):
-            yield db.session.execute(_chunk_query(file_id, sequence)).scalar_one()
+            yield _fetch_chunk(db.session.connection(), file_id, sequence)
 
     def read_detached(self, stored_file: StoredFile) -> Iterator[bytes]:
         return _detached(db.engine, stored_file.id, stored_file.chunk_count)
@@ -119,17 +119,31 @@ BACKENDS = {DATABASE: DatabaseStorage}
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
-def _chunk_query(file_id: int, sequence: int):
-    return select(StoredFileChunk.data).where(StoredFileChunk.stored_file_id == file_id,
-                                              StoredFileChunk.sequence == sequence)
+_CHUNK_SQL = "SELECT data FROM stored_file_chunk WHERE stored_file_id = %s AND sequence = %s"
+
+
+def _fetch_chunk(connection, file_id: int, sequence: int) -> bytes:
+    """One chunk's bytes on a SQLAlchemy connection.
+
+    On PostgreSQL the row comes back in binary format: psycopg's default text
+    format sends a bytea as hex, twice its size, and decoding 1 MiB of hex per
+    chunk made a download about seven times slower.
+    """
+    if connection.dialect.name == "postgresql":
+        row = connection.connection.driver_connection.execute(_CHUNK_SQL, (file_id, sequence), binary=True).fetchone()
+        if row is None:
+            raise LookupError(f"stored file {file_id} has no chunk {sequence}")
+        return bytes(row[0])
+    return connection.execute(select(StoredFileChunk.data).where(
+        StoredFileChunk.stored_file_id == file_id, StoredFileChunk.sequence == sequence)).scalar_one()
 
 
 def _detached(engine, file_id: int, count: int) -> Iterator[bytes]:
     """Each chunk on a short connection of its own, so nothing is held open between chunks or after a request."""
     for sequence in range(count):
         with engine.connect() as connection:
-            data = connection.execute(_chunk_query(file_id, sequence)).scalar_one()
-        yield bytes(data)
+            data = _fetch_chunk(connection, file_id, sequence)
+        yield data
 
 
 def storage() -> Storage:
@@ -303,23 +317,27 @@ class _spooled:
         source = self.stream
         if start is None:
             self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        digest, text, head, size = hashlib.sha256(), _TextCheck(), b"", 0
+        # Only a file named as text can be accepted as text: only then is every byte checked.
+        text = _TextCheck() if split_extension(self.filename)[1] in TEXT_EXTENSIONS else None
+        digest, head, size = hashlib.sha256(), b"", 0
         while chunk := source.read(CHUNK_SIZE):
             size += len(chunk)
             if size > self.room:
                 self._too_big(size)
             digest.update(chunk)
-            text.feed(chunk)
+            if text is not None:
+                text.feed(chunk)
             if len(head) < SIGNATURE_BYTES:
                 head += chunk[:SIGNATURE_BYTES - len(head)]
             if self.spool is not None:
                 self.spool.write(chunk)
-        text.feed(b"", final=True)
+        if text is not None:
+            text.feed(b"", final=True)
         if size == 0:
             raise FileRefused(f"“{self.filename}” is empty. Choose the file again, or check it opens on your computer.")
         spool = self.spool if self.spool is not None else self.stream
         spool.seek(start or 0)
-        return spool, size, digest.hexdigest(), head, text.ok
+        return spool, size, digest.hexdigest(), head, text is not None and text.ok
 
     def __exit__(self, *exc):
         if self.spool is not None:
