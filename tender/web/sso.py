@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client.errors import OAuthError
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, session, url_for
 from flask_login import login_user
@@ -26,8 +26,9 @@ from tender.web.auth import client_ip
 bp = Blueprint("sso", __name__)
 log = logging.getLogger("tender.web.sso")
 _EXTENSION = "tender.sso"
+_CLIENT = "tender_oidc"  # Authlib's name for the provider (its session keys start "_state_tender_oidc_")
 # What the provider's answer may raise once it has been tampered with, has expired, or cannot be fetched.
-_PROVIDER_ERRORS = (OAuthError, JoseError, RequestException, ValueError, KeyError)
+_PROVIDER_ERRORS = (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError)
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
         return
     oauth = OAuth(app)
     client = oauth.register(
-        "tender_oidc", client_id=settings.client_id, client_secret=settings.client_secret,
+        _CLIENT, client_id=settings.client_id, client_secret=settings.client_secret,
         server_metadata_url=settings.discovery_url,
         client_kwargs={"scope": "openid email", "code_challenge_method": "S256", "default_timeout": 10})
     app.extensions[_EXTENSION] = (settings, client)
@@ -73,6 +74,7 @@ def start():
     settings, client = _configured()
     try:
         _check_discovery(settings, client)
+        _forget_earlier_attempts()
         return client.authorize_redirect(_redirect_uri())
     except _PROVIDER_ERRORS as exc:
         log.warning("single sign-on could not start: %s", exc)
@@ -127,6 +129,16 @@ def _verified_claims(client, token: dict) -> dict:
             raise ValueError("the UserInfo response is for a different subject than the ID token")
         claims = {**dict(extra), **claims}
     return claims
+
+
+def _forget_earlier_attempts() -> None:
+    """One sign-in in flight per browser: pressing the button again drops the last one's state, nonce and verifier.
+
+    Authlib keeps each attempt's in the signed session cookie; without this,
+    a person pressing the button a dozen times would outgrow the cookie.
+    """
+    for key in [key for key in session if key.startswith(f"_state_{_CLIENT}_")]:
+        session.pop(key)
 
 
 def _rotate_csrf_token() -> None:

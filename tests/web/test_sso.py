@@ -154,6 +154,18 @@ def test_the_button_sends_the_person_to_the_provider_with_pkce_state_and_nonce(s
     assert len(query["state"]) >= 20 and len(query["nonce"]) >= 20
 
 
+def test_pressing_the_button_again_keeps_only_the_latest_attempt(sso_app):
+    client = sso_app.test_client()
+    first = start(client)
+    for _ in range(12):
+        latest = start(client)
+    with client.session_transaction() as session:
+        assert len([key for key in session if key.startswith("_state_")]) == 1
+    assert client.get(through_the_provider(latest, "luke").removeprefix(BASE_URL)).status_code == 302
+    assert signed_in_as(client) == "Luke Edwards"
+    assert first != latest
+
+
 def test_a_verified_address_signs_in_the_matching_account_with_a_new_csrf_token(sso_app):
     client = sso_app.test_client()
     client.get("/login")
@@ -209,6 +221,20 @@ def test_an_answer_from_another_browser_is_refused(sso_app):
     assert signed_in_as(victim) is None
     [(_, why, _)] = events(sso_app, "login.sso_failed")
     assert "MismatchingStateError" in why
+
+
+@pytest.mark.parametrize("query", ["error=access_denied&error_description=The+user+cancelled", "code=" + "a" * 20_000,
+                                   "", "state=" + "%C3%A9" * 300])
+def test_a_cancelled_or_hostile_answer_is_a_plain_400_that_signs_nobody_in(sso_app, query):
+    client = sso_app.test_client()
+    location = start(client)
+    state = parse_qs(urlsplit(location).query)["state"][0]
+    response = client.get(f"/login/sso/callback?state={state}&{query}" if "state=" not in query
+                          else f"/login/sso/callback?{query}")
+    assert response.status_code == 400
+    assert "Your sign-in did not finish" in response.get_data(as_text=True)
+    assert signed_in_as(client) is None
+    assert len(events(sso_app, "login.sso_failed")) == 1
 
 
 def test_a_provider_whose_discovery_names_another_issuer_is_not_used(database_url, provider):
