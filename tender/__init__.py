@@ -14,8 +14,13 @@ from tender.resources import data_dir, migrations_dir
 __version__ = "0.1.0"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the Flask app with its extensions, blueprints and security headers."""
+def create_app(test_config: dict | None = None, *, serving: bool = True) -> Flask:
+    """Build the Flask app with its extensions, blueprints and security headers.
+
+    ``serving`` is False for the ``tender`` command line: its commands sign no
+    cookies, so they run on a host without ``TENDER_SECRET_KEY`` (a web server
+    in production refuses to start without one).
+    """
     app = Flask(__name__, instance_path=os.environ.get("TENDER_INSTANCE_PATH") or None,
                 template_folder=str(data_dir("templates")))
     from tender.config import build_config
@@ -23,6 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    from tender.config import require_secret_key
+
+    if serving:
+        require_secret_key(app.config)  # production without TENDER_SECRET_KEY stops here, saying how to make one
 
     from tender import logs
 

@@ -1,7 +1,9 @@
 """Configuration from the environment, with safe defaults for a laptop.
 
 Production sets ``TENDER_SECRET_KEY`` and ``DATABASE_URL``; nothing else is
-required. A development secret key is generated once and kept in the instance
+required, and production refuses to start without the key (every host and
+worker must sign sessions with the same one). Elsewhere (development,
+testing, a demo) a secret key is generated once and kept in the instance
 folder so that restarting the server does not log everybody out.
 """
 from __future__ import annotations
@@ -24,6 +26,24 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+class MissingSecretKey(RuntimeError):
+    """Production was started without ``TENDER_SECRET_KEY``."""
+
+
+SECRET_KEY_HELP = (
+    "TENDER_SECRET_KEY is not set. In production every web server and worker must share one secret key, so "
+    "Tender will not make one up. Make one with\n\n"
+    "    python -c \"import secrets; print(secrets.token_hex(32))\"\n\n"
+    "and set it as TENDER_SECRET_KEY in the environment of every host (for example in /etc/tender/production.env). "
+    "For a trial on your own computer set TENDER_ENV=development instead.")
+
+
+def require_secret_key(config) -> None:
+    """Refuse to start production without a secret key, saying how to make one."""
+    if config.get("TENDER_ENV") == "production" and not config.get("SECRET_KEY"):
+        raise MissingSecretKey(SECRET_KEY_HELP)
+
+
 def _instance_secret(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if path.exists():
@@ -42,7 +62,10 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
     default_db = "sqlite:///" + str(Path(instance_path) / "tender.db")
     return {
         "TENDER_ENV": env,
-        "SECRET_KEY": environ.get("TENDER_SECRET_KEY") or _instance_secret(instance_path),
+        # Production: only from the environment (require_secret_key stops start-up without it); elsewhere one is
+        # generated once in the instance folder.
+        "SECRET_KEY": environ.get("TENDER_SECRET_KEY") or (None if env == "production"
+                                                             else _instance_secret(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(environ.get("DATABASE_URL", default_db)),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": environ.get("TENDER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

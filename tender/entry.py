@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 def _create_app(*_args) -> Flask:
     from tender import create_app
 
-    return create_app()
+    return create_app(serving=False)  # commands sign no cookies, so they need no secret key
 
 
 def main() -> None:

@@ -1,13 +1,30 @@
 """Logging in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from tender.services import accounts
 from tender.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
+
+
+def rotate_csrf() -> None:
+    """Forget the CSRF token held before login, so a token planted or seen before it is worthless after (issue 19).
+
+    Flask-WTF keeps the raw token in the session (``csrf_token``) and caches
+    it on ``g`` for the request; the next form rendered makes a new one.
+    It runs on Flask-Login's ``user_logged_in`` signal, so every way of
+    logging in (password, single sign-on) rotates the token.
+    """
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+
+
+@user_logged_in.connect
+def _rotate_csrf_on_login(_app, **_extra) -> None:
+    rotate_csrf()
 
 
 def client_ip() -> str | None:
@@ -25,7 +42,7 @@ def login():
         except accounts.LoginRefused as exc:
             form.password.errors = [str(exc)]
             return render_template("auth/login.html", form=form), 400
-        login_user(user)
+        login_user(user)  # rotates the CSRF token (rotate_csrf, on the user_logged_in signal)
         return redirect(url_for("dashboard.index"))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status

@@ -22,13 +22,12 @@ class LoginForm(FlaskForm):
 
 
 class CreateUserForm(FlaskForm):
-    """A new account: the service checks the password rules and the role."""
+    """An invitation: the person chooses their own password from the e-mailed link (issue 19)."""
 
     email = StringField("E-mail address", validators=[DataRequired("Enter an e-mail address"), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
     role = RadioField("Role", choices=["administrator", "procurement_officer", "evaluator", "moderator", "approver",
                                        "legal_reviewer"], validators=[InputRequired("Choose a role")])
-    password = PasswordField("Password", validators=[DataRequired("Enter a password"), Length(max=128)])
 
 
 class AdvanceForm(FlaskForm):

@@ -1,14 +1,14 @@
-"""Administrators manage accounts; nobody else can; deactivation ends sessions at once."""
+"""Administrators manage accounts (invite, deactivate; never a password); nobody else can; deactivation ends sessions at once."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from tender.extensions import db
-from tender.models import AuditEvent, User
+from tender.models import AuditEvent, Job, User
 from tests.helpers import PASSWORD, csrf_post, login, make_user
 
 
-def test_an_administrator_creates_an_account_that_can_log_in(app, client):
+def test_an_administrator_invites_an_account_that_cannot_log_in_until_its_owner_sets_a_password(app, client):
     with app.app_context():
         admin_email = make_user("administrator").email
     login(client, admin_email)
@@ -18,20 +18,26 @@ def test_an_administrator_creates_an_account_that_can_log_in(app, client):
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "new.evaluator@kent.example"))
-        assert user.role == "evaluator" and user.password_hash.startswith("$argon2id$")
+        assert user.role == "evaluator" and not user.password_hash.startswith("$argon2")  # a posted password is ignored
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created").order_by(AuditEvent.seq.desc()))
         assert event.actor == admin_email
-    other = app.test_client()
-    assert login(other, "new.evaluator@kent.example", "a long enough passphrase").status_code == 302
+        assert db.session.scalar(select(Job.kind)) == "account.link.send"  # the invitation, queued for the worker
+    assert login(app.test_client(), "new.evaluator@kent.example", "a long enough passphrase").status_code == 400
+    assert "Invited" in client.get("/admin/users").get_data(as_text=True)
 
 
-def test_a_short_password_is_refused_with_an_instruction(app, client):
+def test_an_invitation_can_be_sent_again_until_a_password_is_chosen(app, client):
     with app.app_context():
         admin_email = make_user("administrator").email
+        chosen = make_user("evaluator").id
     login(client, admin_email)
-    response = csrf_post(client, "/admin/users", {"email": "x@kent.example", "name": "X", "role": "evaluator",
-                                                 "password": "short"}, token_from="/admin/users")
-    assert response.status_code == 400 and "at least 12 characters" in response.get_data(as_text=True)
+    csrf_post(client, "/admin/users", {"email": "x@kent.example", "name": "X", "role": "evaluator"},
+              token_from="/admin/users")
+    with app.app_context():
+        invited = db.session.scalar(select(User.id).where(User.email == "x@kent.example"))
+    assert csrf_post(client, f"/admin/users/{invited}/invite", {}, token_from="/admin/users").status_code == 302
+    refused = csrf_post(client, f"/admin/users/{chosen}/invite", {}, token_from="/admin/users")
+    assert refused.status_code == 400 and "already chosen a password" in refused.get_data(as_text=True)
 
 
 def test_deactivating_an_account_ends_its_live_session(app):
@@ -63,8 +69,8 @@ def test_the_error_summary_links_to_each_field_at_fault(app, client):
     with app.app_context():
         admin_email = make_user("administrator").email
     login(client, admin_email)
-    page = csrf_post(client, "/admin/users", {"email": "", "name": "", "password": ""},
+    page = csrf_post(client, "/admin/users", {"email": "", "name": ""},
                      token_from="/admin/users").get_data(as_text=True)
-    for anchor in ("#email", "#name", "#password", "#role-administrator"):
+    for anchor in ("#email", "#name", "#role-administrator"):
         assert f'href="{anchor}"' in page
     assert 'id="role-administrator"' in page and 'id="email"' in page

@@ -18,12 +18,16 @@ from tests.web.test_hostile_input import hostile_app  # noqa: F401  (the fixture
 #: What each probing role may legitimately do, by endpoint prefix.
 ALLOWED = {
     "legal_reviewer": ("auth.", "notifications.",  # their own session and reminder settings
+                       "account.",  # their own password: change it, or reset it by e-mail (issue 19)
                        "audit.export",  # exporting the trail is the legal reviewer's job (and audited)
                        "conflicts.declare",  # anyone the conflicts assessment lists declares for themselves
                        "conflicts.review"),  # someone other than its preparer reviews the assessment (s.83)
-    "evaluator": ("auth.", "notifications.",
+    "evaluator": ("auth.", "notifications.", "account.",  # their own session, reminders and password
                   "evaluation.declare", "evaluation.score_bid",  # declaring, then scoring, on their own panel
                   "conflicts.declare"),  # as listed in the conflicts assessment
+    # A supplier user (issue 18) acts only on its own organisation's things, through the supplier-facing pages
+    # (tender.web.supplier_access); tests/web/test_supplier_isolation.py checks those refuse another's.
+    "supplier": ("auth.", "supplier.", "submissions_supplier.", "clarifications.ask", "account."),
 }
 
 
