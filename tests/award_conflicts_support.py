@@ -127,7 +127,8 @@ def lot_1_urls(app, award: ConflictedAward) -> list[tuple[str, bool]]:
     added later is swept too; one with an argument this cannot fill fails here, asking for a value.
     """
     values = {"procurement_id": award.procurement_id, "lot_number": 1, "round_": "initial",
-              "letter_id": award.letters[1][0], "bid_id": award.bids[1][0]}
+              "letter_id": award.letters[1][0], "bid_id": award.bids[1][0],
+              "attachment_id": 1}  # a bid's document: refused for the lot before the document is looked up
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint.split(".")[0] not in SWEPT_BLUEPRINTS:

@@ -74,3 +74,28 @@ def opened_lot(app) -> OpenedLot:
     return OpenedLot(t.procurement_id, lot.id, [b.id for b in bids], documents, [b.supplier.name for b in bids],
                      t.officer, [e.email for e in evaluators], moderator.email,
                      {role: person.email for role, person in conflicted.items()})
+
+
+def documents_on_a_demo_bid(bid_id: int, names=("method-statement.pdf", "staffing-plan.pdf")) -> list[int]:
+    """Give a bid recorded by hand (the demo's) a submission with documents, as if it had come through Tender."""
+    import io
+
+    from tender.models import Bid
+    from tender.services import storage
+
+    bid = db.session.get(Bid, bid_id)
+    submission = Submission(procurement_id=bid.lot.procurement_id, lot_id=bid.lot_id, lot_number=bid.lot.number,
+                            supplier_id=bid.supplier_id, round=bid.round, status="submitted", bid_id=bid.id,
+                            updated_at=datetime.now(timezone.utc))
+    db.session.add(submission)
+    db.session.flush()
+    ids = []
+    for n, name in enumerate(names):
+        stored = storage.save(io.BytesIO(PDF.replace(b"%%EOF", f"% {n}\n%%EOF".encode())), filename=name)
+        attachment = SubmissionAttachment(submission_id=submission.id, stored_file_id=stored.id, filename=name,
+                                          question_id="", added_at=datetime.now(timezone.utc))
+        db.session.add(attachment)
+        db.session.flush()
+        ids.append(attachment.id)
+    db.session.commit()
+    return ids

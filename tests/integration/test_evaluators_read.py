@@ -61,3 +61,23 @@ def test_whoever_declared_a_conflict_reads_nothing_of_the_lot(ctx, role):
             with pytest.raises(NotAuthorised):
                 bid_documents.open_document(lot.procurement_id, 1, ROUND, bid_id, attachment_id, person)
     assert db.session.scalar(select(func.count()).select_from(DocumentOpening)) == 0
+
+
+@pytest.mark.slow
+def test_the_procurement_report_shows_scores_given_to_a_tender_whose_documents_were_never_opened(ctx):
+    import subprocess
+
+    from tender.models import Bid, Lot
+    from tender.services.award import report
+    from tests.bid_reading_support import documents_on_a_demo_bid
+    from tests.letters_support import EVALUATOR, OFFICER, award_demo
+
+    pid = award_demo(lots=(1,))
+    bid = db.session.scalar(select(Bid).join(Lot).where(Lot.procurement_id == pid, Lot.number == 1).order_by(Bid.id))
+    supplier = bid.supplier.name
+    documents_on_a_demo_bid(bid.id)
+    _, pdf = report.generate(pid, user(OFFICER))
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+                    .stdout.decode().split())
+    assert "Scores given without opening the tender's documents" in text
+    assert f"1 {supplier} {user(EVALUATOR).name} 0 of 2" in text

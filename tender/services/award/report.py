@@ -35,6 +35,7 @@ from tender.services.award.access import LotAccess, lot_access
 from tender.services.award import abnormally_low
 from tender.services.award.documents import council_name, render_html, to_pdf
 from tender.services.procurement import conflicts_assessment
+from tender.services.evaluation import bid_documents
 from tender.services.award.letters import current_recommendations, uk_date
 from tender.services.errors import NotFound
 from tender.services.procurement.definitions import definition_of
@@ -227,6 +228,8 @@ def build(procurement: Procurement, access: LotAccess | None = None, reader=None
         "act": procurement.regime.startswith("pa2023"),
         "conflicts_assessment": conflicts_assessment.report_facts(procurement),
         "abnormally_low": abnormally_low.report_rows(procurement),
+        # Scores given to a tender whose documents the evaluator never opened (tender.services.evaluation.bid_documents)
+        "reading": bid_documents.reading_record([r["rec"].lot_id for r in lots]),
     }
 
 

@@ -116,8 +116,13 @@ class Unopened:
 
 def unopened_scores(lot_ids: list[int], round_: str | None = None) -> list[Unopened]:
     """Every (evaluator, response) pair of these lots where submitted scores met unopened documents (3 queries)."""
+    return reading_record(lot_ids, round_)[1]
+
+
+def reading_record(lot_ids: list[int], round_: str | None = None) -> tuple[int, list[Unopened]]:
+    """How many of these lots' tenders carry documents, and the scores given without opening them all."""
     if not lot_ids:
-        return []
+        return 0, []
     where = [Bid.lot_id.in_(lot_ids)] + ([Bid.round == round_] if round_ else [])
     documents = dict(db.session.execute(
         select(Bid.id, func.count(distinct(SubmissionAttachment.id)))
@@ -125,7 +130,7 @@ def unopened_scores(lot_ids: list[int], round_: str | None = None) -> list[Unope
         .join(SubmissionAttachment, SubmissionAttachment.submission_id == Submission.id)
         .where(*where).group_by(Bid.id)).all())
     if not documents:
-        return []
+        return 0, []
     opened = {(bid_id, user_id): n for bid_id, user_id, n in db.session.execute(
         select(DocumentOpening.bid_id, DocumentOpening.user_id, func.count(distinct(DocumentOpening.attachment_id)))
         .where(DocumentOpening.bid_id.in_(list(documents)))
@@ -141,7 +146,7 @@ def unopened_scores(lot_ids: list[int], round_: str | None = None) -> list[Unope
         seen = opened.get((bid_id, user_id), 0)
         if seen < documents[bid_id]:
             out.append(Unopened(lot_number, round_name, bid_id, supplier, evaluator, documents[bid_id], seen))
-    return out
+    return len(documents), out
 
 
-__all__ = ["BidResponse", "Unopened", "bid_response", "open_document", "unopened_scores"]
+__all__ = ["BidResponse", "Unopened", "bid_response", "open_document", "reading_record", "unopened_scores"]
