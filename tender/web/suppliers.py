@@ -9,7 +9,7 @@ e-mail invitation. Views stay thin: ``tender.services.suppliers`` decides.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -135,7 +135,9 @@ def express_interest(procurement_id: int):
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """A supplier registers itself and a first user; the e-mailed link confirms the address and sets a password."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated:  # already someone: registering would make a second account
+        if request.method == "POST":
+            abort(403)
         return redirect(url_for("dashboard.index"))
     form = RegisterForm()
     if not form.is_submitted():

@@ -40,9 +40,11 @@ NUMBERS_IN_PROCUREMENT = {"lot_number"}
 KIND_OF = {"challenge_id": "challenge", "letter_id": "letter", "bid_id": "bid", "milestone_id": "milestone",
            "funder_id": "funder", "lot_id": "lot", "response_id": "response", "owner_id": "<owner>",
            "person_id": "person", "selection_letter_id": "selection_letter",
-           "question_id": "question", "clarification_id": "clarification"}
+           "question_id": "question", "clarification_id": "clarification",
+           "supplier_id": "supplier",  # issue 18: the officer's invitations name a supplier of this procurement
+           "attachment_id": "attachment"}  # issue 18: a document of a tender opened from the tender box
 #: Values for the path's text segments (``owner``: each kind of party that has an id).
-TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "kind": ("contract_notice",),
+TEXT_VALUES = {"owner": ("supplier", "funder"), "round_": ("initial",), "round_name": ("initial",), "kind": ("contract_notice",),
                "trigger": ("publish_sq",), "fmt": ("mmd",)}
 #: Procurement 2 is swept in each of these stages (set directly), so each route meets a stage where it acts.
 STAGES = ("draft", "sq_evaluation", "initial_tender_evaluation", "award_decision", "standstill")
@@ -93,7 +95,28 @@ def _theirs() -> tuple[int, dict[str, int]]:
         "response": first(SQResponse, SQResponse.procurement_id == pid), "person": officer.id,
         "selection_letter": notice.id,
         **{kind: clarifying[kind] for kind in ("question", "clarification")},
+        "attachment": _their_attachment(pid, bid),
     }
+
+
+def _their_attachment(pid: int, bid) -> int:
+    """A document of procurement 1's bid, as if it had been submitted in Tender (rows made directly)."""
+    import io
+
+    from tender.models import Submission, SubmissionAttachment
+    from tender.services import clock, storage
+    from tests.submissions_support import PDF
+
+    submission = Submission(procurement_id=pid, lot_id=bid.lot_id, lot_number=1, supplier_id=bid.supplier_id,
+                            round=bid.round, status="submitted", updated_at=clock.now(), bid_id=bid.id)
+    db.session.add(submission)
+    db.session.flush()
+    stored = storage.save(io.BytesIO(PDF), filename="their-method-statement.pdf")
+    attachment = SubmissionAttachment(submission_id=submission.id, stored_file_id=stored.id,
+                                      filename="their-method-statement.pdf", added_at=clock.now())
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment.id
 
 
 def _ours() -> int:

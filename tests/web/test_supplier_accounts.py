@@ -10,11 +10,12 @@ import re
 
 import pytest
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from tender.extensions import db
 from tender.models import AuditEvent, Invitation, Organisation, Supplier, User
 from tender.services import account_links, jobs, suppliers
-from tender.services.errors import InvalidRequest, NotFound
+from tender.services.errors import InvalidRequest, NotAuthorised, NotFound
 from tests.helpers import csrf_post, csrf_token, login, make_procurement, make_user
 
 LINK = re.compile(r"https?://\S+/account/set-password/([A-Za-z0-9_\-]+)")
@@ -35,15 +36,15 @@ def _officer():
 def test_the_database_refuses_a_supplier_user_without_an_organisation_and_staff_with_one(ctx):
     supplier_user = make_user("supplier")
     officer = _officer()
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.execute(update(User).where(User.id == supplier_user.id).values(supplier_id=None))
         db.session.flush()
     db.session.rollback()
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.execute(update(User).where(User.id == officer.id).values(supplier_id=supplier_user.supplier_id))
         db.session.flush()
     db.session.rollback()
-    with pytest.raises(Exception):  # a staff role cannot be given to a supplier user either
+    with pytest.raises(IntegrityError):  # a staff role cannot be given to a supplier user either
         db.session.execute(text('UPDATE "user" SET role = :role WHERE id = :id'),
                            {"role": "procurement_officer", "id": supplier_user.id})
         db.session.flush()
@@ -225,8 +226,7 @@ def test_registering_sends_a_link_and_an_address_already_registered_learns_nothi
     done = client.post("/supplier/register", data=form)
     assert done.status_code == 200 and "Check your e-mail" in done.get_data(as_text=True)
     again = client.post("/supplier/register", data={**form, "organisation_name": "Another Name Ltd"})
-    assert again.get_data(as_text=True) == done.get_data(as_text=True).replace("Gamma Homes Ltd", "Another Name Ltd") \
-        or "Check your e-mail" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "Check your e-mail" in again.get_data(as_text=True)  # the same answer
     clash = client.post("/supplier/register", data={**form, "email": "other@gamma.example"})
     assert clash.status_code == 400 and "already registered" in clash.get_data(as_text=True)
     with app.app_context():
@@ -255,5 +255,18 @@ def test_a_registered_supplier_takes_part_in_an_open_procedure_only_while_its_no
         with pytest.raises(NotFound):
             suppliers.express_interest(supplier_user, procurement.id)
     assert _actions("supplier.interest_expressed") == ["supplier.interest_expressed"]
-    with pytest.raises(Exception):
+    with pytest.raises(NotAuthorised):
         suppliers.express_interest(make_user("procurement_officer"), open_one.id)
+
+
+def test_registering_is_for_people_not_logged_in(app, client):
+    with app.app_context():
+        email = _officer().email
+    login(client, email)
+    assert client.get("/supplier/register").status_code == 302
+    token = csrf_token(client, "/")
+    refused = client.post("/supplier/register", data={"organisation_name": "X Ltd", "person_name": "X",
+                                                      "email": "x@x.example", "csrf_token": token})
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Supplier).where(Supplier.name == "X Ltd")) == 0
