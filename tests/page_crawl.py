@@ -93,3 +93,35 @@ def client_fetch(client):
 def h1_count(html: str) -> int:
     """How many <h1> elements a page has."""
     return len(re.findall(r"<h1[\s>]", html, flags=re.IGNORECASE))
+
+
+def award_with_letters() -> int:
+    """(In an app context.) The demo with lot 1 awarded and approved, its letters drafted, and a notice
+    drafted to a candidate not selected, so the letter pages are among the pages; returns the procurement id."""
+    from datetime import datetime, timezone
+
+    from tender.extensions import db
+    from tender.models import SQResponse, Supplier
+    from tender.services.award import letters
+    from tender.services.procurement import selection_letters
+    from tests.evaluation_support import user
+    from tests.letters_support import OFFICER, award_demo
+
+    pid = award_demo(lots=(1,))
+    letters.draft(pid, user(OFFICER))
+    supplier = Supplier(name="Thanet Talking Therapies CIC", contact_email="bids@thanet.example")
+    db.session.add(supplier)
+    db.session.flush()
+    db.session.add(SQResponse(procurement_id=pid, supplier_id=supplier.id, decision="rejected",
+                              decision_reason="Below the minimum turnover.",
+                              received_at=datetime(2022, 5, 2, 10, tzinfo=timezone.utc)))
+    db.session.commit()
+    selection_letters.draft(pid, user(OFFICER))
+    return pid
+
+
+def starts(pid: int) -> tuple[str, ...]:
+    """The dashboard, and pages reached by forms rather than links once the award is made."""
+    lot = f"/procurements/{pid}/lots/1"
+    return ("/", f"/procurements/{pid}/selection-letters", f"{lot}/abnormally-low", f"{lot}/evaluation/initial",
+            f"/procurements/{pid}/standstill-and-notices", f"/procurements/{pid}/clarifications")

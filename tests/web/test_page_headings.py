@@ -1,4 +1,4 @@
-"""Every page has exactly one <h1>: a sweep over every page each demo role reaches by following links.
+"""Every page has exactly one <h1> and no "-0.0": a sweep over every page each demo role reaches by links.
 
 The demo is taken to an approved award of lot 1 with its letters drafted (so
 the letter pages, which show a letter inside the page, are among them) and a
@@ -7,64 +7,43 @@ from its dashboard (``tests.page_crawl``).
 """
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 
 from tests.helpers import login
-from tests.page_crawl import DEMO_ROLES, client_fetch, crawl, h1_count, pattern
+from tests.page_crawl import DEMO_ROLES, award_with_letters, client_fetch, crawl, h1_count, pattern, starts
 
-pytestmark = pytest.mark.slow
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-\u2212]0(?:\.0+)?(?![\d.])")
 
 
 @pytest.fixture
-def award_with_letters(app):
-    """The demo with lot 1 awarded and approved, its letters drafted; returns the procurement id."""
-    from tender.services.award import letters
-    from tests.evaluation_support import user
-    from tests.letters_support import OFFICER, award_demo
-
-    from tender.services.procurement import selection_letters
-
+def award(app):
+    """The demo with lot 1 awarded, its letters and a selection notice drafted; returns the procurement id."""
     with app.app_context():
-        pid = award_demo(lots=(1,))
-        letters.draft(pid, user(OFFICER))
-        _reject_a_candidate(pid)
-        selection_letters.draft(pid, user(OFFICER))
-    return pid
+        return award_with_letters()
 
 
-def _reject_a_candidate(pid: int) -> None:
-    """A candidate not selected at the selection stage (a new one, so the demo's tenders stay as they are)."""
-    from datetime import datetime, timezone
-
-    from tender.extensions import db
-    from tender.models import SQResponse, Supplier
-
-    supplier = Supplier(name="Thanet Talking Therapies CIC", contact_email="bids@thanet.example")
-    db.session.add(supplier)
-    db.session.flush()
-    db.session.add(SQResponse(procurement_id=pid, supplier_id=supplier.id, decision="rejected",
-                              decision_reason="Below the minimum turnover.",
-                              received_at=datetime(2022, 5, 2, 10, tzinfo=timezone.utc)))
-    db.session.commit()
+def test_pages_format_numbers_with_the_one_helper_that_writes_no_negative_zero(app):
+    template = app.jinja_env.from_string("{{ a|number(1) }} {{ b|number(1, sign=True) }} {{ c|number(2) }}")
+    assert template.render(a=-0.04, b=0.0, c=Decimal("-0.001")) == "0.0 0.0 0.00"
+    assert NEGATIVE_ZERO.search("weight 40.0 (-0.0)") and not NEGATIVE_ZERO.search("2022-05-01 -0.5 10-0.0")
 
 
-def starts(pid: int) -> tuple[str, ...]:
-    """The dashboard, and pages reached by forms rather than links in this state."""
-    lot = f"/procurements/{pid}/lots/1"
-    return ("/", f"/procurements/{pid}/selection-letters", f"{lot}/abnormally-low", f"{lot}/evaluation/initial",
-            f"/procurements/{pid}/standstill-and-notices", f"/procurements/{pid}/clarifications")
-
-
-def test_every_page_of_every_role_has_exactly_one_h1(app, award_with_letters):
+@pytest.mark.slow
+def test_every_page_of_every_role_has_exactly_one_h1_and_no_negative_zero(app, award):
     wrong, visited = [], {}
     for role, email in DEMO_ROLES.items():
         client = app.test_client()
         login(client, email)
-        pages = crawl(client_fetch(client), starts(award_with_letters))
+        pages = crawl(client_fetch(client), starts(award))
         visited[role] = {pattern(url) for url in pages}
         for url, (status, content_type, html) in pages.items():
             if status == 200 and content_type.startswith("text/html") and h1_count(html) != 1:
                 wrong.append(f"{role} {url}: {h1_count(html)} <h1>")
+            if NEGATIVE_ZERO.search(html):
+                wrong.append(f"{role} {url}: {NEGATIVE_ZERO.search(html).group()}")
     assert not wrong, "\n".join(wrong)
     officer = visited["procurement_officer"]
     assert {"/procurements/N/letters/N", "/procurements/N/selection-letters/N"} <= officer  # a letter in a page
