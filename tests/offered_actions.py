@@ -4,7 +4,8 @@
 only presses the button would send: hidden fields and pre-filled values as
 they are, checked radios (or the first of a group with none checked, the
 form's first valid choice), ticked confirmation boxes, a select's selected or
-first option, typed fields as they stand (empty if the page left them empty).
+first option (a placeholder with no value counts as a choice still to make), typed fields as they stand
+(empty if the page left them empty).
 ``press(client, form)`` sends a POST form that way. A 400 is a dead end unless
 it only asks for what the person had still to type: the form had an empty
 field to type in and every error the page lists is an instruction to fill
@@ -34,6 +35,7 @@ class Form:
     empty_typed: bool = False
     label: str = ""  # its submit button's text
     button: tuple[str, str] | None = None  # the first submit button's name and value, if it has them
+    pressable: bool = False  # it has a submit button that is not disabled (a form with none offers nothing)
 
     def url(self) -> str:
         """A GET form as the address it leads to."""
@@ -68,8 +70,10 @@ class _Forms(HTMLParser):
             return
         if tag == "input":
             kind, name = (a.get("type") or "text").lower(), a.get("name")
-            if kind == "submit" and name and "disabled" not in a and not form.button:
-                form.button = (name, a.get("value") or "")
+            if kind in ("submit", "image") and "disabled" not in a:
+                form.pressable = True
+                if name and not form.button:
+                    form.button = (name, a.get("value") or "")
             if kind in ("submit", "button", "image", "reset", "file") or not name or "disabled" in a:
                 return
             value = a.get("value") or ""
@@ -90,6 +94,7 @@ class _Forms(HTMLParser):
             self._options.append((a.get("value", ""), "selected" in a))
         elif tag == "button":
             self._button, self._text = (a.get("type") or "submit").lower() == "submit" and "disabled" not in a, ""
+            form.pressable = form.pressable or self._button
             if self._button and a.get("name") and not form.button:
                 form.button = (a["name"], a.get("value") or "")  # the first button's own value goes with it
 
@@ -109,6 +114,8 @@ class _Forms(HTMLParser):
         elif tag == "select" and self._select is not None:
             chosen = next((v for v, selected in self._options if selected), self._options[0][0] if self._options
                           else "")
+            if not chosen:
+                form.empty_typed = True  # a "Choose …" placeholder: a choice the person had still to make
             form.fields.append((self._select, chosen))
             self._select = None
         elif tag == "button" and self._button:
@@ -127,7 +134,7 @@ def forms_of(html: str, url: str, base: str = "http://localhost") -> list[Form]:
     return parser.forms
 
 
-_SUMMARY = re.compile(r'class="govuk-error-summary__list">(.*?)</ul>', re.S)
+_SUMMARY = re.compile(r'class="[^"]*govuk-error-summary__list[^"]*">(.*?)</ul>', re.S)
 
 
 def errors_listed(html: str) -> list[str]:
@@ -147,4 +154,7 @@ def only_asks_for_input(form: Form, html: str) -> bool:
 
 def press(client, form: Form):
     """POST the form as a person pressing its button sends it."""
-    return client.post(form.action, data=[(k, v) for k, v in form.fields if k] + ([form.button] if form.button else []))
+    from werkzeug.datastructures import MultiDict
+
+    fields = [(k, v) for k, v in form.fields if k] + ([form.button] if form.button else [])
+    return client.post(form.action, data=MultiDict(fields))

@@ -53,7 +53,8 @@ def _page(procurement, status: int = 200, errors: dict | None = None, summary: l
                    for m in procurement.milestones for field, message in errors.get(m.id, {}).items()]
     return render_template("setup/timetable.html", procurement=procurement, users=users, field_errors=errors,
                            errors=summary, posted=request.form if request.method == "POST" else {},
-                           open_to_plan=timetable.open_to_plan), status
+                           open_to_plan=timetable.open_to_plan,
+                           plannable=any(timetable.open_to_plan(m) for m in procurement.milestones)), status
 
 
 @bp.route("/<int:procurement_id>/set-up/timetable", methods=["GET", "POST"])

@@ -118,7 +118,7 @@ def _walk(client, pid: int, per_pattern: int = 2) -> tuple[list[str], int]:
             queue.extend(link for link in links_of(html, "http://localhost" + url) if link not in seen)
             forms = forms_of(html, url)
             queue.extend(f.url() for f in forms if f.method == "get" and f.action.startswith(ours))
-            waiting = [f for f in forms if f.method == "post" and f.action.startswith(ours)
+            waiting = [f for f in forms if f.method == "post" and f.pressable and f.action.startswith(ours)
                        and (pattern(f.action), f.label) not in pressed]
             if not waiting:
                 break
