@@ -1,0 +1,251 @@
+"""Mutation testing of one module: do its unit tests notice a one-token change?
+
+Run as ``scripts/mutants tender/domain/periods.py [--count 80]``. For each of
+``count`` mutants spread evenly over the module (see :mod:`tools.mutator`)
+it runs the unit tests that import the module and reports the share of
+mutants some test notices ("killed") and the ones none does ("survivors"),
+marking survivors that the reviewed list (``scripts/mutants_equivalent.toml``)
+explains as equivalent.
+
+Why this shape:
+
+* The checkout is never written to. Other people run tests in the same
+  checkout, so the mutant is compiled in memory and handed to the test run by
+  an import hook; Ctrl+C (or a crash) leaves nothing to restore.
+* Each mutant runs in a forked child of a parent that has already imported
+  pytest, Flask, SQLAlchemy and the rest (but nothing of Tender), so a mutant
+  costs its tests, not the ~2 s of imports.
+* Hypothesis runs with a fixed seed and a throwaway example database, so the
+  same mutants get the same verdict every run and no failing example found
+  for a mutant is replayed against the real code later.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.mutator import Mutant, all_mutants, apply, sample  # noqa: E402
+
+EQUIVALENTS_FILE = ROOT / "scripts" / "mutants_equivalent.toml"
+UNIT_TESTS = ROOT / "tests" / "unit"
+#: Test files left out although they import a core module: they need a database
+#: and take over a minute, and the fast tests named beside them cover the module.
+SLOW_TESTS = {"test_audit_export.py"}
+PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0", "-o", "addopts=",
+               "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # plugins preloaded in the parent
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    verdict: str  # killed, timeout, error (the mutant broke the import), survived
+    seconds: float
+    equivalent: str | None = None
+
+
+def module_names(target: str) -> tuple[Path, str]:
+    """(path, dotted name) from either form."""
+    if target.endswith(".py"):
+        path = (ROOT / target).resolve() if not os.path.isabs(target) else Path(target)
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    else:
+        dotted = target
+        path = ROOT.joinpath(*target.split(".")).with_suffix(".py")
+    if not path.is_file():
+        raise SystemExit(f"No module file at {path}")
+    return path, dotted
+
+
+def imports_of(test_file: Path) -> set[str]:
+    """Every module name a test file imports, both ``a.b.c`` and ``a.b`` + ``c`` forms."""
+    names = set()
+    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_files_for(dotted: str) -> list[Path]:
+    """The unit test files that import the module, smallest first (a mutant is usually caught sooner)."""
+    found = [path for path in sorted(UNIT_TESTS.glob("test_*.py"))
+             if path.name not in SLOW_TESTS and dotted in imports_of(path)]
+    return sorted(found, key=lambda p: p.stat().st_size)
+
+
+def load_equivalents(relative: str) -> dict[tuple[str, str], str]:
+    """(source line, change) -> reason, for the reviewed equivalents of one module."""
+    if not EQUIVALENTS_FILE.exists():
+        return {}
+    data = tomllib.loads(EQUIVALENTS_FILE.read_text(encoding="utf-8"))
+    return {(entry["line"].strip(), entry["change"]): entry["reason"]
+            for entry in data.get("equivalent", []) if entry["module"] == relative}
+
+
+class MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import hook that serves the mutated code for one module name, and nothing else."""
+
+    def __init__(self, dotted: str, path: Path, code) -> None:
+        self.dotted, self.path, self.code = dotted, path, code
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.dotted:
+            return None
+        return importlib.util.spec_from_file_location(fullname, self.path, loader=self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        exec(self.code, module.__dict__)
+
+
+def preload(test_files: list[Path]) -> None:
+    """Import in this process every third-party module the tests import, but nothing of Tender.
+
+    A throwaway interpreter imports the tests and names what they pulled in; the
+    forked children then start with those already loaded.
+    """
+    probe = ("import sys, importlib\n"
+             f"sys.path.insert(0, {str(ROOT)!r})\n"
+             "import tests.conftest\n"
+             f"for name in {[f'tests.unit.{p.stem}' for p in test_files]!r}: importlib.import_module(name)\n"
+             "print('\\n'.join(n for n in sys.modules if n.split('.')[0] not in ('tender', 'tests', '__main__')))\n")
+    names = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module that will not preload is simply imported by the child
+            pass
+
+
+def run_tests(test_files: list[Path], finder: MutantFinder | None, log: Path, timeout: float) -> tuple[str, float]:
+    """Run the tests in a forked child (with ``finder`` installed); (verdict, seconds)."""
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        try:
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            if finder is not None:
+                sys.meta_path.insert(0, finder)
+            import pytest
+            code = pytest.main([*PYTEST_ARGS, *map(str, test_files)])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(code))
+        except BaseException:  # noqa: BLE001 - report, then leave without running the parent's cleanup
+            import traceback
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(3)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        elapsed = time.monotonic() - started
+        if done:
+            break
+        if elapsed > timeout:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout", elapsed
+        time.sleep(0.02)
+    code = os.waitstatus_to_exitcode(status)
+    verdict = {0: "survived", 1: "killed", 2: "error"}.get(code, f"exit {code}")
+    return verdict, elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/mutants", description=__doc__.split("\n")[0])
+    parser.add_argument("module", help="e.g. tender/domain/periods.py or tender.domain.periods")
+    parser.add_argument("--count", type=int, default=80, help="mutants to run, spread evenly (0: all)")
+    parser.add_argument("--list", action="store_true", help="list the sampled mutants and stop")
+    parser.add_argument("--line", type=int, action="append", help="only the sampled mutants on this line")
+    parser.add_argument("--tests", nargs="+", help="test files to run instead of those importing the module")
+    args = parser.parse_args(argv)
+
+    path, dotted = module_names(args.module)
+    relative = str(path.relative_to(ROOT))
+    source = path.read_text(encoding="utf-8")
+    everything = all_mutants(source)
+    chosen = sample(everything, args.count) if args.count else everything
+    if args.line:
+        chosen = [m for m in chosen if m.line in args.line]
+    equivalents = load_equivalents(relative)
+    if args.list:
+        for number, mutant in enumerate(chosen, 1):
+            print(f"{number:3} line {mutant.line:4}  {mutant.change:24} {mutant.source_line.strip()}")
+        return 0
+    tests = [Path(t).resolve() for t in args.tests] if args.tests else test_files_for(dotted)
+    if not tests:
+        raise SystemExit(f"No unit test file imports {dotted}.")
+    print(f"{relative}: {len(chosen)} of {len(everything)} mutants; tests: "
+          + ", ".join(str(t.relative_to(ROOT)) for t in tests), flush=True)
+
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = workdir = tempfile.mkdtemp(prefix="tender-mutants-")
+    log = Path(workdir) / "pytest.log"
+    outcomes: list[Outcome] = []
+    try:
+        preload(tests)
+        verdict, baseline = run_tests(tests, None, log, timeout=600)
+        if verdict != "survived":
+            print(log.read_text(encoding="utf-8", errors="replace")[-3000:])
+            raise SystemExit(f"The tests fail ({verdict}) without any mutant: fix them first.")
+        timeout = max(30.0, 5 * baseline)
+        print(f"baseline: tests pass in {baseline:.1f} s; a mutant taking over {timeout:.0f} s counts as killed")
+        for number, mutant in enumerate(chosen, 1):
+            code = compile(apply(source, mutant), str(path), "exec")
+            verdict, seconds = run_tests(tests, MutantFinder(dotted, path, code), log, timeout)
+            outcome = Outcome(mutant, verdict, seconds, equivalents.get(mutant.key))
+            outcomes.append(outcome)
+            mark = "." if verdict != "survived" else ("e" if outcome.equivalent else "S")
+            print(mark, end="" if number % 40 else "\n", flush=True)
+    except KeyboardInterrupt:
+        print("\nInterrupted: the results so far (nothing in the checkout was changed).")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report(outcomes, relative, everything, equivalents)
+
+
+def report(outcomes: list[Outcome], relative: str, everything: list[Mutant], equivalents: dict) -> int:
+    """Print the score and the survivors; 0 only if every survivor is a reviewed equivalent."""
+    print()
+    survivors = [o for o in outcomes if o.verdict == "survived"]
+    unexplained = [o for o in survivors if not o.equivalent]
+    killed = len(outcomes) - len(survivors)
+    total = len(outcomes) or 1
+    for outcome in survivors:
+        m = outcome.mutant
+        tag = f"equivalent: {outcome.equivalent}" if outcome.equivalent else "SURVIVED"
+        print(f"  line {m.line:4}  {m.change:24} {m.source_line.strip()}\n             {tag}")
+    stale = set(equivalents) - {m.key for m in everything}
+    for line, change in sorted(stale):
+        print(f"  stale entry in {EQUIVALENTS_FILE.name}: {change} on `{line}` matches no mutant any more")
+    odd = [o for o in outcomes if o.verdict not in ("killed", "survived")]
+    print(f"{relative}: {killed}/{len(outcomes)} killed outright ({100 * killed / total:.1f}%), "
+          f"{len(survivors) - len(unexplained)} reviewed equivalent, {len(unexplained)} unexplained survivor(s)"
+          + (f"; of the killed, {len(odd)} by a timeout or an import error" if odd else ""))
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
