@@ -27,7 +27,6 @@ class TermValue:
     """One funder's total for one term (the initial term or an extension)."""
 
     term: str
-    years: tuple[int, ...]  # contract years covered, 1-based
     amount: Decimal
 
 
@@ -64,13 +63,11 @@ def contract_values(funders: list[FunderShare], initial_years: int, extensions: 
     result = []
     for funder in funders:
         amounts = yearly_amounts(funder, total_years)
-        terms = [TermValue(f"Initial {initial_years}-year term", tuple(range(1, initial_years + 1)),
-                           sum(amounts[:initial_years], Decimal(0)))]
+        terms = [TermValue(f"Initial {initial_years}-year term", sum(amounts[:initial_years], Decimal(0)))]
         start = initial_years
         for number, years in enumerate(extensions, start=1):
             label = f"Extension {number} ({years} year{'s' if years != 1 else ''})"
-            terms.append(TermValue(label, tuple(range(start + 1, start + years + 1)),
-                                   sum(amounts[start:start + years], Decimal(0))))
+            terms.append(TermValue(label, sum(amounts[start:start + years], Decimal(0))))
             start += years
         share = (funder.annual_amount / first_year_total * 100).quantize(Decimal("0.1")) if first_year_total else Decimal(0)
         result.append(FunderValues(funder.name, tuple(terms), sum(amounts, Decimal(0)), share))
