@@ -18,9 +18,12 @@
   ``Content-Length`` and ``Cache-Control: private, no-store``. Each chunk is
   read on a short connection of its own (``storage.detached_chunks``), so the
   stream does not need the request's session once the view has returned.
+- ``register(app)`` also has a multipart body read from the server in pieces
+  of ``CHUNK_SIZE`` (1 MiB), not Werkzeug's 64 KiB: see :class:`LargeReads`.
 """
 from __future__ import annotations
 
+import io
 from typing import BinaryIO
 
 from flask import Flask, Response, render_template
@@ -28,7 +31,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from tender.domain.file_names import named_for_type, safe_filename
-from tender.models.stored_file import StoredFile
+from tender.models.stored_file import CHUNK_SIZE, StoredFile
 from tender.services import storage
 from tender.services.storage import FileRefused, Upload, describe_size
 from tender.web.downloads import content_disposition
@@ -69,8 +72,48 @@ def max_content_length(config) -> int:
     return int(config.get("TENDER_MAX_FILE_BYTES", storage.DEFAULT_MAX_FILE_BYTES)) + FORM_OVERHEAD_BYTES
 
 
+class _BodyReader(io.RawIOBase):
+    """The server's request body (``wsgi.input``) as a raw stream, for an ``io.BufferedReader`` over it."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._body.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class LargeReads:
+    """WSGI middleware: a multipart body is read from the server in pieces of ``CHUNK_SIZE`` (1 MiB).
+
+    Werkzeug's form parser reads 64 KiB at a time. gunicorn's sync worker
+    receives up to 1 MiB of a body at once and, asked for 64 KiB, copies all
+    else it holds into a new buffer on every read: a 100 MB upload was
+    copied some twenty times over, most of the worker's time on an upload
+    (issue 18's benchmark, ``benchmarks/bench_documents.py``). Behind an
+    ``io.BufferedReader`` of 1 MiB the server is asked for 1 MiB and the
+    parser's small reads are served from that buffer. (Werkzeug's own read
+    size cannot simply be raised: a read larger than ``MAX_FORM_MEMORY_SIZE``,
+    500 KB, is refused as too large.) Only the request's own body is read:
+    the server limits ``wsgi.input`` to its ``Content-Length``.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_TYPE", "").startswith("multipart/form-data") and "wsgi.input" in environ:
+            environ["wsgi.input"] = io.BufferedReader(_BodyReader(environ["wsgi.input"]), CHUNK_SIZE)
+        return self.wsgi_app(environ, start_response)
+
+
 def register(app: Flask) -> None:
-    """Set ``MAX_CONTENT_LENGTH`` from the file limit (unless configured) and the plain-English 413 page."""
+    """Set ``MAX_CONTENT_LENGTH`` from the file limit (unless configured), large reads of a form, the 413 page."""
+    app.wsgi_app = LargeReads(app.wsgi_app)
     app.config.setdefault("MAX_CONTENT_LENGTH", None)
     if app.config["MAX_CONTENT_LENGTH"] is None:
         app.config["MAX_CONTENT_LENGTH"] = max_content_length(app.config)

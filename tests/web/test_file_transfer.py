@@ -78,6 +78,33 @@ def test_a_large_upload_is_spooled_to_a_temporary_file_not_held_in_memory(web):
     assert SEEN["stream"]._rolled  # Werkzeug's SpooledTemporaryFile moved to disk past 500 KB
 
 
+class RecordingBody(BytesIO):
+    """A request body that records how much the app asks the server for at a time."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.asked = []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return super().read(size)
+
+    readinto = None  # a server's body (gunicorn's) has only read()
+
+
+def test_a_multipart_body_is_read_from_the_server_a_mebibyte_at_a_time(web):
+    data = documents.pdf(padding=5 * MiB)
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"Bid.pdf\"\r\n"
+            "Content-Type: application/pdf\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    recording = RecordingBody(body)
+    uploaded = web.post("/test/upload", input_stream=recording, content_length=len(body),
+                        content_type=f"multipart/form-data; boundary={boundary}")
+    assert uploaded.status_code == 200 and uploaded.json["sha256"] == hashlib.sha256(data).hexdigest()
+    # Werkzeug alone asks for 64 KiB at a time, which gunicorn serves by copying what it holds each time.
+    assert min(recording.asked) >= MiB and len(recording.asked) <= len(body) // MiB + 2
+
+
 def test_a_download_is_named_for_what_it_really_is(web):
     uploaded = upload(web, documents.docx(), "Method statement.pdf")
     downloaded = web.get(f"/test/download/{uploaded.json['id']}?name=Method statement.pdf")
