@@ -4,23 +4,27 @@ Read-only. Each role's tasks come from the same facts the pages act on: the
 panel assignments and declarations, the submitted and moderated scores, the
 recommendations and the approval, the stage moves the workflow allows now
 (``workflow.available_transitions``), the overdue milestones, the contracts
-to record. A task is listed only where the page it links to can do it.
+to record, the invitations to accounts that expired unused. A supplier's
+tasks are ``supplier_tasks``. A task is listed only where the page it links
+to can do it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Permission, Role, may
 from tender.extensions import db
-from tender.models import (AwardApproval, AwardLetter, AwardRecommendation, Bid, ConflictDeclaration,
+from tender.models import (AccountLink, AwardApproval, AwardLetter, AwardRecommendation, Bid, ConflictDeclaration,
                            ConflictsAssessment, EvaluatorAssignment, Lot, Milestone, ModeratedScore, PriceOpening,
-                           Procurement, Score)
+                           Procurement, Score, User)
 from tender.models.evaluation import EVALUATOR, MODERATOR, SUBMITTED
 from tender.models.milestone import CLOSED
+from tender.services import clock
+from tender.services.accounts import NO_PASSWORD
 from tender.services.procurement.definitions import definition_of
 
 
@@ -50,7 +54,8 @@ def for_user(user, today: date) -> list[Task]:
     makers = {Role.EVALUATOR.value: (_panel_tasks,), Role.MODERATOR.value: (_panel_tasks,),
               Role.APPROVER.value: (_approver_tasks, _review_tasks),
               Role.OFFICER.value: (_officer_tasks, _review_tasks),
-              Role.LEGAL.value: (_review_tasks,)}
+              Role.LEGAL.value: (_review_tasks,),
+              Role.ADMINISTRATOR.value: (_administrator_tasks,)}
     tasks: list[Task] = []
     for make in makers.get(user.role, ()):
         tasks += make(user, today)
@@ -206,3 +211,22 @@ def _review_tasks(user, today: date) -> list[Task]:
             tasks.append(Task(procurement.reference, f"Review the conflicts assessment of {procurement.reference}",
                               "conflicts.page", (("procurement_id", procurement.id),)))
     return tasks
+
+
+def _administrator_tasks(user, today: date) -> list[Task]:
+    """Invitations to staff accounts that expired before the person chose a password: to be sent again."""
+    invited = db.session.scalars(select(User).where(
+        User.active.is_(True), User.password_hash == NO_PASSWORD, User.role != Role.SUPPLIER.value)
+        .order_by(User.email)).all()
+    tasks = []
+    for person in invited:
+        links = db.session.execute(select(AccountLink.expires_at, AccountLink.used_at).where(
+            AccountLink.user_id == person.id, AccountLink.purpose == "invite")).all()
+        if links and all(used is None and _aware(expires) <= clock.wall_now() for expires, used in links):
+            tasks.append(Task("", f"The invitation to {person.email} expired before they chose a password: "
+                              "send it again", "admin.user_list", ()))
+    return tasks
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

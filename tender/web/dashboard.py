@@ -5,10 +5,19 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tender.domain.roles import Permission, may
-from tender.services import clock, tasks
+from tender.services import clock, supplier_tasks, tasks
 from tender.services.procurement import views
+from tender.web import supplier_access
 
 bp = Blueprint("dashboard", __name__)
+# A supplier's dashboard is its home page (supplier_access sends it there): its tasks are a section of it.
+supplier_access.add_home_section("dashboard/_supplier_tasks.html", order=10)
+
+
+@bp.app_template_global()
+def supplier_next_tasks() -> list:
+    """The signed-in supplier's next tasks: drafts to submit, rounds to respond to before their deadlines."""
+    return supplier_tasks.for_supplier(current_user)
 
 
 @bp.route("/")

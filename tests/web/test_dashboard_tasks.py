@@ -122,3 +122,90 @@ def test_a_person_with_nothing_to_do_is_told_so(app, client):
     assert "Nothing is waiting for you now." in client.get("/").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.email == email))
+
+
+def signed_in(app, email: str):
+    """A client of its own with ``email`` signed in (once: the login throttle counts every check)."""
+    client = app.test_client()
+    answer = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    home = client.get("/")
+    assert home.status_code == 302 and home.location.endswith("/supplier/"), home.location  # its dashboard
+    return client
+
+
+def supplier_tasks_of(client) -> list[tuple[str, str]]:
+    """(link, text) of each task on the signed-in supplier's home page."""
+    html = client.get("/supplier/").get_data(as_text=True)
+    return [(href.replace("&amp;", "&"), text) for href, text in TASK.findall(html)]
+
+
+def test_a_supplier_is_asked_to_respond_then_to_submit_its_draft_before_the_deadline(app):
+    """Invitations open for responses, drafts not submitted, each with its deadline; only the organisation's own."""
+    from tender.services.submissions import submitting
+    from tests.submissions_support import AFTER, complete_draft, open_tender, user as supplier_user
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        tender = open_tender(suppliers=2, lots=2, app=app)
+        title = db.session.get(Procurement, tender.procurement_id).title
+    first, second = tender.suppliers
+    client, other = signed_in(app, first), signed_in(app, second)
+    deadline = "before 11:59pm on 11 July 2022"
+    respond = f"Respond to {tender.reference}: {title} (final tenders) {deadline}"
+
+    assert supplier_tasks_of(client) == [(f"/supplier/procurements/{tender.procurement_id}/responses",
+                                                 respond)]
+    assert_links_work(client, supplier_tasks_of(client))
+
+    with app.app_context():
+        submission_id = complete_draft(first, tender.procurement_id, lot=2)
+    drafted = supplier_tasks_of(client)
+    assert drafted == [(f"/supplier/submissions/{submission_id}",
+                        f"Submit your draft for {tender.reference} lot 2 (final tenders) {deadline}")]
+    assert_links_work(client, drafted)
+    assert texts(supplier_tasks_of(other)) == [respond]  # never the other organisation's draft
+
+    with app.app_context():
+        submitting.submit(supplier_user(first), submission_id)
+    assert supplier_tasks_of(client) == []
+    assert "Nothing is waiting for you now." in client.get("/supplier/").get_data(as_text=True)
+    with app.app_context():
+        submitting.withdraw(supplier_user(first), submission_id)
+    assert texts(supplier_tasks_of(client)) == [f"Submit your draft for {tender.reference} lot 2 "
+                                                       f"(final tenders) {deadline}"]
+
+    app.config["TENDER_TODAY"] = AFTER  # the deadline has passed by the server's clock: nothing can be done
+    assert supplier_tasks_of(client) == [] and supplier_tasks_of(other) == []
+
+
+def test_an_administrator_is_asked_to_send_again_an_invitation_that_expired_unused(app):
+    from datetime import timedelta
+
+    from tender.models import AccountLink
+    from tender.services import account_links, users
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        admin = make_user("administrator")
+        admin_email = admin.email
+        invited = users.invite(admin, "new.evaluator@kent.example", "New Evaluator", "evaluator")
+        account_links.issue(invited, "invite")  # what the worker does with the queued e-mail
+        db.session.commit()
+    assert tasks_of(client, admin_email) == []  # the link is still good
+
+    with app.app_context():
+        link = db.session.scalar(select(AccountLink))
+        link.created_at, link.expires_at = link.created_at - timedelta(days=9), link.expires_at - timedelta(days=8)
+        invited_id = link.user_id
+        db.session.commit()
+    mine = tasks_of(client, admin_email)
+    assert mine == [("/admin/users", "The invitation to new.evaluator@kent.example expired before they chose a "
+                                     "password: send it again")]
+    assert "Send invitation again" in client.get(mine[0][0]).get_data(as_text=True)
+
+    with app.app_context():
+        account_links.issue(db.session.get(User, invited_id), "invite")  # sent again: a new link
+        db.session.commit()
+    assert tasks_of(client, admin_email) == []
