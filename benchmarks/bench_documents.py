@@ -33,6 +33,11 @@ bytes, so nothing is de-duplicated):
   durable when it answers: the database has committed), then
   ``shutil.copyfile`` of that copy to a third file (the download, saved as a
   browser saves it, unsynced).
+- **the database floor** (not a goal; to tell what the goal asks of the
+  design from what Tender adds): the same file hashed, its 1 MiB chunks
+  inserted with plain DB-API calls into a table shaped as
+  ``stored_file_chunk`` and committed, then selected one by one and written
+  to a file (``DatabaseFloor``).
 
 Memory: just before each upload and each download the worker's peak
 resident set is reset to what it holds now (``5`` written to
@@ -325,6 +330,66 @@ def copy_to_disk(source: Path, stored: Path, target: Path) -> tuple[float, float
     return middle - start, time.perf_counter() - middle, time.process_time() - cpu
 
 
+class DatabaseFloor:
+    """The least any upload stored in this database can cost: hash the file, write its chunks, read them back.
+
+    Plain DB-API calls on a table shaped as ``stored_file_chunk`` (on
+    PostgreSQL stored EXTERNAL, as migration 0019 stores it): SHA-256 of the
+    file read from disk in 1 MiB chunks, each chunk inserted, one commit;
+    then each chunk selected (on PostgreSQL in binary format) and written to
+    a file. No HTTP, form, ORM, type check or audit: what is left of
+    Tender's time after this is what Tender adds.
+    """
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(url)
+        self.postgresql = url.startswith("postgresql")
+        mark = "%s" if self.postgresql else "?"
+        self.insert = f"INSERT INTO bench_chunk (file_id, sequence, data) VALUES ({mark}, {mark}, {mark})"
+        self.select = f"SELECT data FROM bench_chunk WHERE file_id = {mark} AND sequence = {mark}"
+        connection = self.engine.raw_connection()
+        cursor = connection.cursor()
+        cursor.execute(f"CREATE TABLE bench_chunk (file_id INTEGER, sequence INTEGER, "
+                       f"data {'BYTEA' if self.postgresql else 'BLOB'}, PRIMARY KEY (file_id, sequence))")
+        if self.postgresql:
+            cursor.execute("ALTER TABLE bench_chunk ALTER COLUMN data SET STORAGE EXTERNAL")
+        connection.commit()
+        connection.close()
+
+    def round_trip(self, file_id: int, source: Path, target: Path) -> tuple[float, float]:
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            start = time.perf_counter()
+            digest = hashlib.sha256()
+            with source.open("rb") as read:
+                sequence = 0
+                while block := read.read(MiB):
+                    digest.update(block)
+                    cursor.execute(self.insert, (file_id, sequence, block))
+                    sequence += 1
+            connection.commit()
+            digest.hexdigest()
+            middle = time.perf_counter()
+            driver = connection.driver_connection
+            with target.open("wb") as out:
+                for number in range(sequence):
+                    if self.postgresql:
+                        row = driver.execute(self.select, (file_id, number), binary=True).fetchone()
+                    else:
+                        row = cursor.execute(self.select, (file_id, number)).fetchone()
+                    out.write(row[0])
+            connection.commit()
+            return middle - start, time.perf_counter() - middle
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
 def prepare(url: str, instance: Path) -> tuple[int, str, str, str]:
     """Migrate; an open tender with one invited supplier. (procurement id, e-mail, password, the day it is)."""
     from flask_migrate import upgrade
@@ -365,6 +430,7 @@ def run(url: str, tmp: Path, repeat: int, size: int) -> dict:
     procurement_id, email, password, today = prepare(url, tmp)
     server = Server(url, tmp, tmp / "gunicorn.log", today)
     backends = Backends(url)
+    floor = DatabaseFloor(url)
     rounds = []
     try:
         supplier = Supplier(Browser(server.port), procurement_id)
@@ -377,23 +443,26 @@ def run(url: str, tmp: Path, repeat: int, size: int) -> dict:
             source, stored, back = tmp / f"doc-{turn}.pdf", tmp / f"copy-{turn}.pdf", tmp / f"back-{turn}.pdf"
             sha256 = make_document(source, size)
             copy_up, copy_down, copy_cpu = copy_to_disk(source, stored, tmp / f"copy-back-{turn}.pdf")
+            floor_up, floor_down = floor.round_trip(turn, source, tmp / f"floor-back-{turn}.pdf")
             cpu = server.cpu_seconds(), backends.cpu_seconds(), time.process_time()
             figures = round_trip(server, supplier, source, back)
             worker_cpu, backend_cpu, client_cpu = (server.cpu_seconds() - cpu[0], backends.cpu_seconds() - cpu[1],
                                                    time.process_time() - cpu[2])
             if figures.pop("page_sha256") != sha256 or sha256_of(back) != sha256 or back.stat().st_size != size:
                 raise RuntimeError(f"turn {turn}: the file did not come back whole")
-            rounds.append({**figures, "copy_up_s": copy_up, "copy_down_s": copy_down,
+            rounds.append({**figures, "copy_up_s": copy_up, "copy_down_s": copy_down, "floor_up_s": floor_up,
+                           "floor_down_s": floor_down, "floor_s": floor_up + floor_down,
                            "copy_s": copy_up + copy_down, "worker_cpu_s": worker_cpu,
                            "database_cpu_s": backend_cpu, "client_cpu_s": client_cpu,
                            "tender_cpu_s": worker_cpu + backend_cpu + client_cpu, "copy_cpu_s": copy_cpu,
                            "load_average": os.getloadavg()[0]})
-            for path in (source, stored, back, tmp / f"copy-back-{turn}.pdf"):
+            for path in (source, stored, back, tmp / f"copy-back-{turn}.pdf", tmp / f"floor-back-{turn}.pdf"):
                 path.unlink()
         rss_end = server.status("VmRSS")
     finally:
         server.stop()
         backends.close()
+        floor.close()
     return summarise(rounds, size, rss_warm, rss_end)
 
 
@@ -408,6 +477,8 @@ def summarise(rounds: list[dict], size: int, rss_warm: int, rss_end: int) -> dic
                "share_of_best": best("copy_s") / best("tender_s"),
                "share_of_median": median("copy_s") / median("tender_s"),
                "pair_shares": [r["copy_s"] / r["tender_s"] for r in rounds],
+               "floor_share_of_median": median("floor_s") / median("tender_s"),
+               "copy_share_of_floor_median": median("copy_s") / median("floor_s"),
                "cpu_share_of_median": median("copy_cpu_s") / median("tender_cpu_s"),
                "upload_share_of_best": best("copy_up_s") / best("tender_upload_s"),
                "download_share_of_best": best("copy_down_s") / best("tender_download_s"),
@@ -416,6 +487,7 @@ def summarise(rounds: list[dict], size: int, rss_warm: int, rss_end: int) -> dic
                "worker_rss_after_warmup_kb": rss_warm, "worker_rss_end_kb": rss_end}
     figures["worker_growth_mb"] = max(figures["upload_growth_mb"], figures["download_growth_mb"])
     for key in ("tender_upload_s", "tender_download_s", "tender_s", "copy_up_s", "copy_down_s", "copy_s",
+                "floor_up_s", "floor_down_s", "floor_s",
                 "worker_cpu_s", "database_cpu_s", "client_cpu_s", "tender_cpu_s", "copy_cpu_s"):
         figures[f"{key}_best"], figures[f"{key}_median"] = best(key), median(key)
     return figures
@@ -428,7 +500,9 @@ def report(figures: dict, database: str) -> None:
           f"{', '.join(format(r['load_average'], '.1f') for r in figures['rounds'])})")
     for label, key in (("Tender upload", "tender_upload_s"), ("Tender download", "tender_download_s"),
                        ("Tender round trip", "tender_s"), ("copy to disk + fsync", "copy_up_s"),
-                       ("copy back", "copy_down_s"), ("copy round trip", "copy_s")):
+                       ("copy back", "copy_down_s"), ("copy round trip", "copy_s"),
+                       ("floor: hash + write", "floor_up_s"), ("floor: read back", "floor_down_s"),
+                       ("floor round trip", "floor_s")):
         b, m = figures[f"{key}_best"], figures[f"{key}_median"]
         print(f"  {label:22} best {b:6.2f} s ({mb / b:7.1f} MB/s)   median {m:6.2f} s ({mb / m:7.1f} MB/s)")
     print(f"  Tender's speed as a share of the copy's: {figures['share_of_best']:.0%} of the best times, "
@@ -436,6 +510,9 @@ def report(figures: dict, database: str) -> None:
           f"{', '.join(f'{s:.0%}' for s in figures['pair_shares'])} (upload {figures['upload_share_of_best']:.0%}, "
           f"download {figures['download_share_of_best']:.0%} of the best); goal >= {GOAL_SHARE:.0%}: "
           f"{'met' if figures['share_of_median'] >= GOAL_SHARE else 'NOT met'} (medians)")
+    print(f"  the database floor (hash, write and read the chunks with plain DB-API calls) runs at "
+          f"{figures['copy_share_of_floor_median']:.0%} of the copy's speed; Tender at "
+          f"{figures['floor_share_of_median']:.0%} of the floor's (medians)")
     print(f"  worker's peak memory growth: upload {figures['upload_growth_mb']:.1f} MB, download "
           f"{figures['download_growth_mb']:.1f} MB (the largest of the turns); goal < {GOAL_GROWTH_MB} MB: "
           f"{'met' if figures['worker_growth_mb'] < GOAL_GROWTH_MB else 'NOT met'}; resident "
