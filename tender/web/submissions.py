@@ -12,7 +12,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tender.services.errors import InvalidRequest
+from tender.services.errors import InvalidRequest, ServiceError
 from tender.services.submissions import drafting, pages, reading, rounds, submitting, tender_box
 from tender.web import supplier_access
 from tender.web.auth import client_ip
@@ -76,7 +76,7 @@ def start(procurement_id: int, round_name: str, lot_number: int):
 def submission(submission_id: int):
     """The draft or submitted response: answers, documents, the price envelope, submit or withdraw."""
     view = pages.supplier_submission(current_user, submission_id)
-    return render_template("submissions/submission.html", view=view, form=VersionForm())
+    return render_template("submissions/submission.html", view=view, form=VersionForm(), answers=view.answers)
 
 
 @bp.route("/submissions/<int:submission_id>/answers", methods=["POST"])
@@ -86,9 +86,29 @@ def save_answers(submission_id: int):
     form = AnswersForm()
     _valid(form)
     answers = {key[len(ANSWER):]: value for key, value in request.form.items() if key.startswith(ANSWER)}
-    drafting.save_answers(current_user, submission_id, answers, expected_version=form.version.data, ip=client_ip())
+    try:
+        drafting.save_answers(current_user, submission_id, answers, expected_version=form.version.data,
+                              ip=client_ip())
+    except ServiceError as refused:
+        if refused.status not in (400, 409):
+            raise
+        return _answers_refused(submission_id, answers, refused)
     flash("Your answers are saved as a draft. Nothing is submitted until you press “Submit”.", "success")
     return _to_submission(submission_id, "answers")
+
+
+def _answers_refused(submission_id: int, typed: dict, refused: ServiceError):
+    """The page again with the reason and everything the supplier typed, so a long answer is never lost.
+
+    The app's usual answer to a refused form (redirect to the page it came from) would show the stored
+    draft instead, throwing away every answer typed since the last save.
+    """
+    view = pages.supplier_submission(current_user, submission_id)
+    questions = {q.id for q in view.questions}
+    kept = {**view.answers, **{k: v for k, v in typed.items() if k in questions}}
+    flash(str(refused), "warning")
+    return render_template("submissions/submission.html", view=view, form=VersionForm(), answers=kept), \
+        refused.status
 
 
 @bp.route("/submissions/<int:submission_id>/price", methods=["POST"])

@@ -102,3 +102,23 @@ def test_a_late_submission_through_the_page_is_refused_with_the_deadline(app):
                                                    "version": _version(app, sid)})
     assert refused.status_code == 400
     assert "11:59pm on 11 July 2022" in refused.get_data(as_text=True)
+
+
+def test_an_answer_over_its_limit_is_refused_naming_the_question_and_keeps_everything_typed(app):
+    with app.app_context():
+        t = open_tender(app=app)
+    client = app.test_client()
+    login(client, t.suppliers[0])
+    index = f"/supplier/procurements/{t.procurement_id}/responses"
+    edit = _post(client, f"{index}/final/1/start", {}, index).headers["Location"]
+    sid = int(re.search(r"/submissions/(\d+)", edit).group(1))
+    typed = {f"answer-{q}": f"Our long-considered answer to {q}." for q in QUESTIONS}
+    typed["answer-SV2"] = " ".join(["word"] * 501)  # SV2 takes up to 500 words
+    refused = _post(client, f"{edit}/answers", {**typed, "version": _version(app, sid)}, edit)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "SV2" in html and "Shorten the answer to 500 words or fewer (it has 501)" in html
+    assert "Our long-considered answer to Q1.1." in html and "Our long-considered answer to C2." in html
+    with app.app_context():
+        assert not db.session.get(Submission, sid).answers  # nothing saved: the draft is as it was
+    assert "Our long-considered answer" not in client.get(edit).get_data(as_text=True)
