@@ -287,16 +287,16 @@ class PeriodCheck:
     def explanation(self) -> str:
         """One plain-English sentence for the screen or a report."""
         start, end = format_uk_date(self.start), format_uk_date(self.end)
-        kind = "working days" if self.counting == "working" else "calendar days"
+        kind = _plural(self.minimum_days, "working day" if self.counting == "working" else "calendar day")
         if self.end < self.start:
             given = f"The period from {start} to {end} ends before it starts"
         else:
             given = f"The period from {start} to {end} is {_plural(self.days_given, self.unit)}"
         if self.minimum_days == 0:
             return f"{given}; there is no minimum period."
-        minimum = f"the minimum is {self.minimum_days} {kind}"
+        minimum = f"the minimum is {kind}"
         if self.ok:
-            return f"{given}, which meets the minimum of {self.minimum_days} {kind}."
+            return f"{given}, which meets the minimum of {kind}."
         sentence = f"{given}; {minimum}, so it must end on or after {format_uk_date(self.earliest_end)}"
         if self.extended_because:
             sentence += f", because {self.extended_because}"
