@@ -2,9 +2,10 @@
 
 ``tender.services.audit.record`` refuses an action not declared here, so a
 typo fails the first test that reaches it instead of silently starting a new
-kind of event; the audit page's filter lists these descriptions. Old events
-keep whatever action they were written with: removing a name from this table
-never hides history (the filter still matches by text).
+kind of event; the audit page's filter is a list of these, with their
+descriptions. Old events keep whatever action they were written with:
+removing a name from this table never hides history (the page still shows
+such an event, under its code), it only leaves the filter's list.
 """
 from __future__ import annotations
 
@@ -159,11 +160,3 @@ def describe(action: str) -> str:
     """The plain-English description of an action (the code itself if it is an old, undeclared one)."""
     return ACTIONS.get(action, action)
 
-
-def matching(words: str) -> list[str]:
-    """Declared actions whose code or description contains ``words`` (any case): what the audit filter finds."""
-    needle = " ".join(words.lower().split())
-    if not needle:
-        return []
-    return sorted(code for code, description in ACTIONS.items()
-                  if needle in code.lower() or needle in description.lower())

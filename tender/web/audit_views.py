@@ -13,12 +13,11 @@ from tender.services import audit, clock
 from tender.services.audit import export as audit_export
 from tender.services.audit import query as audit_query
 from tender.services.errors import ServiceError
-from tender.web.audit_display import field_changes
+from tender.web.audit_display import grouped
 from tender.web.auth import client_ip
 from tender.web.downloads import download_response
 from tender.web.hardening import query_int
 from tender.web.forms import EXPORT_FORMATS, AuditExportForm, AuditFilterForm
-from tender.domain import audit_actions
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -26,19 +25,21 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.route("/")
 @login_required
 def index():
-    """Events matching the filter, 50 a page, oldest first."""
+    """Events matching the filter, a page at a time, grouped by procurement and day; a bad filter is a 400 page
+    showing the whole trail's first page with the filter's errors."""
     if not may(current_user.role, Permission.READ_AUDIT):
         abort(403)
     form = AuditFilterForm(request.args)
     valid = form.validate()
     flt = _filter(form) if valid else audit_query.AuditFilter(hidden_lots=_conflicted_lots())
     number = query_int("page", 1)
-    events, total = audit_query.page(flt, number)
+    events, total, number = audit_query.page(flt, number)
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, export_formats=EXPORT_FORMATS, events=events, total=total, page=number,
-                           pages=pages, args=args, field_changes=field_changes,
-                           audit_action_names=audit_actions.ACTIONS, describe_action=audit_actions.describe, errors=[e for errs in form.errors.values() for e in errs]), \
+    args = {k: v for k, v in request.args.items() if k != "page" and v} if valid else {}
+    groups = grouped(events, audit_query.titles(e.procurement_ref for e in events))
+    return render_template("audit/index.html", form=form, export_formats=EXPORT_FORMATS, groups=groups, total=total,
+                           page=number, pages=pages, args=args,
+                           errors=[(e, form[name].id) for name, errs in form.errors.items() for e in errs]), \
         (200 if valid else 400)
 
 

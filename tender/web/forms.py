@@ -6,9 +6,12 @@ Design System recommends.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import (DateField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from tender.domain import audit_actions
 from tender.domain.bounds import MAX_LOT_NUMBER
 from tender.web.validators import DateWithinBounds, IdWithin
 
@@ -95,7 +98,10 @@ class AuditFilterForm(FlaskForm):
     lot = IntegerField("Lot", validators=[Optional(), NumberRange(1, MAX_LOT_NUMBER, message=(
         f"Enter a lot number from 1 to {MAX_LOT_NUMBER}"))])
     actor = StringField("Actor", validators=[Optional(), Length(max=254)])
-    action = StringField("Action", validators=[Optional(), Length(max=80)])
+    action = SelectField("Action", choices=[SelectChoice("", "Any action"), *(
+                             SelectChoice(code, description) for code, description in audit_actions.ACTIONS.items())],
+                         validate_choice=False, validators=[Optional(), AnyOf(
+                             list(audit_actions.ACTIONS), message="Choose an action from the list")])
     since = DateField("From", validators=[Optional(), DateWithinBounds("start of the period")])
     until = DateField("To", validators=[Optional(), DateWithinBounds("end of the period")])
 

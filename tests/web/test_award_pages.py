@@ -97,7 +97,7 @@ def test_before_opening_no_audit_page_or_export_of_the_demo_contains_a_bid_price
     assert prices
     login(client, legal)
     page = client.get("/audit/?action=bid.received").get_data(as_text=True)
-    assert "bid.received" in page and "price_commitment" in page
+    assert "bid.received" in page and "Price commitment (SHA-256)" in page
     assert not [p for p in prices if p in page]
     runner = app.test_cli_runner()
     texts = {}
