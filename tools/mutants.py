@@ -13,8 +13,10 @@ Why this shape:
   checkout, so the mutant is compiled in memory and handed to the test run by
   an import hook; Ctrl+C (or a crash) leaves nothing to restore.
 * Each mutant runs in a forked child of a parent that has already imported
-  pytest, Flask, SQLAlchemy and the rest (but nothing of Tender), so a mutant
-  costs its tests, not the ~2 s of imports.
+  the tests and all they use; the child forgets only the module and what
+  holds parts of it (:func:`stale_modules`), so a mutant costs its tests, not
+  seconds of imports. The unmutated baseline runs the same way, so a
+  forgetting that went wrong shows as failing tests before any mutant runs.
 * Hypothesis runs with a fixed seed and a throwaway example database, so the
   same mutants get the same verdict every run and no failing example found
   for a mutant is replayed against the real code later.
@@ -29,7 +31,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -85,10 +86,9 @@ def imports_of(test_file: Path) -> set[str]:
 
 
 def test_files_for(dotted: str) -> list[Path]:
-    """The unit test files that import the module, smallest first (a mutant is usually caught sooner)."""
-    found = [path for path in sorted(UNIT_TESTS.glob("test_*.py"))
-             if path.name not in SLOW_TESTS and dotted in imports_of(path)]
-    return sorted(found, key=lambda p: p.stat().st_size)
+    """The unit test files that import the module."""
+    return [path for path in sorted(UNIT_TESTS.glob("test_*.py"))
+            if path.name not in SLOW_TESTS and dotted in imports_of(path)]
 
 
 def load_equivalents(relative: str) -> dict[tuple[str, str], str]:
@@ -119,26 +119,52 @@ class MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def preload(test_files: list[Path]) -> None:
-    """Import in this process every third-party module the tests import, but nothing of Tender.
+    """Import the tests and all they use in this process, so forked children start with them loaded."""
+    import tests.conftest  # noqa: F401 - imported for its side effects on sys.modules
+    for path in test_files:
+        importlib.import_module(f"tests.unit.{path.stem}")
 
-    A throwaway interpreter imports the tests and names what they pulled in; the
-    forked children then start with those already loaded.
+
+#: Modules that declare database tables or the app: reloading them in a child would declare them twice.
+_UNRELOADABLE = ("tender.models", "tender.extensions", "tender.web")
+
+
+def stale_modules(dotted: str) -> list[str]:
+    """The loaded modules a child must forget so that it imports the mutant afresh.
+
+    The module itself, every Tender module holding something of a forgotten
+    module (its functions, classes or the module), to a fixed point, and all
+    the tests (pytest imports them itself, rewriting their asserts). If that
+    reaches the models or the app, everything of Tender is forgotten instead.
     """
-    probe = ("import sys, importlib\n"
-             f"sys.path.insert(0, {str(ROOT)!r})\n"
-             "import tests.conftest\n"
-             f"for name in {[f'tests.unit.{p.stem}' for p in test_files]!r}: importlib.import_module(name)\n"
-             "print('\\n'.join(n for n in sys.modules if n.split('.')[0] not in ('tender', 'tests', '__main__')))\n")
-    names = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a module that will not preload is simply imported by the child
-            pass
+    drop = {dotted}
+    ours = [name for name in sys.modules if name.split(".")[0] == "tender" and name != dotted]
+    changed = True
+    while changed:
+        changed = False
+        for name in ours:
+            if name in drop:
+                continue
+            for value in list(vars(sys.modules[name]).values()):
+                if isinstance(value, type(sys)):
+                    held = value.__name__
+                    if held.startswith(name + "."):  # a package's own submodule: re-set on import
+                        continue
+                else:
+                    held = getattr(value, "__module__", None)
+                if held in drop:
+                    drop.add(name)
+                    changed = True
+                    break
+    if any(name.startswith(_UNRELOADABLE) for name in drop):
+        drop = set(ours) | {dotted}
+    tests = [name for name in sys.modules if name.split(".")[0] == "tests"]
+    return sorted(drop | set(tests))
 
 
-def run_tests(test_files: list[Path], finder: MutantFinder | None, log: Path, timeout: float) -> tuple[str, float]:
-    """Run the tests in a forked child (with ``finder`` installed); (verdict, seconds)."""
+def run_tests(test_files: list[Path], finder: MutantFinder, stale: list[str], log: Path,
+              timeout: float) -> tuple[str, float]:
+    """Run the tests in a forked child that forgets ``stale`` and imports through ``finder``; (verdict, seconds)."""
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -147,8 +173,9 @@ def run_tests(test_files: list[Path], finder: MutantFinder | None, log: Path, ti
             os.dup2(fd, 1)
             os.dup2(fd, 2)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            if finder is not None:
-                sys.meta_path.insert(0, finder)
+            for name in stale:
+                sys.modules.pop(name, None)
+            sys.meta_path.insert(0, finder)
             import pytest
             code = pytest.main([*PYTEST_ARGS, *map(str, test_files)])
             sys.stdout.flush()
@@ -159,19 +186,30 @@ def run_tests(test_files: list[Path], finder: MutantFinder | None, log: Path, ti
             traceback.print_exc()
             sys.stderr.flush()
             os._exit(3)
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        elapsed = time.monotonic() - started
-        if done:
-            break
-        if elapsed > timeout:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout", elapsed
-        time.sleep(0.02)
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            elapsed = time.monotonic() - started
+            if done:
+                break
+            if elapsed > timeout:
+                _end(pid)
+                return "timeout", elapsed
+            time.sleep(0.02)
+    except BaseException:  # Ctrl+C or anything else: the child must not outlive us
+        _end(pid)
+        raise
     code = os.waitstatus_to_exitcode(status)
     verdict = {0: "survived", 1: "killed", 2: "error"}.get(code, f"exit {code}")
     return verdict, elapsed
+
+
+def _end(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,15 +244,23 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     try:
         preload(tests)
-        verdict, baseline = run_tests(tests, None, log, timeout=600)
-        if verdict != "survived":
-            print(log.read_text(encoding="utf-8", errors="replace")[-3000:])
-            raise SystemExit(f"The tests fail ({verdict}) without any mutant: fix them first.")
+        stale = stale_modules(dotted)
+        original = MutantFinder(dotted, path, compile(ast.parse(source), str(path), "exec"))
+        timings = {}
+        for test in tests:  # each file alone, to run the quickest first: most mutants die in the first file
+            verdict, timings[test] = run_tests([test], original, stale, log, timeout=600)
+            if verdict != "survived":
+                print(log.read_text(encoding="utf-8", errors="replace")[-3000:])
+                raise SystemExit(f"{test.name} fails ({verdict}) without any mutant: fix it first.")
+        tests.sort(key=timings.get)
+        baseline = sum(timings.values())
         timeout = max(30.0, 5 * baseline)
-        print(f"baseline: tests pass in {baseline:.1f} s; a mutant taking over {timeout:.0f} s counts as killed")
+        print(f"baseline: tests pass in {baseline:.1f} s ("
+              + ", ".join(f"{t.name} {timings[t]:.1f} s" for t in tests)
+              + f"); a mutant taking over {timeout:.0f} s counts as killed", flush=True)
         for number, mutant in enumerate(chosen, 1):
             code = compile(apply(source, mutant), str(path), "exec")
-            verdict, seconds = run_tests(tests, MutantFinder(dotted, path, code), log, timeout)
+            verdict, seconds = run_tests(tests, MutantFinder(dotted, path, code), stale, log, timeout)
             outcome = Outcome(mutant, verdict, seconds, equivalents.get(mutant.key))
             outcomes.append(outcome)
             mark = "." if verdict != "survived" else ("e" if outcome.equivalent else "S")

@@ -70,6 +70,15 @@ def test_a_two_day_period_must_include_two_working_days():
     assert check_period(FRI, TUE, 2, "calendar").ok
 
 
+def test_when_the_rolled_forward_end_is_the_second_working_day_the_weekend_is_the_reason():
+    # Thu 1 Sep + 2 = Sat 3, rolled to Mon 5, which is also the 2nd working day: the weekend explains it.
+    result = check_period(date(2022, 9, 1), date(2022, 9, 3), 2, "calendar")
+    assert result.earliest_end == MON
+    assert result.extended_because == "3 September 2022 is not a working day (a Saturday)"
+    # Mon + 2 = Wed, the 2nd working day: nothing to explain.
+    assert check_period(MON, date(2022, 9, 7), 2, "calendar").extended_because is None
+
+
 def test_an_end_on_a_working_day_needs_no_reason():
     result = check_period(date(2022, 4, 4), date(2022, 5, 4), 30, "calendar")
     assert result.ok and result.extended_because is None and result.earliest_end == date(2022, 5, 4)
