@@ -77,25 +77,26 @@ def opened_lot(app) -> OpenedLot:
 
 
 def documents_on_a_demo_bid(bid_id: int, names=("method-statement.pdf", "staffing-plan.pdf")) -> list[int]:
-    """Give a bid recorded by hand (the demo's) a submission with documents, as if it had come through Tender."""
+    """Documents on a demo bid: added to its submission (made, as if it had come through Tender, for a bid
+    recorded by hand); returns the ids of every document the bid's submission then has."""
     import io
 
     from tender.models import Bid
     from tender.services import storage
 
     bid = db.session.get(Bid, bid_id)
-    submission = Submission(procurement_id=bid.lot.procurement_id, lot_id=bid.lot_id, lot_number=bid.lot.number,
-                            supplier_id=bid.supplier_id, round=bid.round, status="submitted", bid_id=bid.id,
-                            updated_at=datetime.now(timezone.utc))
-    db.session.add(submission)
-    db.session.flush()
-    ids = []
+    submission = db.session.scalar(select(Submission).where(Submission.bid_id == bid.id))
+    if submission is None:
+        submission = Submission(procurement_id=bid.lot.procurement_id, lot_id=bid.lot_id, lot_number=bid.lot.number,
+                                supplier_id=bid.supplier_id, round=bid.round, status="submitted", bid_id=bid.id,
+                                updated_at=datetime.now(timezone.utc))
+        db.session.add(submission)
+        db.session.flush()
     for n, name in enumerate(names):
         stored = storage.save(io.BytesIO(PDF.replace(b"%%EOF", f"% {n}\n%%EOF".encode())), filename=name)
         attachment = SubmissionAttachment(submission_id=submission.id, stored_file_id=stored.id, filename=name,
                                           question_id="", added_at=datetime.now(timezone.utc))
         db.session.add(attachment)
-        db.session.flush()
-        ids.append(attachment.id)
     db.session.commit()
-    return ids
+    return list(db.session.scalars(select(SubmissionAttachment.id).where(
+        SubmissionAttachment.submission_id == submission.id).order_by(SubmissionAttachment.id)))

@@ -67,7 +67,7 @@ def test_whoever_declared_a_conflict_reads_nothing_of_the_lot(ctx, role):
 def test_the_procurement_report_shows_scores_given_to_a_tender_whose_documents_were_never_opened(ctx):
     import subprocess
 
-    from tender.models import Bid, Lot
+    from tender.models import Bid, Lot, Score, Submission, SubmissionAttachment, User
     from tender.services.award import report
     from tests.bid_reading_support import documents_on_a_demo_bid
     from tests.letters_support import EVALUATOR, OFFICER, award_demo
@@ -75,9 +75,21 @@ def test_the_procurement_report_shows_scores_given_to_a_tender_whose_documents_w
     pid = award_demo(lots=(1,))
     bid = db.session.scalar(select(Bid).join(Lot).where(Lot.procurement_id == pid, Lot.number == 1).order_by(Bid.id))
     supplier = bid.supplier.name
-    documents_on_a_demo_bid(bid.id)
+    documents = documents_on_a_demo_bid(bid.id)
     _, pdf = report.generate(pid, user(OFFICER))
     text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
                     .stdout.decode().split())
-    assert "Scores given without opening the tender's documents" in text
-    assert f"1 {supplier} {user(EVALUATOR).name} 0 of 2" in text
+    assert "Reading the tenders" in text and "Scores given without opening the tender's documents" in text
+    assert f"1 {supplier} {user(EVALUATOR).name} 0 of {len(documents)}" in text
+
+    # Once every evaluator has opened every document of each tender they scored, the report says so instead.
+    for bid_id, evaluator_id in db.session.execute(select(Score.bid_id, Score.evaluator_id).distinct().join(Bid)
+                                                   .join(Lot).where(Lot.procurement_id == pid)).all():
+        for attachment_id in db.session.scalars(select(SubmissionAttachment.id).join(Submission)
+                                                .where(Submission.bid_id == bid_id)):
+            bid_documents.open_document(pid, 1, "initial", bid_id, attachment_id, db.session.get(User, evaluator_id))
+    _, pdf = report.generate(pid, user(OFFICER))
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+                    .stdout.decode().split())
+    assert "Reading the tenders" in text and "Every evaluator opened every document of each tender they scored" in text
+    assert "Scores given without opening" not in text
