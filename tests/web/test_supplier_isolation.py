@@ -8,8 +8,12 @@ anyone remembering to list it. Logged in as supplier A:
   the procurement only B is invited to, and small ids generally), either
   refuses (403/404, or 400/405) or answers a page, download or JSON that
   contains none of B's name, identifiers, address, e-mail, answers, prices,
-  document names or questions, nor the reference of the procurement A is not
-  invited to. Redirects may not point at B's things either;
+  document names or questions, B's files' SHA-256, price commitment or salt,
+  nor the reference of the procurement A is not invited to. Redirects may not
+  point at B's things either. The sweep runs three times: before the deadline
+  (B's manifest hash is B's alone), once the tender box register is published
+  (every invited supplier reads every manifest hash, but only its own is marked
+  as its receipt) and once the box is opened;
 * every route that is not supplier-facing (``tender.web.supplier_access``)
   refuses A with 403, whatever its method, before its view runs, and
   changes nothing;
@@ -20,6 +24,7 @@ Runs on SQLite and, with ``TENDER_TEST_DATABASE_URL``, on PostgreSQL.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -59,6 +64,9 @@ class World:
     ids: dict[str, list[str]]  # path parameter name -> B's object ids (as text)
     forbidden: list[str] = field(default_factory=list)  # B's words: none may appear in an answer to A
     a_words: list[str] = field(default_factory=list)  # A's own: some page must show them (the sweep is not blind)
+    procurement_id: int = 0  # P, where A and B respond
+    officer_email: str = ""
+    b_manifest_hash: str = ""  # B's until the register is published, then everyone's
 
 
 def _build(app) -> World:
@@ -113,10 +121,12 @@ def _build(app) -> World:
         forbidden = [B_NAME, "BETA0001", "PBET-0001-BETA", "99 Betawick Road", "Betaford", "ME99 9BB",
                      "Bea Betaperson", "beta-unique.example", B_PRICE, "987,654.32", "987654", B_OLD_PRICE,
                      "555,444.33", "555444", B_DOCUMENT, "beta-secret", B_ANSWER, B_QUESTION, "QONLYB-77",
-                     "RBETA-88", *b_user_words]
+                     "RBETA-88", *b_user_words, hashlib.sha256(PDF + b"% beta\n").hexdigest(),
+                     receipt.price_commitment, receipt.price_salt]
         a_name = db.session.get(Supplier, a_id).name
         return World(a_email=a_email, ids=ids, forbidden=[w for w in forbidden if w],
-                     a_words=[a_name, str(a_submission)])
+                     a_words=[a_name, str(a_submission)], procurement_id=t.procurement_id,
+                     officer_email=t.officer, b_manifest_hash=receipt.manifest_hash)
 
 
 def _params(rule) -> list[tuple[str, bool]]:
@@ -138,13 +148,13 @@ def _urls(rule, world: World, limit: int = 40) -> list[str]:
     return urls
 
 
-def _leaks(body: bytes, world: World) -> list[str]:
+def _leaks(body: bytes, forbidden: list[str]) -> list[str]:
     text = body.decode("utf-8", errors="ignore")
     try:  # JSON may escape what it carries
         text += json.dumps(json.loads(text), ensure_ascii=False)
     except ValueError:
         pass
-    return [word for word in world.forbidden if word.lower() in text.lower()]
+    return [word for word in forbidden if word.lower() in text.lower()]
 
 
 def _logged_in(app, email: str):
@@ -154,13 +164,15 @@ def _logged_in(app, email: str):
     return client
 
 
-@pytest.mark.slow
-def test_no_get_route_shows_supplier_a_anything_of_supplier_b(app):
-    world = _build(app)
-    client = _logged_in(app, world.a_email)
+#: How a register marks a supplier's own receipt: A has none, so A may never see it.
+OWN_RECEIPT_MARK = 'govuk-tag--green">Your receipt'
+
+
+def _sweep_gets(app, client, world: World, forbidden: list[str], must_see: list[str]) -> tuple[list[str], int]:
+    """GET every route with B's ids as A: (failures, pages answered 200); ``must_see`` all appear somewhere."""
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
     assert len(rules) > 60  # the sweep found the product's routes
-    failures, answered, seen_own = [], 0, set()
+    failures, answered, seen = [], 0, set()
     for rule in rules:
         for url in _urls(rule, world):
             response = client.get(url)
@@ -170,15 +182,39 @@ def test_no_get_route_shows_supplier_a_anything_of_supplier_b(app):
                 continue
             if status in (400, 403, 404, 405):
                 continue
-            leaks = _leaks(response.get_data(), world) + _leaks(response.headers.get("Location", "").encode(), world)
-            leaks += _leaks(response.headers.get("Content-Disposition", "").encode(), world)
+            leaks = _leaks(response.get_data(), forbidden) + _leaks(response.headers.get("Location", "").encode(),
+                                                                    forbidden)
+            leaks += _leaks(response.headers.get("Content-Disposition", "").encode(), forbidden)
             if leaks:
                 failures.append(f"GET {url} ({rule.endpoint}) answered {status} showing B's {leaks}")
             if status == 200:
                 answered += 1
-                seen_own.update(w for w in world.a_words if w in response.get_data(as_text=True))
-    assert not failures, f"{len(failures)} answers showed supplier A something of B's:\n" + "\n".join(failures[:40])
-    assert answered >= 3 and seen_own == set(world.a_words), "the sweep never reached A's own pages"
+                seen.update(w for w in must_see if w in response.get_data(as_text=True))
+    missing = set(must_see) - seen
+    if answered < 3 or missing:
+        failures.append(f"the sweep never reached A's own pages or the register: {sorted(missing)} not seen")
+    return failures, answered
+
+
+@pytest.mark.slow
+def test_no_get_route_shows_supplier_a_anything_of_supplier_b(app):
+    from tender.services.submissions import tender_box
+    from tests.submissions_support import AFTER, user
+
+    world = _build(app)
+    client = _logged_in(app, world.a_email)
+    phases = {}
+    phases["before the deadline"] = _sweep_gets(app, client, world, world.forbidden + [world.b_manifest_hash],
+                                                world.a_words)
+    app.config["TENDER_TODAY"] = AFTER  # the register is published to every invited supplier by the first look
+    after = world.forbidden + [OWN_RECEIPT_MARK]
+    phases["register published"] = _sweep_gets(app, client, world, after, world.a_words + [world.b_manifest_hash])
+    with app.app_context():
+        tender_box.open_box(user(world.officer_email), world.procurement_id, "final")
+        db.session.remove()
+    phases["box opened"] = _sweep_gets(app, client, world, after, world.a_words + [world.b_manifest_hash])
+    report = [f"{phase}: {line}" for phase, (failures, _) in phases.items() for line in failures]
+    assert not report, f"{len(report)} answers showed supplier A something of B's:\n" + "\n".join(report[:40])
 
 
 def _staff_rules(app):
