@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tender.domain.scoring.loader import load_model
 from tender.domain.scoring.model import EvaluationInputError
-from tender.domain.scoring.ranking import rank_lot
+from tender.domain.scoring.ranking import BidResult, rank_lot
 
 # Marks out of 100: T1 20, M1 20 (quality 40), SV1 20 (social value), price 40.
 # T1 and SV1 earn the same marks per point, so swapping them keeps a total.
@@ -178,6 +178,25 @@ def test_a_score_equal_to_the_minimum_is_ranked_and_one_below_is_excluded():
 def test_a_failed_pass_fail_question_excludes_and_a_pass_does_not():
     r = results(DEFAULT, {"A": bid(passed=True), "B": bid(passed=False)}, {"A": D(100), "B": D(100)})
     assert not r["A"].excluded and r["B"].reasons == ("failed pass/fail question PF1",)
+
+
+@pytest.mark.parametrize("score", [D("NaN"), D("Infinity"), D("-Infinity"), D("4.01"), D("-0.01")])
+def test_a_score_that_is_not_a_number_on_the_scale_is_refused_in_words(score):
+    words = "the score must be a number" if not score.is_finite() else "is outside the scale 0-4"
+    with pytest.raises(EvaluationInputError, match=f"bidder A, M1: .*{words}"):
+        rank_lot(DEFAULT, {"A": {**bid(), "M1": score}}, {"A": D(100)}, D(1000))
+
+
+@pytest.mark.parametrize("score", [D(0), D(4), D("0.00"), D("3.99")])
+def test_scores_at_and_within_the_ends_of_the_scale_are_accepted(score):
+    assert results(DEFAULT, {"A": bid(m1=score)}, {"A": D(100)})["A"].question_marks["M1"] == D(20) * score / 4
+
+
+def test_a_bid_excluded_before_ranking_is_not_flagged_and_has_no_notes():
+    """Bids excluded before the ranking (services.evaluation) are built with only what they have."""
+    early = BidResult(bidder="A", quality=D(0), social_value=D(0), price_score=None, total=None, rank=None,
+                      excluded=True, reasons=("late",), parts={}, question_marks={})
+    assert (early.price, early.abnormally_low, early.notes) == (None, False, ())
 
 
 # --- tie-breaks, each in both directions -----------------------------------------------
