@@ -93,6 +93,7 @@ def _keep_only(pid: int, lots) -> None:
     from tender.models import Lot
 
     for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number.not_in(lots))):
+        _drop_submissions(lot.id)  # tenders that came in through Tender (PostgreSQL enforces their keys)
         for bid in _bids(lot):
             db.session.delete(bid)
         for classification in db.session.scalars(select(LotClassification).where(LotClassification.lot_id == lot.id)):
@@ -100,6 +101,20 @@ def _keep_only(pid: int, lots) -> None:
         db.session.flush()
         db.session.delete(lot)
     db.session.commit()
+
+
+def _drop_submissions(lot_id: int) -> None:
+    """The lot's submissions with their answers, documents, receipts and the record of who opened them."""
+    from sqlalchemy import delete
+
+    from tender.models import (DocumentOpening, Submission, SubmissionAnswer, SubmissionAttachment,
+                               SubmissionReceipt)
+
+    ids = select(Submission.id).where(Submission.lot_id == lot_id).scalar_subquery()
+    db.session.execute(delete(DocumentOpening).where(DocumentOpening.lot_id == lot_id))
+    for child in (SubmissionAnswer, SubmissionAttachment, SubmissionReceipt):
+        db.session.execute(delete(child).where(child.submission_id.in_(ids)))
+    db.session.execute(delete(Submission).where(Submission.lot_id == lot_id))
 
 
 def _bids(lot):
