@@ -61,25 +61,36 @@ def workflow_graph(name, fmt, current):
 
 @click.group("users")
 def users_group():
-    """Manage user accounts."""
+    """The first administrator's account (everyone else is invited from the Users page)."""
 
 
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, help="administrator, procurement_officer, evaluator, moderator, approver or legal_reviewer")
+@click.option("--role", default="administrator", show_default=True,
+              help="Only administrator: everyone else is invited by an administrator and chooses their own password.")
 @click.password_option("--password", confirmation_prompt=True, help="Prompted for if not given.")
 @with_appcontext
 def users_create(email, name, role, password):
-    """Create a user account."""
-    from tender.services import accounts, audit
+    """Create the first administrator, with a password you choose (refused once there is one).
+
+    The administrator then invites everyone else from the Users page; each
+    person chooses their own password from the e-mailed link, so no one else
+    ever knows it.
+    """
+    from tender.domain.roles import Role
+    from tender.services import audit, users
     from tender.services.errors import ServiceError
 
     try:
-        user = accounts.create_user(email, name, parse_role(role), password, audit.Actor.system("tender users create"))
+        if parse_role(role) is not Role.ADMINISTRATOR:
+            raise click.ClickException(
+                "tender users create makes the first administrator only. Log in as the administrator and invite "
+                "everyone else from the Users page: they choose their own passwords from the e-mail.")
+        user = users.create_first_administrator(email, name, password, audit.Actor.system("tender users create"))
     except (ValueError, ServiceError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {user.email} ({user.role}).")
+    click.echo(f"Created {user.email} ({user.role}). Log in as them and invite everyone else from the Users page.")
 
 
 @click.command("demo")

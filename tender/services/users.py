@@ -2,7 +2,9 @@
 
 An administrator never sets or sees a password: a new account is created
 with none, and its owner chooses one from the invitation e-mailed to them
-(``tender.services.account_links``, purpose ``invite``). Role changes and
+(``tender.services.account_links``, purpose ``invite``). The one account
+made with a password is the first administrator, by whoever installs Tender
+(``tender users create``): there is no one yet to invite them. Role changes and
 deactivations keep at least one active administrator, even when two
 administrators act at the same moment (a PostgreSQL advisory lock; SQLite
 lets one writer in at a time).
@@ -62,6 +64,22 @@ def _target(user_id: int) -> User:
     if user is None:
         raise NotFound("There is no such account.")
     return user
+
+
+@use_case("Someone else created an administrator at the same time. Log in as them and invite people instead.")
+def create_first_administrator(email: str, name: str, password: str, actor: audit.Actor) -> User:
+    """The first administrator, with the password the installer typed; refused once there is an active one.
+
+    After that, accounts are made by an administrator's invitation, so nobody
+    but their owner ever knows a password.
+    """
+    _lock_administrators()
+    existing = db.session.scalar(select(User.email).where(User.role == Role.ADMINISTRATOR.value,
+                                                          User.active.is_(True)).order_by(User.id).limit(1))
+    if existing is not None:
+        raise InvalidRequest(f"Tender already has an administrator ({existing}). They invite everyone else from "
+                             f"the Users page, and each person chooses their own password from the e-mail.")
+    return accounts.create_user(email, name, Role.ADMINISTRATOR, password, actor)
 
 
 @use_case

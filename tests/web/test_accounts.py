@@ -235,6 +235,54 @@ def test_production_refuses_to_start_without_a_secret_key_and_says_how_to_make_o
     assert create_app().config["SECRET_KEY"] == (tmp_path / "secret_key").read_text().strip()
 
 
+def test_tender_commands_run_in_production_without_a_secret_key(tmp_path, database_url):
+    """Only a web server signs cookies: `tender` commands (migrations, the worker, reports) need no key."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TENDER_", "FLASK_"))}
+    env.update({"DATABASE_URL": database_url, "TENDER_INSTANCE_PATH": str(tmp_path), "TENDER_ENV": "production"})
+    tender = str(Path(sys.executable).parent / "tender")
+    for command in (["db", "upgrade"], ["worker", "--until-idle"], ["audit", "verify"]):
+        result = subprocess.run([tender, *command], env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "TENDER_SECRET_KEY" not in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_role_changes_name_a_real_staff_account(app, client):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+        supplier_id = make_user("supplier").id
+    login(client, admin_email)
+    missing = csrf_post(client, "/admin/users/999999/role", {"role": "moderator", "expected": "evaluator"},
+                        token_from="/admin/users")
+    assert missing.status_code == 404 and "no such account" in missing.get_data(as_text=True)
+    supplier = csrf_post(client, f"/admin/users/{supplier_id}/role", {"role": "evaluator", "expected": "supplier"},
+                         token_from="/admin/users")
+    assert supplier.status_code == 400
+    with app.app_context():
+        assert db.session.get(User, supplier_id).role == "supplier"
+    assert _audit(app, "user.role_changed") == []
+
+
+def test_a_link_works_only_on_the_page_for_its_purpose(app, client, smtp):
+    with app.app_context():
+        email = make_user("evaluator").email
+    csrf_post(client, "/account/forgot-password", {"email": email}, token_from="/account/forgot-password")
+    _work(app, smtp)
+    reset = _link(smtp, email, "/account/reset-password/")
+    as_invitation = reset.replace("/reset-password/", "/set-password/")
+    assert client.get(as_invitation).status_code == 400
+    refused = csrf_post(client, as_invitation, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                        token_from="/account/forgot-password")
+    assert refused.status_code == 400 and "This link cannot be used" in refused.get_data(as_text=True)
+    assert login(app.test_client(), email, NEW_PASSWORD).status_code == 400
+    assert _set_password(client, reset, NEW_PASSWORD).status_code == 302  # still good where it belongs
+
+
 @pytest.mark.parametrize("role", ["procurement_officer", "evaluator", "moderator", "approver", "legal_reviewer"])
 def test_only_an_administrator_invites_or_changes_roles(app, client, role):
     with app.app_context():

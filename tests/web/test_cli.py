@@ -98,7 +98,7 @@ def test_demo_loads_kcc_22_00033_and_prints_the_logins(tender, database_url):
             row = conn.execute(select(Procurement.title, Procurement.state, Procurement.regime)
                                .where(Procurement.reference == "KCC-22/00033")).one()
             assert row.state == "draft" and row.regime == "pcr2015_light_touch" and "Live Well Kent" in row.title
-            assert conn.scalar(select(func.count()).select_from(User)) == 9
+            assert conn.scalar(select(func.count()).select_from(User)) == 9 + 4  # staff, and one per supplier
     finally:
         engine.dispose()
 
@@ -130,15 +130,16 @@ def test_the_demo_users_can_log_in_with_the_printed_password(tender, database_ur
             db.engine.dispose()
 
 
-# --------------------------------------------------------------------------- users create
+# --------------------------------------------------------------------------- users create (the first administrator)
 
 
-def test_users_create_makes_an_account(tender, database_url):
+def test_users_create_makes_the_first_administrator(tender, database_url):
     result = tender("users", "create", "--email", "Pat.Jones@Kent.example", "--name", "Pat Jones",
-                    "--role", "approver", "--password", "a long enough passphrase")
+                    "--password", "a long enough passphrase")
 
     assert result.returncode == 0, result.stderr
-    assert "Created pat.jones@kent.example (approver)." in result.stdout
+    assert "Created pat.jones@kent.example (administrator)." in result.stdout
+    assert "invite everyone else from the Users page" in result.stdout
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -148,22 +149,45 @@ def test_users_create_makes_an_account(tender, database_url):
                                    .where(AuditEvent.action == "user.created")).all()
     finally:
         engine.dispose()
-    assert (user.name, user.role) == ("Pat Jones", "approver")
+    assert (user.name, user.role) == ("Pat Jones", "administrator")
     assert user.password_hash.startswith("$argon2id$")
     assert [tuple(c) for c in created] == [("user.created", "tender users create")]
 
 
-def test_users_create_accepts_a_role_by_its_label(tender):
+def test_users_create_accepts_the_role_by_its_label(tender):
     result = tender("users", "create", "--email", "lee@kent.example", "--name", "Lee",
-                    "--role", "Procurement officer", "--password", "a long enough passphrase")
+                    "--role", "Administrator", "--password", "a long enough passphrase")
     assert result.returncode == 0, result.stderr
-    assert "(procurement_officer)" in result.stdout
+    assert "(administrator)" in result.stdout
+
+
+def test_users_create_makes_no_one_but_an_administrator(tender, database_url):
+    """Everyone else is invited and chooses their own password: no one types a password for another (issue 19)."""
+    before = counts(database_url)
+    result = tender("users", "create", "--email", "pat@kent.example", "--name", "Pat",
+                    "--role", "Approver", "--password", "a long enough passphrase")
+    assert result.returncode != 0
+    assert "makes the first administrator only" in result.stderr and "Users page" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert counts(database_url) == before
+
+
+def test_users_create_refuses_once_there_is_an_administrator(tender, database_url):
+    assert tender("users", "create", "--email", "first@kent.example", "--name", "First",
+                  "--password", "a long enough passphrase").returncode == 0
+    before = counts(database_url)
+    again = tender("users", "create", "--email", "second@kent.example", "--name", "Second",
+                   "--password", "another long passphrase")
+    assert again.returncode != 0
+    assert "Tender already has an administrator (first@kent.example)" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert counts(database_url) == before
 
 
 def test_users_create_refuses_a_short_password(tender, database_url):
     before = counts(database_url)
     result = tender("users", "create", "--email", "short@kent.example", "--name", "Short",
-                    "--role", "evaluator", "--password", "tooshort")
+                    "--password", "tooshort")
     assert result.returncode != 0
     assert "Enter a password of at least 12 characters." in result.stderr
     assert "Traceback" not in result.stderr
@@ -179,15 +203,6 @@ def test_users_create_refuses_an_unknown_role(tender, database_url):
     assert "administrator, procurement_officer, evaluator, moderator, approver, legal_reviewer" in result.stderr
     assert "Traceback" not in result.stderr
     assert counts(database_url) == before
-
-
-def test_users_create_refuses_a_duplicate_account(tender):
-    args = ("users", "create", "--email", "dup@kent.example", "--name", "Dup", "--role", "evaluator",
-            "--password", "a long enough passphrase")
-    assert tender(*args).returncode == 0
-    again = tender(*args)
-    assert again.returncode != 0
-    assert "An account for dup@kent.example already exists." in again.stderr
 
 
 # --------------------------------------------------------------------------- workflow check and graph
