@@ -42,14 +42,14 @@ def _refuse_unless_draft(submission: Submission) -> None:
                              "then submit it again before the deadline.")
 
 
-def _open_for_change(user, submission_id: int, expected_version: int | None):
+def _open_for_change(user, submission_id: int, expected_version: int | None, import_mode: bool = False):
     """The supplier's own draft, in a round still open, at the version the page showed."""
     submission, supplier = rounds.own_submission(user, submission_id)
     procurement = get_procurement(submission.procurement_id)
     round_ = rounds.get_round(procurement, submission.round)
-    rounds.check_eligible(procurement, round_, supplier)
+    rounds.check_eligible(procurement, round_, supplier, import_mode=import_mode)
     box = rounds.box_of(procurement.id, round_.name)
-    rounds.refuse_if_closed(procurement, round_, box)
+    rounds.refuse_if_closed(procurement, round_, box, import_mode=import_mode)
     check_version(submission, expected_version, CHANGED)
     _refuse_unless_draft(submission)
     return submission, supplier, procurement
@@ -62,19 +62,20 @@ def _event(user, ip, action: str, submission: Submission, procurement, **after) 
 
 
 @use_case(CHANGED)
-def open_draft(user, procurement_id: int, round_name: str, lot_number, ip: str | None = None) -> Submission:
+def open_draft(user, procurement_id: int, round_name: str, lot_number, ip: str | None = None, *,
+               import_mode: bool = False) -> Submission:
     """The supplier's submission for this lot and round, created as an empty draft the first time."""
     procurement, supplier = rounds.load_procurement_for_supplier(user, procurement_id)
     round_ = rounds.get_round(procurement, round_name)
     lot = rounds.lot_of(procurement, round_, lot_number)
-    rounds.check_eligible(procurement, round_, supplier)
+    rounds.check_eligible(procurement, round_, supplier, import_mode=import_mode)
     number = lot.number if lot is not None else 0
     existing = db.session.scalar(select(Submission).where(
         Submission.procurement_id == procurement.id, Submission.supplier_id == supplier.id,
         Submission.round == round_.name, Submission.lot_number == number))
     if existing is not None:
         return existing
-    rounds.refuse_if_closed(procurement, round_, rounds.box_of(procurement.id, round_.name))
+    rounds.refuse_if_closed(procurement, round_, rounds.box_of(procurement.id, round_.name), import_mode=import_mode)
     rounds.model_for_lot(lot)  # a lot with no model has nothing to answer yet
     rounds.ensure_box(procurement.id, round_.name)
     submission = Submission(procurement_id=procurement.id, lot_id=lot.id if lot else None, lot_number=number,
@@ -87,9 +88,9 @@ def open_draft(user, procurement_id: int, round_name: str, lot_number, ip: str |
 
 @use_case(CHANGED)
 def save_answers(user, submission_id: int, answers: dict, *, expected_version: int | None = None,
-                 ip: str | None = None) -> Submission:
+                 ip: str | None = None, import_mode: bool = False) -> Submission:
     """Save the answers as a draft; an answer over its question's limit is refused, naming the question."""
-    submission, _, procurement = _open_for_change(user, submission_id, expected_version)
+    submission, _, procurement = _open_for_change(user, submission_id, expected_version, import_mode)
     questions = {q.id: q for q in rounds.questions(rounds.model_for_lot(submission.lot))}
     current = {a.question_id: a for a in submission.answers}
     changed = []
@@ -119,9 +120,9 @@ def save_answers(user, submission_id: int, answers: dict, *, expected_version: i
 
 @use_case(CHANGED)
 def save_price(user, submission_id: int, price, *, expected_version: int | None = None,
-               ip: str | None = None) -> Submission:
+               ip: str | None = None, import_mode: bool = False) -> Submission:
     """Put the price in its envelope. The audit event says a price was saved, never what it is."""
-    submission, _, procurement = _open_for_change(user, submission_id, expected_version)
+    submission, _, procurement = _open_for_change(user, submission_id, expected_version, import_mode)
     if submission.lot is None or rounds.model_for_lot(submission.lot).price is None:
         raise InvalidRequest("This response has no price envelope.")
     amount = money(price, "price", required=False)
@@ -140,13 +141,13 @@ def _used_bytes(submission: Submission) -> int:
 
 @use_case(CHANGED)
 def attach(user, submission_id: int, upload, *, question_id: str = "", expected_version: int | None = None,
-           ip: str | None = None) -> SubmissionAttachment:
+           ip: str | None = None, import_mode: bool = False) -> SubmissionAttachment:
     """Store an uploaded document (``tender.web.file_transfer.receive``'s ``Upload``) and attach it.
 
     The same bytes attached again to the same place are the same attachment,
     not an error; the upload is audited either way, with the file's SHA-256.
     """
-    submission, _, procurement = _open_for_change(user, submission_id, expected_version)
+    submission, _, procurement = _open_for_change(user, submission_id, expected_version, import_mode)
     question_id = question_id or ""
     if question_id and question_id not in {q.id for q in rounds.questions(rounds.model_for_lot(submission.lot))}:
         raise InvalidRequest("Attach the document to one of the questions on the page, or to the whole response.")

@@ -107,12 +107,23 @@ def describe_deadline(moment: datetime) -> str:
     return f"11:59pm on {format_uk_date(last_day)}"
 
 
-def refuse_if_closed(procurement: Procurement, round_: Round, box: TenderBox | None) -> datetime:
+def importing(procurement: Procurement, import_mode: bool) -> bool:
+    """Whether a submission is being imported into a procurement still in draft (the demo loader, never a page).
+
+    Like the officer's ``import_mode`` (``tender.services.procurement.responses``): tenders that were
+    submitted before the procurement was entered in Tender come in while it is a draft, without the stage
+    and shortlist checks; the deadline still applies, by the clock (``clock.moment`` for a past one).
+    """
+    return import_mode and procurement.state == definition_of(procurement).initial
+
+
+def refuse_if_closed(procurement: Procurement, round_: Round, box: TenderBox | None, *,
+                     import_mode: bool = False) -> datetime:
     """The deadline, if the round is still open by the server's clock; else DeadlinePassed (or a refusal)."""
     deadline = deadline_of(procurement, round_)
     if deadline is None:
         raise InvalidRequest("The deadline for this round is not set yet, so nothing can be submitted.")
-    if procurement.state not in round_.window.stages:
+    if procurement.state not in round_.window.stages and not importing(procurement, import_mode):
         raise InvalidRequest(f"{round_.label} are not being taken at this stage of the procurement.")
     if box is not None and (box.opened_at is not None or register_stands(box, deadline)):
         raise DeadlinePassed(f"The deadline ({describe_deadline(deadline)}) has passed and the tender box is closed. "
@@ -159,11 +170,11 @@ def acting_supplier(user):
     return supplier
 
 
-def check_eligible(procurement: Procurement, round_: Round, supplier) -> None:
+def check_eligible(procurement: Procurement, round_: Round, supplier, *, import_mode: bool = False) -> None:
     """Refuse (404, so nothing leaks) a supplier not invited; refuse a tender from a candidate not shortlisted."""
     if not suppliers.is_invited(procurement.id, supplier.id):
         raise NotFound("There is no procurement with that number.")
-    if round_.per_lot and setup_rules.has_shortlist(definition_of(procurement)) and not db.session.scalar(
+    if round_.per_lot and not importing(procurement, import_mode) and setup_rules.has_shortlist(definition_of(procurement)) and not db.session.scalar(
             select(SQResponse.id).where(SQResponse.procurement_id == procurement.id,
                                         SQResponse.supplier_id == supplier.id, SQResponse.decision == SHORTLISTED)):
         raise InvalidRequest("Your organisation is not shortlisted for this procurement, so it cannot tender.")

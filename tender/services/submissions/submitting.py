@@ -59,13 +59,14 @@ def _check_complete(submission) -> None:
 
 
 @use_case(CHANGED)
-def _submit(user, submission_id: int, expected_version: int | None, ip: str | None) -> SubmissionReceipt:
+def _submit(user, submission_id: int, expected_version: int | None, ip: str | None,
+            import_mode: bool = False) -> SubmissionReceipt:
     submission, supplier = rounds.own_submission(user, submission_id)
     procurement = get_procurement(submission.procurement_id)
     round_ = rounds.get_round(procurement, submission.round)
-    rounds.check_eligible(procurement, round_, supplier)
+    rounds.check_eligible(procurement, round_, supplier, import_mode=import_mode)
     box = rounds.lock_box(procurement.id, round_.name)  # first: queue behind a publication in progress
-    rounds.refuse_if_closed(procurement, round_, box)
+    rounds.refuse_if_closed(procurement, round_, box, import_mode=import_mode)
     check_version(submission, expected_version, CHANGED)
     if submission.status != DRAFT:
         raise InvalidRequest("This response has already been submitted. Your receipt is on its page.")
@@ -105,10 +106,10 @@ def _record_refusal(user, submission_id: int, reason: str, ip: str | None) -> No
 
 
 def submit(user, submission_id: int, *, expected_version: int | None = None,
-           ip: str | None = None) -> SubmissionReceipt:
+           ip: str | None = None, import_mode: bool = False) -> SubmissionReceipt:
     """Submit the draft before the deadline and return its receipt; a late attempt is refused and recorded."""
     try:
-        return _submit(user, submission_id, expected_version, ip)
+        return _submit(user, submission_id, expected_version, ip, import_mode)
     except rounds.DeadlinePassed as refusal:
         _record_refusal(user, submission_id, str(refusal), ip)
         raise
