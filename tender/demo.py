@@ -10,19 +10,23 @@ bid prices are illustrative.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from tender import demo_suppliers, demo_tenders
+from tender.domain.periods import format_uk_date
 from tender.domain.roles import Role
+from tender.domain.timetable_shift import shift_timetable
 from tender.extensions import db
 from tender.models import Milestone, Procurement, User
-from tender.services import accounts, audit, use_case
+from tender.services import accounts, audit, clock, use_case
 from tender.services.procurement import setup
 from tender.services.procurement import responses as setup_responses
 
 REFERENCE = "KCC-22/00033"
+ONE_DAY = timedelta(days=1)
 
 USERS = [
     ("admin@kent.example", "Ade Administrator", Role.ADMINISTRATOR),
@@ -88,8 +92,20 @@ def _at(day: date, hour: int = 11) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.utc)
 
 
-def load_demo(password: str) -> tuple[bool, list[str]]:
-    """Load the demo once; return (created?, lines to print). Loading twice changes nothing."""
+def load_demo(password: str, *, as_in_2022: bool = True, open_for_tenders: bool = False) -> tuple[bool, list[str]]:
+    """Load the demo once; return (created?, lines to print). Loading twice changes nothing.
+
+    ``as_in_2022`` (the default, which the tests rely on) keeps the council's
+    2022 timetable, with the candidates' responses and tenders received on
+    their 2022 dates. Otherwise the timetable is moved forward by whole weeks
+    to start today or later (``tender.domain.timetable_shift``), so nothing is
+    overdue and nothing is received yet: the suppliers respond, logged in as
+    themselves, once the officer publishes. ``open_for_tenders`` also loads a
+    second procurement taking tenders until 30 days from today
+    (``tender.demo_open``), the suppliers invited.
+    """
+    from tender import demo_open
+
     if db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE)):
         return False, [f"The demo procurement {REFERENCE} is already loaded."] + _logins(password)
     actor = audit.Actor.system("tender demo")
@@ -98,17 +114,31 @@ def load_demo(password: str) -> tuple[bool, list[str]]:
         for email, name, role in USERS:
             users[email] = db.session.scalar(select(User).where(User.email == email)) or \
                 accounts.create_user(email, name, role, password, actor)
-        _load_procurement(actor, users)
-    return True, [f"Loaded the demo procurement {REFERENCE}: {len(LOTS)} lots, {len(SUPPLIERS)} candidates."] + \
-        _logins(password)
+        timetable = TIMETABLE if as_in_2022 else shift_timetable(TIMETABLE, clock.today()).dates
+        _load_procurement(actor, users, password, timetable, as_in_2022)
+        opened = demo_open.load(users["luke.edwards@kent.example"], password, actor) if open_for_tenders else None
+    lines = [f"Loaded the demo procurement {REFERENCE}: {len(LOTS)} lots, {len(SUPPLIERS)} candidates."]
+    if as_in_2022:
+        lines.append("  Its timetable is the council's of 2022: responses and tenders received on their 2022 dates.")
+    else:
+        lines.append(f"  Its timetable is 2022's moved forward to today: the officer publishes the selection "
+                     f"questionnaire on {format_uk_date(timetable['sq_published'])}; responses are due by "
+                     f"{format_uk_date(timetable['sq_deadline'])}. Nobody has responded yet.")
+    if opened is not None:
+        lines.append(opened)
+    return True, lines + _logins(password)
 
 
-def _load_procurement(actor: audit.Actor, users: dict[str, User]) -> None:
-    """Set the procurement up through the same services officers use, as an import by the system.
+def _load_procurement(actor: audit.Actor, users: dict[str, User], password: str, timetable: dict[str, date],
+                      as_in_2022: bool) -> None:
+    """Set the procurement up through the same services officers and suppliers use.
 
-    Each step is its own use case with its own audit event. The responses and
-    tenders are imported while the procurement is still in draft (as if from
-    the e-tendering portal), hence ``import_mode``; their deadlines still apply.
+    Each step is its own use case with its own audit event. The selection
+    questionnaire responses are imported while the procurement is still in
+    draft (as if from the e-tendering portal), hence ``import_mode``; the
+    tenders are submitted by the suppliers' own logins through the
+    submission services at the moment they were received, and the officer
+    opens the tender box after the deadline. Deadlines apply throughout.
     """
     lead = users["luke.edwards@kent.example"]
     procurement = setup.create_procurement(
@@ -118,7 +148,7 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User]) -> None:
         "with negotiation, in five lots.",
         "competitive_procedure_with_negotiation", "pcr2015_light_touch", Decimal("34095110.00"), 3, [2],
         electronic_submission=True, qualifying_pin=False, urgency=False, award_on_initial_reserved=True,
-        lead_officer_id=lead.id, import_mode=True, created_at=_at(date(2022, 3, 31)))
+        lead_officer_id=lead.id, import_mode=True, created_at=_at(date(2022, 3, 31)) if as_in_2022 else None)
     procurement_id = procurement.id
     for name, amount, is_lead in FUNDERS:
         setup.add_funder(actor, procurement_id, name, amount, Decimal("0"), is_lead=is_lead, import_mode=True)
@@ -129,22 +159,28 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User]) -> None:
                                     .order_by(Milestone.position)).all()
     for milestone_id, key in [(m.id, m.key) for m in milestones]:
         owner = users[OWNERS.get(key, lead.email)]
-        setup.plan_milestone(actor, procurement_id, milestone_id, TIMETABLE[key], owner.id, import_mode=True)
-    supplier_ids = {}
-    for offset, name in enumerate(SUPPLIERS):
-        response = setup_responses.register_sq_response(actor, procurement_id, name, _at(date(2022, 5, 3 + offset)),
-                                                        import_mode=True)
-        supplier_ids[name] = response.supplier_id
-    for number, prices in PRICES.items():
-        for bidder, price in zip(BIDDERS, prices):
-            setup_responses.record_bid(actor, procurement_id, number, supplier_ids[bidder], "initial",
-                                       _at(date(2022, 7, 8)), Decimal(price), import_mode=True)
+        setup.plan_milestone(actor, procurement_id, milestone_id, timetable[key], owner.id, import_mode=True)
+    if as_in_2022:
+        with clock.moment(_at(timetable["sq_published"], 9)):
+            people = demo_suppliers.invite(lead, procurement_id, SUPPLIERS, password, actor)
+        for offset, name in enumerate(SUPPLIERS):
+            setup_responses.register_sq_response(actor, procurement_id, name, _at(date(2022, 5, 3 + offset)),
+                                                 import_mode=True)
+        areas = {number: title for number, title, _budget in LOTS}
+        for number, prices in PRICES.items():
+            for hour, (bidder, price) in enumerate(zip(BIDDERS, prices), start=9):
+                demo_tenders.submit_tender(people[bidder], bidder, procurement_id, "initial", number, areas[number],
+                                           Decimal(price), _at(date(2022, 7, 8), hour), import_mode=True)
+        demo_tenders.open_box(lead, procurement_id, "initial", _at(timetable["initial_tender_deadline"] + ONE_DAY, 9))
+    else:
+        demo_suppliers.invite(lead, procurement_id, SUPPLIERS, password, actor)
     from tender.services.publishing import demo as publishing_demo
 
-    publishing_demo.load(actor, procurement_id)
+    enquiries = publishing_demo.ENQUIRY_DEADLINE + (timetable["itt_issued"] - TIMETABLE["itt_issued"])
+    publishing_demo.load(actor, procurement_id, enquiries, suppliers_responded=as_in_2022)
 
 
 def _logins(password: str) -> list[str]:
     lines = ["Demo logins (password for each: " + password + "):"]
     lines += [f"  {role.label:32} {email}" for email, _name, role in USERS]
-    return lines
+    return lines + demo_suppliers.logins(SUPPLIERS)

@@ -98,13 +98,20 @@ def users_create(email, name, role, password):
               show_default=True, help="Password for every demo account.")
 @click.option("--large", is_flag=True, help="Load the large procurement instead: 5 lots x 50 bidders x 40 questions "
               "x 8 evaluators, scored and moderated (the benchmarks' data).")
+@click.option("--as-in-2022", "as_in_2022", is_flag=True,
+              help="Keep the council's 2022 timetable, with the responses and tenders received on their 2022 dates "
+              "(by default the timetable is moved forward to start today, and nobody has responded yet).")
 @with_appcontext
-def demo_command(password, large):
-    """Load the Live Well Kent recommission (decision 22/00033) with demo users."""
+def demo_command(password, large, as_in_2022):
+    """Load the Live Well Kent recommission (decision 22/00033) with demo users and supplier logins.
+
+    Also loads a second procurement open for tenders until 30 days from today, the demo suppliers invited.
+    """
     from tender.demo import load_demo
     from tender.demo_large import load_large
 
-    created, lines = load_large(password) if large else load_demo(password)
+    created, lines = load_large(password) if large else \
+        load_demo(password, as_in_2022=as_in_2022, open_for_tenders=True)
     for line in lines:
         click.echo(line)
 

@@ -45,17 +45,22 @@ PORTAL = "https://www.kentbusinessportal.org.uk"
 ENQUIRY_DEADLINE = date(2022, 7, 4)
 
 
-def load(actor: audit.Actor, procurement_id: int) -> None:
-    """Enter the demo's details through the same services officers use."""
+def load(actor: audit.Actor, procurement_id: int, enquiry_deadline: date = ENQUIRY_DEADLINE, *,
+         suppliers_responded: bool = True) -> None:
+    """Enter the demo's details through the same services officers use.
+
+    The suppliers' details are the procurement's to enter only once they have responded
+    (``suppliers_responded``); before that, each enters its own (``tender.demo_suppliers``).
+    """
     details.save_organisation(actor, procurement_id, details.AUTHORITY, None, KCC, import_mode=True)
     for funder in db.session.scalars(select(Funder).where(Funder.procurement_id == procurement_id)):
         fields = {**KCC, "authority_type": None} if funder.name.startswith("Kent County Council") else CCG
         details.save_organisation(actor, procurement_id, details.FUNDER, funder.id, fields, import_mode=True)
-    for name, fields in SUPPLIERS.items():
+    for name, fields in SUPPLIERS.items() if suppliers_responded else ():
         supplier = db.session.scalar(select(Supplier).where(Supplier.name == name))
         if supplier is not None:
             details.save_organisation(actor, procurement_id, details.SUPPLIER, supplier.id,
                                       {"name": name, "illustrative": True, "region": "TLJ4", **fields},
                                       import_mode=True)
     details.save_classification(actor, procurement_id, CPV, LOT_CPV, "electronicSubmission", PORTAL,
-                                ENQUIRY_DEADLINE, import_mode=True)
+                                enquiry_deadline, import_mode=True)
