@@ -85,8 +85,9 @@ class LiveServer:
         return env
 
     def load_demo(self, env: dict[str, str]) -> str:
-        """Run ``tender demo`` against the database; return its output."""
-        result = subprocess.run([str(BIN_DIR / "tender"), "demo", "--password", DEMO_PASSWORD], cwd=REPO_ROOT,
+        """Run ``tender demo --as-in-2022`` (the browser tests walk the 2022 timetable) against the database."""
+        result = subprocess.run([str(BIN_DIR / "tender"), "demo", "--as-in-2022", "--password", DEMO_PASSWORD],
+                                cwd=REPO_ROOT,
                                 env=env, capture_output=True, text=True, timeout=120)
         if result.returncode != 0 or "Loaded the demo procurement" not in result.stdout:
             raise LiveServerError(f"`tender demo` failed (exit {result.returncode}).\n"
