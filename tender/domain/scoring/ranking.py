@@ -96,7 +96,7 @@ def rank_lot(
 def _check_inputs(model, final_scores, prices, budget):
     questions = model.questions()
     question_ids = {q.id for q in questions}
-    # A number on its scale passes at once; anything else goes to _check_score, which names what is wrong.
+    # The one bounds check: a number on its scale passes; anything else goes to _check_score to be named.
     ranges = [(q, q.id, None if q.pass_fail else q.scale.minimum, None if q.pass_fail else q.scale.maximum)
               for q in questions]
     for bidder, scores in final_scores.items():
@@ -104,7 +104,7 @@ def _check_inputs(model, final_scores, prices, budget):
             if qid not in scores:
                 raise EvaluationInputError(f"bidder {bidder} has no score for {qid}")
             score = scores[qid]
-            if low is None or type(score) is not Decimal or not score.is_finite() or not low <= score <= high:
+            if low is None or not isinstance(score, Decimal) or not score.is_finite() or not low <= score <= high:
                 _check_score(question, bidder, score)
         if len(scores) != len(question_ids):  # every question is there, so something else is too
             for cid in scores:
@@ -128,17 +128,20 @@ def _check_inputs(model, final_scores, prices, budget):
 
 
 def _check_score(question: Criterion, bidder: str, score) -> None:
+    """A pass/fail answer, or a score the check in _check_inputs refused: say what is wrong with it.
+
+    The bounds are checked there, once: a finite number that reaches this far is off the scale.
+    """
     if question.pass_fail:
         if not isinstance(score, bool):
             raise EvaluationInputError(f"bidder {bidder}, {question.id}: the score must be pass or fail")
         return
-    if isinstance(score, bool) or not isinstance(score, Decimal) or not score.is_finite():
+    if not isinstance(score, Decimal) or not score.is_finite():
         raise EvaluationInputError(f"bidder {bidder}, {question.id}: the score must be a number")
     scale = question.scale
-    if not scale.minimum <= score <= scale.maximum:
-        raise EvaluationInputError(
-            f"bidder {bidder}, {question.id}: {score} is outside the scale {scale.minimum}-{scale.maximum}"
-        )
+    raise EvaluationInputError(
+        f"bidder {bidder}, {question.id}: {score} is outside the scale {scale.minimum}-{scale.maximum}"
+    )
 
 
 def _score_bid(model: EvaluationModel, bidder: str, scores, known: dict) -> dict:
