@@ -217,6 +217,16 @@ def test_runs_of_skipped_numbers_are_intruders_and_the_chain_continues_across_th
     assert result.summary().endswith(f" ({more} more problem{'s' if more > 1 else ''} found.)" if more else f"({why}).")
 
 
+def test_tenders_first_event_after_skipped_first_numbers_must_still_start_the_chain():
+    rows = tender_events_around({1, 2}, 4)
+    assert verify_chain(rows, skipped={1, 2}).problem is None
+    rows[2] = seal({k: v for k, v in rows[2].items() if k != "hash"}, "a" * 64)
+    rows[3] = seal({k: v for k, v in rows[3].items() if k != "hash"}, rows[2]["hash"])
+    result = verify_chain(rows, skipped={1, 2})
+    assert result.first_broken_seq == 3
+    assert result.problem == "Event 3 does not start the chain: its previous-hash should be 64 zeros."
+
+
 def test_a_broken_link_across_skipped_numbers_is_still_caught():
     rows = tender_events_around({3, 4}, 6)
     rows[4] = seal({k: v for k, v in rows[4].items() if k != "hash"}, "c" * 64)
