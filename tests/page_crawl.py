@@ -120,6 +120,33 @@ def award_with_letters() -> int:
     return pid
 
 
+#: A person at the demo's winning supplier (made by ``supplier_person``): the supplier's pages are swept too.
+SUPPLIER_PERSON = "page.sweep@porchlight.example"
+
+
+def supplier_person(pid: int, password: str) -> str:
+    """(In an app context.) A login at Porchlight, invited to the procurement, with ``password``; its e-mail."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from tender.extensions import db
+    from tender.models import Invitation, Supplier, User
+    from tender.services import accounts
+
+    supplier = db.session.scalar(select(Supplier).where(Supplier.name == "Porchlight"))
+    officer = db.session.scalar(select(User).where(User.email == DEMO_ROLES["procurement_officer"]))
+    if not db.session.scalar(select(Invitation.id).where(Invitation.procurement_id == pid,
+                                                         Invitation.supplier_id == supplier.id)):
+        db.session.add(Invitation(procurement_id=pid, supplier_id=supplier.id, invited_by_id=officer.id,
+                                  invited_at=datetime(2022, 5, 1, 9, tzinfo=timezone.utc)))
+    db.session.add(User(email=SUPPLIER_PERSON, name="Pat Sweep", role="supplier", supplier_id=supplier.id,
+                        password_hash=accounts._hasher().hash(password), active=True,
+                        created_at=datetime(2022, 5, 1, 9, tzinfo=timezone.utc)))
+    db.session.commit()
+    return SUPPLIER_PERSON
+
+
 def starts(pid: int) -> tuple[str, ...]:
     """The dashboard, and pages reached by forms rather than links once the award is made."""
     lot = f"/procurements/{pid}/lots/1"

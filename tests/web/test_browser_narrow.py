@@ -1,7 +1,8 @@
 """Every page of the demo, as each role, in headless Chromium 375 px wide (a small phone).
 
-Each role logs in and follows every link from its dashboard (``tests.page_crawl``),
-with lot 1 awarded and its letters drafted so the letter pages are among them.
+Each role, and a person at a supplier, logs in and follows every link from its
+dashboard (``tests.page_crawl``), with lot 1 awarded and its letters drafted so
+the letter pages are among them.
 On every page: nothing makes the page scroll sideways
 (``document.documentElement.scrollWidth <= 375``; a wide table scrolls in its
 own focusable, labelled region instead), "Logged in as" sits below the header's
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.page_crawl import DEMO_ROLES, award_with_letters, crawl, pattern, starts
+from tests.page_crawl import DEMO_ROLES, award_with_letters, crawl, pattern, starts, SUPPLIER_PERSON, supplier_person
 from tests.web.browser_support import DEMO_PASSWORD, LiveServer
 from tests.web.test_browser_pages import AXE_JS, AXE_RUN
 
@@ -50,6 +51,7 @@ def _approved_award(database_url: str) -> int:
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         pid = award_with_letters()
+        supplier_person(pid, DEMO_PASSWORD)
         db.session.remove()
         db.engine.dispose()
     return pid
@@ -82,7 +84,7 @@ def test_every_page_of_every_role_fits_375_px_with_no_axe_violation(browser, dat
     checked: dict[str, set[str]] = {}
     with LiveServer(database_url, tmp_path / "server") as server:
         pid = _approved_award(database_url)
-        for role, email in DEMO_ROLES.items():
+        for role, email in {**DEMO_ROLES, "supplier": SUPPLIER_PERSON}.items():
             context = browser.new_context(base_url=server.url, locale="en-GB", bypass_csp=True,
                                           viewport={"width": WIDTH, "height": 800})
             context.set_default_timeout(30_000)
@@ -103,9 +105,11 @@ def test_every_page_of_every_role_fits_375_px_with_no_axe_violation(browser, dat
                 _check(page, f"{role} {url}", problems)
                 return 200, content_type, page.content()
 
-            checked[role] = {pattern(url) for url in crawl(fetch, starts(pid), base=server.url)}
+            first = ("/supplier/",) if role == "supplier" else starts(pid)
+            checked[role] = {pattern(url) for url in crawl(fetch, first, base=server.url)}
             context.close()
     assert not problems, f"{len(problems)} problems at {WIDTH} px:\n" + "\n".join(problems)
     officer = checked["procurement_officer"]
     assert {"/procurements/N/letters/N", "/procurements/N/lots/N/evaluation/initial/ranking"} <= officer, officer
     assert "/audit/" in checked["legal_reviewer"] and len(officer) > 15, checked
+    assert {"/supplier/", "/supplier/procurements/N"} <= checked["supplier"], checked["supplier"]

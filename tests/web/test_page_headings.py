@@ -2,8 +2,8 @@
 
 The demo is taken to an approved award of lot 1 with its letters drafted (so
 the letter pages, which show a letter inside the page, are among them) and a
-notice to a candidate not selected. Each role logs in and follows every link
-from its dashboard (``tests.page_crawl``).
+notice to a candidate not selected. Each role, and a person at a supplier,
+logs in and follows every link from its dashboard (``tests.page_crawl``).
 """
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import login
-from tests.page_crawl import DEMO_ROLES, award_with_letters, client_fetch, crawl, h1_count, pattern, starts
+from tests.helpers import PASSWORD, login
+from tests.page_crawl import (DEMO_ROLES, award_with_letters, client_fetch, crawl, h1_count, pattern, starts,
+                              supplier_person)
 
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-\u2212]0(?:\.0+)?(?![\d.])")
 
@@ -33,11 +34,13 @@ def test_pages_format_numbers_with_the_one_helper_that_writes_no_negative_zero(a
 
 @pytest.mark.slow
 def test_every_page_of_every_role_has_exactly_one_h1_and_no_negative_zero(app, award):
+    with app.app_context():
+        supplier = supplier_person(award, PASSWORD)
     wrong, visited = [], {}
-    for role, email in DEMO_ROLES.items():
+    for role, email in {**DEMO_ROLES, "supplier": supplier}.items():
         client = app.test_client()
         login(client, email)
-        pages = crawl(client_fetch(client), starts(award))
+        pages = crawl(client_fetch(client), ("/supplier/",) if role == "supplier" else starts(award))
         visited[role] = {pattern(url) for url in pages}
         for url, (status, content_type, html) in pages.items():
             if status == 200 and content_type.startswith("text/html") and h1_count(html) != 1:
@@ -48,3 +51,4 @@ def test_every_page_of_every_role_has_exactly_one_h1_and_no_negative_zero(app, a
     officer = visited["procurement_officer"]
     assert {"/procurements/N/letters/N", "/procurements/N/selection-letters/N"} <= officer  # a letter in a page
     assert len(officer) > 20 and all(len(v) >= 2 for v in visited.values()), visited
+    assert "/supplier/procurements/N" in visited["supplier"], visited["supplier"]
