@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=80, help="mutants to run, spread evenly (0: all)")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants and stop")
     parser.add_argument("--line", type=int, action="append", help="only the sampled mutants on this line")
+    parser.add_argument("--function", action="append",
+                        help="only mutants inside these functions (e.g. the standstill guard of guards.py)")
     parser.add_argument("--tests", nargs="+", help="test files to run instead of those importing the module")
     args = parser.parse_args(argv)
 
@@ -225,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     relative = str(path.relative_to(ROOT))
     source = path.read_text(encoding="utf-8")
     everything = all_mutants(source)
+    if args.function:
+        spans = [(node.lineno, node.end_lineno) for node in ast.walk(ast.parse(source))
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in args.function]
+        if not spans:
+            raise SystemExit(f"No function named {', '.join(args.function)} in {args.module}")
+        everything = [m for m in everything if any(low <= m.line <= high for low, high in spans)]
     chosen = sample(everything, args.count) if args.count else everything
     if args.line:
         chosen = [m for m in chosen if m.line in args.line]
