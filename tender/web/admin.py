@@ -42,6 +42,10 @@ def create_user():
                                  for name, errs in form.errors.items() for e in errs])
     try:
         user = users.invite(current_user, form.email.data, form.name.data, form.role.data, client_ip())
+    except InvalidRequest as exc:
+        # With the form valid, only the address is left to refuse (its format, or an account already has it).
+        form.email.errors = [str(exc)]
+        return _page(form, exc.status, [(str(exc), form.email.id)])
     except ServiceError as exc:
         return _page(form, exc.status, [str(exc)])
     flash(f"Invitation sent to {user.email}. They choose their own password from the link in it.", "success")

@@ -74,3 +74,18 @@ def test_the_error_summary_links_to_each_field_at_fault(app, client):
     for anchor in ("#email", "#name", "#role-administrator"):
         assert f'href="{anchor}"' in page
     assert 'id="role-administrator"' in page and 'id="email"' in page
+
+
+def test_an_address_that_already_has_an_account_is_refused_at_the_field(app, client):
+    with app.app_context():
+        admin_email = make_user("administrator").email
+        taken = make_user("evaluator").email
+    login(client, admin_email)
+    response = csrf_post(client, "/admin/users", {"email": taken.upper(), "name": "Again", "role": "moderator"},
+                         token_from="/admin/users")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'<a href="#email">An account for {taken} already exists.</a>' in page
+    assert "govuk-form-group--error" in page
+    with app.app_context():
+        assert db.session.scalar(select(Job.kind)) is None  # no invitation queued
