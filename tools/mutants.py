@@ -48,7 +48,7 @@ UNIT_TESTS = ROOT / "tests" / "unit"
 #: Test files left out although they import a core module: they need a database
 #: and take over a minute, and the fast tests named beside them cover the module.
 SLOW_TESTS = {"test_audit_export.py"}
-PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0", "-o", "addopts=",
+PYTEST_ARGS = ["-x", "-q", "-rf", "-p", "no:cacheprovider", "--hypothesis-seed=0", "-o", "addopts=",
                "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # plugins preloaded in the parent
 
 
@@ -204,6 +204,15 @@ def run_tests(test_files: list[Path], finder: MutantFinder, stale: list[str], lo
     return verdict, elapsed
 
 
+def killing_file(log: Path, tests: list[Path]) -> Path | None:
+    """The test file whose failure ``-rf`` reported in the child's log."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    for test in tests:
+        if f"FAILED tests/unit/{test.name}::" in text:
+            return test
+    return None
+
+
 def _end(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -270,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
             code = compile(apply(source, mutant), str(path), "exec")
             verdict, seconds = run_tests(tests, MutantFinder(dotted, path, code), stale, log, timeout)
             outcome = Outcome(mutant, verdict, seconds, equivalents.get(mutant.key))
+            killer = killing_file(log, tests) if verdict == "killed" else None
+            if killer is not None:  # neighbouring mutants are mostly caught by the same file: try it first
+                tests.remove(killer)
+                tests.insert(0, killer)
             outcomes.append(outcome)
             mark = "." if verdict != "survived" else ("e" if outcome.equivalent else "S")
             print(mark, end="" if number % 40 else "\n", flush=True)
