@@ -105,13 +105,13 @@ def test_error_links_kept_choices_confirmations_and_not_applicable_milestones_wi
     axe = Axe()
     page = new_page()
     log_in(page, LUKE, axe)
-    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=REFERENCE))
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=REFERENCE, exact=True))
     # Every 2022 date has passed: the next milestone is shown (and said to be overdue), not "None planned".
     expect(row).not_to_contain_text("None planned")
     expect(row).to_contain_text("Selection questionnaire published: 4 April 2022 Overdue")
     axe.check(page)
 
-    page.get_by_role("link", name=REFERENCE).click()
+    page.get_by_role("link", name=REFERENCE, exact=True).click()
     axe.check(page)
 
     # "No, go back" changes nothing.
@@ -168,7 +168,7 @@ def test_error_links_kept_choices_confirmations_and_not_applicable_milestones_wi
     axe.check(page)
 
     page.get_by_role("link", name="Dashboard").click()
-    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=REFERENCE))
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=REFERENCE, exact=True))
     expect(row).to_contain_text("Abandoned")
     expect(row.locator(".govuk-tag--red")).to_have_count(0)
     expect(page.locator("#nav-notifications")).to_have_text("Notifications")
