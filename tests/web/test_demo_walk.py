@@ -150,3 +150,35 @@ def test_the_demo_as_in_2022_goes_from_draft_to_live_through_the_web_with_the_re
     officer.advance("award_contract", "contract_awarded")
     officer.advance("start_mobilisation", "mobilisation")
     officer.advance("go_live", "live")
+
+
+def test_the_shifted_demo_is_walked_as_far_as_the_law_allows_today(app):
+    from tender import demo_suppliers
+    from tender.models import Submission, SubmissionReceipt
+
+    pid = _load(app, as_in_2022=False, open_for_tenders=True)
+    officer = Person(app, OFFICER, pid)
+    page = text_of(officer.client.get("/"))
+    assert re.search(r"KCC-22/00033 Community Mental Health .*? Draft Selection questionnaire published: "
+                     r"\d+ \w+ 20\d\d None", page), page  # the dashboard's "Overdue" column: none
+    officer.advance("publish_sq", "sq_published")
+
+    # A supplier logs in with its printed login and responds to the selection questionnaire at once.
+    supplier = Person(app, demo_suppliers.supplier_email("Porchlight"), pid)
+    assert "KCC-22/00033" in text_of(supplier.client.get("/supplier/"))
+    started = supplier.post(f"/supplier/procurements/{pid}/responses/sq/0/start", {"version": "0"})
+    submission_id = int(started.headers["Location"].split("/submissions/")[1].split("#")[0])
+    version = lambda: supplier.read(lambda: db.session.get(Submission, submission_id).version)  # noqa: E731
+    answers = {f"answer-{q}": f"{q}: Porchlight meets this requirement; the evidence is in our policies."
+               for q in ("EX1", "EX2", "EF1", "EF2", "TP1", "TP2", "TP3")}
+    supplier.post(f"/supplier/submissions/{submission_id}/answers", {**answers, "version": str(version())})
+    supplier.post(f"/supplier/submissions/{submission_id}/submit", {"version": str(version())})
+    assert supplier.read(lambda: db.session.scalar(select(SubmissionReceipt.id)
+                                                   .where(SubmissionReceipt.submission_id == submission_id)))
+
+    # "Close SQ responses" waits for the deadline: shown disabled with that reason, not offered to be pressed.
+    body = officer.client.get(f"/procurements/{pid}").get_data(as_text=True)
+    blocked = re.search(r'aria-label="Why “Close SQ responses” is blocked">(.*?)</ul>', body, re.S)
+    assert blocked and "deadline" in blocked.group(1).lower(), text_of(officer.client.get(f"/procurements/{pid}"))
+    assert f"/procurements/{pid}/advance/close_sq" not in body and "trigger=close_sq" not in body
+    assert officer.state() == "sq_published"
