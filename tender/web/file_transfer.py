@@ -15,9 +15,10 @@
   with the extension of the type the content really is),
   ``X-Content-Type-Options: nosniff``, ``Content-Security-Policy: sandbox;
   default-src 'none'`` (a browser that renders it anyway runs nothing),
-  ``Content-Length`` and ``Cache-Control: private, no-store``. Each chunk is
-  read on a short connection of its own (``storage.detached_chunks``), so the
-  stream does not need the request's session once the view has returned.
+  ``Content-Length`` and ``Cache-Control: private, no-store``. The chunks are
+  read on a connection of the download's own in autocommit
+  (``storage.detached_chunks``), so the stream does not need the request's
+  session once the view has returned and holds no transaction between chunks.
 - ``register(app)`` also has a multipart body read from the server in pieces
   of ``CHUNK_SIZE`` (1 MiB), not Werkzeug's 64 KiB: see :class:`LargeReads`.
 """

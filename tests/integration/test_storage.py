@@ -8,7 +8,7 @@ import threading
 import tracemalloc
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tender.extensions import db
 from tender.models import StoredFile, StoredFileChunk
@@ -44,6 +44,23 @@ def test_a_file_of_several_chunks_comes_back_byte_for_byte_with_its_sha256(ctx):
     assert [len(c) for c in storage.detached_chunks(stored)] == [CHUNK_SIZE] * 3 + [len(data) - 3 * CHUNK_SIZE]
     assert storage.stored_sha256(stored) == stored.sha256
     assert storage.storage().exists(stored)
+
+
+def test_a_download_in_progress_holds_no_transaction_and_lets_others_write(ctx):
+    data = documents.pdf(padding=3 * MiB)
+    stored = save(data)
+    db.session.commit()
+    download = storage.detached_chunks(stored)
+    received = [next(download)]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as watcher:
+            states = watcher.execute(text("SELECT state FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND query LIKE 'SELECT data FROM stored_file_chunk%'")).scalars().all()
+        assert states == ["idle"]  # not "idle in transaction"
+    # On SQLite a read transaction left open would keep this commit waiting until "database is locked".
+    other = save(documents.pdf(padding=MiB), "Another.pdf")
+    received += list(download)
+    assert b"".join(received) == data and other.id != stored.id
 
 
 def test_a_stream_that_cannot_seek_is_stored_the_same(ctx):
