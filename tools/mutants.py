@@ -308,6 +308,9 @@ def report(outcomes: list[Outcome], relative: str, everything: list[Mutant], equ
     for line, change in sorted(stale):
         print(f"  stale entry in {EQUIVALENTS_FILE.name}: {change} on `{line}` matches no mutant any more")
     odd = [o for o in outcomes if o.verdict not in ("killed", "survived")]
+    for outcome in odd:
+        m = outcome.mutant
+        print(f"  line {m.line:4}  {m.change:24} {m.source_line.strip()}\n             killed by {outcome.verdict}")
     print(f"{relative}: {killed}/{len(outcomes)} killed outright ({100 * killed / total:.1f}%), "
           f"{len(survivors) - len(unexplained)} reviewed equivalent, {len(unexplained)} unexplained survivor(s)"
           + (f"; of the killed, {len(odd)} by a timeout or an import error" if odd else ""))
