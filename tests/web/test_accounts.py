@@ -236,7 +236,7 @@ def test_production_refuses_to_start_without_a_secret_key_and_says_how_to_make_o
 
 
 def test_tender_commands_run_in_production_without_a_secret_key(tmp_path, database_url):
-    """Only a web server signs cookies: `tender` commands (migrations, the worker, reports) need no key."""
+    """Only a web server signs cookies: `tender` commands (migrations, the worker, audit) need no key."""
     import os
     import subprocess
     import sys
@@ -249,6 +249,9 @@ def test_tender_commands_run_in_production_without_a_secret_key(tmp_path, databa
         result = subprocess.run([tender, *command], env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, (command, result.stderr)
         assert "TENDER_SECRET_KEY" not in result.stderr
+    # `tender run` is a web server: refused, saying how to make a key, instead of serving 500s.
+    served = subprocess.run([tender, "run", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert served.returncode != 0 and "secrets.token_hex(32)" in served.stderr and "Traceback" not in served.stderr
     assert not (tmp_path / "secret_key").exists()
 
 
