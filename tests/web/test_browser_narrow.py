@@ -2,7 +2,8 @@
 
 Each role, and a person at a supplier, logs in and follows every link from its
 dashboard (``tests.page_crawl``), with lot 1 awarded and its letters drafted so
-the letter pages are among them.
+the letter pages are among them; before anyone logs in, the pages for signing
+in, a forgotten password, an invitation's link and a supplier registering.
 On every page: nothing makes the page scroll sideways
 (``document.documentElement.scrollWidth <= 375``; a wide table scrolls in its
 own focusable, labelled region instead), "Logged in as" sits below the header's
@@ -43,18 +44,25 @@ UNLABELLED_SCROLLERS = """() => Array.from(document.querySelectorAll('main *')).
 }).map(el => el.tagName + (el.id ? '#' + el.id : '') + '.' + el.className)"""
 
 
-def _approved_award(database_url: str) -> int:
+def _approved_award(database_url: str) -> tuple[int, str]:
+    """The procurement id, and a live invitation link's token (for the page that sets a first password)."""
+    from sqlalchemy import select
+
     from tender import create_app
     from tender.extensions import db
+    from tender.models import User
+    from tender.services import account_links
     from tests.helpers import TEST_CONFIG
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         pid = award_with_letters()
         supplier_person(pid, DEMO_PASSWORD)
+        token = account_links.issue(db.session.scalar(select(User).where(User.email == SUPPLIER_PERSON)), "invite")
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return pid
+    return pid, token
 
 
 def _check(page, url: str, problems: list[str]) -> None:
@@ -83,19 +91,12 @@ def test_every_page_of_every_role_fits_375_px_with_no_axe_violation(browser, dat
     problems: list[str] = []
     checked: dict[str, set[str]] = {}
     with LiveServer(database_url, tmp_path / "server") as server:
-        pid = _approved_award(database_url)
-        for role, email in {**DEMO_ROLES, "supplier": SUPPLIER_PERSON}.items():
+        pid, token = _approved_award(database_url)
+        for role, email in {"anonymous": None, **DEMO_ROLES, "supplier": SUPPLIER_PERSON}.items():
             context = browser.new_context(base_url=server.url, locale="en-GB", bypass_csp=True,
                                           viewport={"width": WIDTH, "height": 800})
             context.set_default_timeout(30_000)
             page = context.new_page()
-            page.goto("/login")
-            if role == "administrator":
-                _check(page, "/login", problems)
-            page.get_by_label("E-mail address").fill(email)
-            page.get_by_label("Password").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(lambda url: "/login" not in url)
 
             def fetch(url: str, page=page, role=role):
                 response = page.goto(url)
@@ -105,6 +106,16 @@ def test_every_page_of_every_role_fits_375_px_with_no_axe_violation(browser, dat
                 _check(page, f"{role} {url}", problems)
                 return 200, content_type, page.content()
 
+            if email is None:  # signing in, a forgotten password, an invitation's link, a supplier registering
+                first = ("/login", "/account/forgot-password", f"/account/set-password/{token}", "/supplier/register")
+                checked[role] = {pattern(url) for url in crawl(fetch, first, base=server.url)}
+                context.close()
+                continue
+            page.goto("/login")
+            page.get_by_label("E-mail address").fill(email)
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda url: "/login" not in url)
             first = ("/supplier/",) if role == "supplier" else starts(pid)
             checked[role] = {pattern(url) for url in crawl(fetch, first, base=server.url)}
             context.close()
@@ -113,3 +124,6 @@ def test_every_page_of_every_role_fits_375_px_with_no_axe_violation(browser, dat
     assert {"/procurements/N/letters/N", "/procurements/N/lots/N/evaluation/initial/ranking"} <= officer, officer
     assert "/audit/" in checked["legal_reviewer"] and len(officer) > 15, checked
     assert {"/supplier/", "/supplier/procurements/N"} <= checked["supplier"], checked["supplier"]
+    assert {"/login", "/account/forgot-password", "/supplier/register"} <= checked["anonymous"], checked["anonymous"]
+    assert any(url.startswith("/account/set-password/") for url in checked["anonymous"]), checked["anonymous"]
+    assert {"/account/password"} <= officer, officer
