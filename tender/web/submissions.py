@@ -12,7 +12,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tender.services.errors import InvalidRequest, ServiceError
+from tender.services.errors import InvalidRequest
 from tender.services.submissions import drafting, pages, reading, rounds, submitting, tender_box
 from tender.web import supplier_access
 from tender.web.auth import client_ip
@@ -89,23 +89,22 @@ def save_answers(submission_id: int):
     try:
         drafting.save_answers(current_user, submission_id, answers, expected_version=form.version.data,
                               ip=client_ip())
-    except ServiceError as refused:
-        if refused.status not in (400, 409):
-            raise
+    except InvalidRequest as refused:  # a lost race (409) still reloads the latest draft, as everywhere
         return _answers_refused(submission_id, answers, refused)
     flash("Your answers are saved as a draft. Nothing is submitted until you press “Submit”.", "success")
     return _to_submission(submission_id, "answers")
 
 
-def _answers_refused(submission_id: int, typed: dict, refused: ServiceError):
+def _answers_refused(submission_id: int, typed: dict, refused: InvalidRequest):
     """The page again with the reason and everything the supplier typed, so a long answer is never lost.
 
     The app's usual answer to a refused form (redirect to the page it came from) would show the stored
     draft instead, throwing away every answer typed since the last save.
     """
     view = pages.supplier_submission(current_user, submission_id)
-    questions = {q.id for q in view.questions}
-    kept = {**view.answers, **{k: v for k, v in typed.items() if k in questions}}
+    kept = dict(view.answers)
+    if view.open and view.submission.status == "draft":  # never shown as if it were what was submitted
+        kept.update((k, v) for k, v in typed.items() if k in {q.id for q in view.questions})
     flash(str(refused), "warning")
     return render_template("submissions/submission.html", view=view, form=VersionForm(), answers=kept), \
         refused.status

@@ -122,3 +122,21 @@ def test_an_answer_over_its_limit_is_refused_naming_the_question_and_keeps_every
     with app.app_context():
         assert not db.session.get(Submission, sid).answers  # nothing saved: the draft is as it was
     assert "Our long-considered answer" not in client.get(edit).get_data(as_text=True)
+
+
+def test_answers_posted_to_a_submitted_response_are_refused_and_the_page_shows_what_was_submitted(app):
+    from tender.services.submissions import submitting
+    from tests.submissions_support import complete_draft, user
+
+    with app.app_context():
+        t = open_tender(app=app)
+        sid = complete_draft(t.suppliers[0], t.procurement_id)
+        submitting.submit(user(t.suppliers[0]), sid)
+    client = app.test_client()
+    login(client, t.suppliers[0])
+    edit = f"/supplier/submissions/{sid}"
+    refused = _post(client, f"{edit}/answers", {"answer-Q3": "A change after submitting.",
+                                                "version": _version(app, sid)}, edit)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Withdraw it first" in html
+    assert "A change after submitting." not in html and "Q3: We will deliver the service" in html
