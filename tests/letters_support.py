@@ -93,7 +93,7 @@ def _keep_only(pid: int, lots) -> None:
     from tender.models import Lot
 
     for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number.not_in(lots))):
-        _drop_submissions(lot.id)  # tenders that came in through Tender (PostgreSQL enforces their keys)
+        drop_submissions(lot.id)  # tenders that came in through Tender (PostgreSQL enforces their keys)
         for bid in _bids(lot):
             db.session.delete(bid)
         for classification in db.session.scalars(select(LotClassification).where(LotClassification.lot_id == lot.id)):
@@ -103,7 +103,7 @@ def _keep_only(pid: int, lots) -> None:
     db.session.commit()
 
 
-def _drop_submissions(lot_id: int) -> None:
+def drop_submissions(lot_id: int) -> None:
     """The lot's submissions with their answers, documents, receipts and the record of who opened them."""
     from sqlalchemy import delete
 

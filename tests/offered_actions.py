@@ -8,8 +8,9 @@ first option (a placeholder with no value counts as a choice still to make), typ
 (empty if the page left them empty).
 ``press(client, form)`` sends a POST form that way. A 400 is a dead end unless
 it only asks for what the person had still to type: the form had an empty
-field to type in and every error the page lists is an instruction to fill
-one in ("Enter …", "Choose …"), see :func:`only_asks_for_input`.
+field to type in and every error the page lists (or the refusal page's one
+message) is an instruction to fill one in ("Enter …", "Choose …"), see
+:func:`only_asks_for_input`.
 """
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ class _Forms(HTMLParser):
                 form.pressable = True
                 if name and not form.button:
                     form.button = (name, a.get("value") or "")
+            if kind == "file" and name and "disabled" not in a:
+                form.empty_typed = True  # a file still to choose
             if kind in ("submit", "button", "image", "reset", "file") or not name or "disabled" in a:
                 return
             value = a.get("value") or ""
@@ -146,9 +149,29 @@ def errors_listed(html: str) -> list[str]:
             for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)]
 
 
+def what_it_said(html: str) -> str:
+    """The page's error summary, or else the text of its main content: what a person pressing was told."""
+    listed = errors_listed(html)
+    if listed:
+        return "; ".join(listed)
+    main = re.search(r"<main[^>]*>(.*?)</main>", html, re.S)
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", main.group(1) if main else html, flags=re.S)
+    return " ".join(unescape(text).split())[:400]
+
+
+_REFUSAL = re.compile(r'<h1 class="govuk-heading-l">That could not be done</h1>\s*<p class="govuk-body">(.*?)</p>', re.S)
+
+
+def refusal_message(html: str) -> str | None:
+    """The message of the plain refusal page (``errors/error.html``) some forms answer with, if it is that page."""
+    found = _REFUSAL.search(html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", found.group(1))).split()) if found else None
+
+
 def only_asks_for_input(form: Form, html: str) -> bool:
-    """True if a 400 only asks for what the person had still to type into the form."""
-    errors = errors_listed(html)
+    """True if a 400 only asks for what the person had still to type into the form (in the error summary of the
+    form shown again, or as the one message of the refusal page)."""
+    errors = errors_listed(html) or [m for m in [refusal_message(html)] if m]
     return form.empty_typed and bool(errors) and all(e.startswith(INPUT_INSTRUCTIONS) for e in errors)
 
 

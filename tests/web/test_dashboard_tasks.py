@@ -10,7 +10,7 @@ from tender.extensions import db
 from tender.models import Bid, Lot, Procurement, User
 from tests.evaluation_support import user
 from tests.helpers import PASSWORD, make_user
-from tests.letters_support import APPROVER, EVALUATOR, MODERATOR, OFFICER, SCORES, moderated_sheet
+from tests.letters_support import APPROVER, EVALUATOR, MODERATOR, OFFICER, SCORES, drop_submissions, moderated_sheet
 
 TASK = re.compile(r'<li class="app-task"><a class="govuk-link" href="([^"]+)">([^<]+)</a>')
 
@@ -85,6 +85,7 @@ def test_each_role_sees_its_own_next_tasks_as_the_procurement_moves_on(app):
             scoring.moderate(pid, 1, "initial", bids[bidder], user(MODERATOR), sheet)
         envelope.open_prices(pid, 1, "initial", user(OFFICER))
         for lot in db.session.scalars(select(Lot).where(Lot.procurement_id == pid, Lot.number != 1)):
+            drop_submissions(lot.id)
             for bid in db.session.scalars(select(Bid).where(Bid.lot_id == lot.id)):
                 db.session.delete(bid)
         db.session.get(Procurement, pid).state = "award_decision"

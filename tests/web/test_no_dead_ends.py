@@ -3,12 +3,15 @@
 The demo procurement is taken stage by stage (draft; evaluation with the
 panel to declare; evaluation with the prices opened and the scores frozen;
 the award decision before any recommendation; the award approved; the
-letters sent through Tender; the contract stage; live). At each, every demo
-role in turn follows every link from the dashboard and the procurement's
-pages (and the GET forms that lead to a confirmation page), and presses
-every POST button it is offered, with the values the page gives it
-(``tests.offered_actions``). A 400 is allowed only where the page was asking
-for something still to be typed; a 500 never.
+letters sent through Tender; the contract stage; live), and an open
+procedure taking tenders through Tender (before its deadline, with one
+supplier's draft and another's submitted tender; after it, with the tender
+box to open). At each, every demo role in turn, and a supplier where
+suppliers take part, follows every link from the dashboard (the supplier's
+home) and the procurement's pages (and the GET forms that lead to a
+confirmation page), and presses every POST button it is offered, with the
+values the page gives it (``tests.offered_actions``). A 400 is allowed only
+where the page was asking for something still to be typed; a 500 never.
 """
 from __future__ import annotations
 
@@ -19,12 +22,12 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import Procurement
-from tests.offered_actions import forms_of, only_asks_for_input, press
+from tests.offered_actions import forms_of, only_asks_for_input, press, what_it_said
 from tests.page_crawl import DEMO_ROLES, NOT_PAGES, links_of, pattern
 from tests.helpers import PASSWORD, login
 
 #: The roles in the order they act at each stage: the officer last, as its buttons move the procurement on.
-ROLES = ("evaluator", "moderator", "approver", "legal_reviewer", "administrator", "procurement_officer")
+ROLES = ("supplier", "evaluator", "moderator", "approver", "legal_reviewer", "administrator", "procurement_officer")
 
 
 def _demo() -> int:
@@ -80,27 +83,88 @@ def _letters_sent(smtp) -> int:
     return pid
 
 
+def _taking_tenders(app, deadline_passed: bool) -> tuple[int, str]:
+    """An open procedure taking tenders through Tender, two lots, two suppliers invited: one with a complete
+    draft of lot 1, the other with lot 1 submitted; before the deadline or after it (the box still sealed).
+    Returns the procurement id and the first supplier's e-mail."""
+    from tender.models import User
+    from tender.services.submissions import submitting
+    from tests.submissions_support import AFTER, complete_draft, open_tender, user
+
+    _demo()  # the demo's people, one per role
+    tender = open_tender(suppliers=2, lots=2, app=app)
+    complete_draft(tender.suppliers[0], tender.procurement_id)
+    submitting.submit(user(tender.suppliers[1]), complete_draft(tender.suppliers[1], tender.procurement_id))
+    officer = db.session.scalar(select(User).where(User.email == DEMO_ROLES["procurement_officer"]))
+    db.session.get(Procurement, tender.procurement_id).lead_officer_id = officer.id
+    db.session.commit()
+    if deadline_passed:
+        app.config["TENDER_TODAY"] = AFTER
+    return tender.procurement_id, tender.suppliers[0]
+
+
 STAGES = {
-    "draft": lambda smtp: _demo(),
-    "evaluation, panel to declare": lambda smtp: _panel_to_declare(),
-    "evaluation, scores frozen": lambda smtp: _scores_frozen("initial_tender_evaluation"),
-    "award decision, nothing recorded": lambda smtp: _scores_frozen("award_decision"),
-    "award approved": lambda smtp: _approved(),
-    "letters sent through Tender": _letters_sent,
-    "contract awarded": lambda smtp: _state(_approved(), "contract_awarded"),
-    "live": lambda smtp: _state(_approved(), "live"),
+    "draft": lambda app, smtp: _demo(),
+    "taking tenders": lambda app, smtp: _taking_tenders(app, deadline_passed=False),
+    "tender deadline passed": lambda app, smtp: _taking_tenders(app, deadline_passed=True),
+    "evaluation, panel to declare": lambda app, smtp: _panel_to_declare(),
+    "evaluation, scores frozen": lambda app, smtp: _scores_frozen("initial_tender_evaluation"),
+    "award decision, nothing recorded": lambda app, smtp: _scores_frozen("award_decision"),
+    "award approved": lambda app, smtp: _approved(),
+    "letters sent through Tender": lambda app, smtp: _letters_sent(smtp),
+    "contract awarded": lambda app, smtp: _state(_approved(), "contract_awarded"),
+    "live": lambda app, smtp: _state(_approved(), "live"),
 }
 
 
-def _walk(client, pid: int, per_pattern: int = 2) -> tuple[list[str], int]:
+def _moves_stage(form) -> bool:
+    """Whether pressing the form moves the procurement to another stage (abandoning it, say)."""
+    return form.action.split("?")[0].endswith("/advance")
+
+
+def _walk(client, pid: int, supplier: bool = False, per_pattern: int = 2) -> tuple[list[str], int]:
     """Follow every link and GET form from the dashboard and the procurement page; press every POST button once.
 
     Returns the dead ends found and how many buttons were pressed.
     """
-    start = ("/", f"/procurements/{pid}", f"/procurements/{pid}/letters", f"/procurements/{pid}/award",
-             f"/procurements/{pid}/lots/1/evaluation/initial", f"/procurements/{pid}/lots/1/evaluation/initial/ranking")
-    ours = f"/procurements/{pid}"
+    if supplier:  # the supplier's home, its pages, and the procurement's pages open to suppliers
+        start = ("/supplier/", f"/supplier/procurements/{pid}", f"/supplier/procurements/{pid}/responses",
+                 f"/procurements/{pid}/clarifications")
+        ours = ("/supplier/", f"/procurements/{pid}/")
+    else:
+        start = ("/", f"/procurements/{pid}", f"/procurements/{pid}/letters", f"/procurements/{pid}/award",
+                 f"/procurements/{pid}/lots/1/evaluation/initial",
+                 f"/procurements/{pid}/lots/1/evaluation/initial/ranking")
+        ours = (f"/procurements/{pid}",)
     queue, seen, counts, pressed, problems = deque(start), set(), {}, set(), []
+    moves_waiting: list[str] = []  # pages offering a stage move, pressed last: abandoning first would hide the rest
+
+    def visit(url: str, moves: bool) -> None:
+        while True:  # the page again after each press: its other forms as they now stand
+            response = client.get(url)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                return
+            html = response.get_data(as_text=True)
+            queue.extend(link for link in links_of(html, "http://localhost" + url) if link not in seen)
+            forms = forms_of(html, url)
+            queue.extend(f.url() for f in forms if f.method == "get" and f.action.startswith(ours))
+            waiting = [f for f in forms if f.method == "post" and f.pressable and f.action.startswith(ours)
+                       and (pattern(f.action), f.label) not in pressed]
+            if not moves and any(_moves_stage(f) for f in waiting):
+                moves_waiting.append(url)
+                waiting = [f for f in waiting if not _moves_stage(f)]
+            if not waiting:
+                return
+            form = waiting[0]
+            pressed.add((pattern(form.action), form.label))
+            answer = press(client, form)
+            body = answer.get_data(as_text=True)
+            if answer.status_code >= 500 or answer.status_code == 400 and not only_asks_for_input(form, body):
+                problems.append(f"{url}: “{form.label}” ({form.action}) answered {answer.status_code}: "
+                                f"{what_it_said(body)}")
+            if answer.status_code in (301, 302, 303) and answer.location:
+                queue.append(answer.location.replace("http://localhost", "").split("#")[0])
+
     while queue:
         url = queue.popleft()
         if url in seen or NOT_PAGES.search(url.split("?")[0]) or not (url == "/" or url.startswith(ours)):
@@ -110,29 +174,9 @@ def _walk(client, pid: int, per_pattern: int = 2) -> tuple[list[str], int]:
             continue
         counts[key] = counts.get(key, 0) + 1
         seen.add(url)
-        while True:  # the page again after each press: its other forms as they now stand
-            response = client.get(url)
-            if response.status_code != 200 or response.mimetype != "text/html":
-                break
-            html = response.get_data(as_text=True)
-            queue.extend(link for link in links_of(html, "http://localhost" + url) if link not in seen)
-            forms = forms_of(html, url)
-            queue.extend(f.url() for f in forms if f.method == "get" and f.action.startswith(ours))
-            waiting = [f for f in forms if f.method == "post" and f.pressable and f.action.startswith(ours)
-                       and (pattern(f.action), f.label) not in pressed]
-            if not waiting:
-                break
-            form = waiting[0]
-            pressed.add((pattern(form.action), form.label))
-            answer = press(client, form)
-            body = answer.get_data(as_text=True)
-            if answer.status_code >= 500 or answer.status_code == 400 and not only_asks_for_input(form, body):
-                from tests.offered_actions import errors_listed
-
-                problems.append(f"{url}: “{form.label}” ({form.action}) answered {answer.status_code}: "
-                                f"{errors_listed(body) or body[:300]}")
-            if answer.status_code in (301, 302, 303) and answer.location:
-                queue.append(answer.location.replace("http://localhost", "").split("#")[0])
+        visit(url, moves=False)
+    for url in dict.fromkeys(moves_waiting):
+        visit(url, moves=True)
     return problems, len(pressed)
 
 
@@ -140,13 +184,15 @@ def _walk(client, pid: int, per_pattern: int = 2) -> tuple[list[str], int]:
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_no_page_offers_an_action_that_answers_400_when_pressed(app, smtp, stage):
     with app.app_context():
-        pid = STAGES[stage](smtp)
-    problems, pressed = [], 0
+        made = STAGES[stage](app, smtp)
+    pid, supplier = made if isinstance(made, tuple) else (made, None)
+    problems, pressed = [], {}
     for role in ROLES:
+        if role == "supplier" and supplier is None:
+            continue  # the demo's own procurement takes no tenders through Tender at these stages
         client = app.test_client()
-        assert login(client, DEMO_ROLES[role]).status_code == 302
-        found, count = _walk(client, pid)
+        assert login(client, supplier if role == "supplier" else DEMO_ROLES[role]).status_code == 302
+        found, pressed[role] = _walk(client, pid, supplier=role == "supplier")
         problems += [f"{role}: {p}" for p in found]
-        pressed += count
-    assert pressed > 0
+    assert pressed.get("procurement_officer") and (supplier is None or pressed["supplier"]), pressed
     assert not problems, f"{len(problems)} offered actions answered 400 or worse:\n" + "\n".join(problems)
