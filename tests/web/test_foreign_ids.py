@@ -100,13 +100,17 @@ def _theirs() -> tuple[int, dict[str, int]]:
 
 
 def _their_attachment(pid: int, bid) -> int:
-    """A document of procurement 1's bid, as if it had been submitted in Tender (rows made directly)."""
+    """A document of procurement 1's bid: the demo's own (submitted in Tender), else rows made directly."""
     import io
 
     from tender.models import Submission, SubmissionAttachment
     from tender.services import clock, storage
     from tests.submissions_support import PDF
 
+    submitted = db.session.scalar(select(SubmissionAttachment.id).join(Submission)
+                                  .where(Submission.bid_id == bid.id).order_by(SubmissionAttachment.id))
+    if submitted is not None:
+        return submitted
     submission = Submission(procurement_id=pid, lot_id=bid.lot_id, lot_number=1, supplier_id=bid.supplier_id,
                             round=bid.round, status="submitted", updated_at=clock.now(), bid_id=bid.id)
     db.session.add(submission)
