@@ -210,3 +210,56 @@ def test_an_administrator_is_asked_to_send_again_an_invitation_that_expired_unus
         account_links.issue(db.session.get(User, invited_id), "invite")  # sent again: a new link
         db.session.commit()
     assert tasks_of(client, admin_email) == []
+
+
+def test_the_officer_is_asked_to_send_letters_and_record_contracts_and_reviewers_to_review_the_assessment(app):
+    """The officer's letters, contracts and overdue milestones, and the reviewers' conflicts assessment, each
+    listed until it is done and linked to the page where it is done."""
+    from datetime import date
+
+    from tender.services.award import contract, letters
+    from tender.services.procurement import conflicts_assessment
+    from tests.letters_support import award_demo
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        pid = award_demo(lots=(1,))
+        letters.draft(pid, user(OFFICER))
+        legal = make_user("legal_reviewer").email
+    officer_tasks = tasks_of(client, OFFICER)
+    assert f"{REFERENCE}: check and send the award letters" in texts(officer_tasks), texts(officer_tasks)
+    assert_links_work(client, officer_tasks)
+    letters_link = dict((text, href) for href, text in officer_tasks)[f"{REFERENCE}: check and send the award letters"]
+    assert letters_link == f"/procurements/{pid}/letters"
+    overdue = [t for t in texts(officer_tasks) if " was due on " in t]
+    assert overdue, texts(officer_tasks)  # the demo's 2022 timetable, by today's clock
+    assert 'govuk-tag--red">Overdue' in client.get("/").get_data(as_text=True)
+
+    # Reviewers: a conflicts assessment prepared by the officer waits for someone else's review.
+    assert not [t for t in texts(tasks_of(client, legal)) if "conflicts assessment" in t]
+    with app.app_context():
+        conflicts_assessment.record(pid, user(OFFICER), "The lead evaluator's spouse works for a bidder: they do "
+                                                        "not evaluate that lot.")
+    review = f"Review the conflicts assessment of {REFERENCE}"
+    for email in (legal, APPROVER):
+        mine = tasks_of(client, email)
+        assert review in texts(mine), (email, texts(mine))
+        assert_links_work(client, mine)
+    assert review not in texts(tasks_of(client, OFFICER))  # not the person who prepared it
+
+    # The contract stage: each awarded lot's contract to record, until it is recorded.
+    with app.app_context():
+        db.session.get(Procurement, pid).state = "contract_awarded"
+        db.session.commit()
+    record = f"{REFERENCE}: record the contract of lot 1"
+    officer_tasks = tasks_of(client, OFFICER)
+    assert record in texts(officer_tasks), texts(officer_tasks)
+    href = dict((text, href) for href, text in officer_tasks)[record]
+    assert href == f"/procurements/{pid}#contract"
+    assert 'id="contract"' in client.get(href).get_data(as_text=True)
+    with app.app_context():
+        contract.record(pid, 1, user(OFFICER), reference="KCC-22/00033-C1", signed_on=date(2022, 10, 3),
+                        value="2400000.00", starts_on=date(2022, 11, 1), ends_on=date(2025, 10, 31),
+                        extension_years=2)
+    assert record not in texts(tasks_of(client, OFFICER))
