@@ -11,7 +11,7 @@ lets one writer in at a time).
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import false, func, select, text, update
 
 from tender.domain.roles import STAFF_ROLES, Permission, Role
 from tender.extensions import db
@@ -42,9 +42,19 @@ def _staff_role(role: str) -> Role:
 
 
 def _lock_administrators() -> None:
-    """Serialise changes that could leave no administrator (PostgreSQL; SQLite has one writer anyway)."""
+    """Serialise account changes before anything is read, so the second of two at once reads the first's change.
+
+    PostgreSQL: an advisory lock held to the end of the transaction. SQLite:
+    a write that changes nothing takes the database's write lock at once
+    (pysqlite opens the transaction only at the first write, so without it
+    the reads before the first write would run outside the lock and act on
+    what the other administrator has just changed).
+    """
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('tender.administrators', 0))"))
+    else:
+        db.session.execute(update(User).where(false()).values(role=User.role)
+                           .execution_options(synchronize_session=False))
 
 
 def _other_active_administrators(user_id: int) -> int:
@@ -60,7 +70,7 @@ def _still_administrator(admin) -> None:
 
 
 def _target(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, populate_existing=True)  # as it is now, under the lock
     if user is None:
         raise NotFound("There is no such account.")
     return user
