@@ -3,9 +3,10 @@
 ``forms_of(html)`` finds every form of a page with the values a person who
 only presses the button would send: hidden fields and pre-filled values as
 they are, checked radios (or the first of a group with none checked, the
-form's first valid choice), ticked confirmation boxes, a select's selected or
-first option (a placeholder with no value counts as a choice still to make), typed fields as they stand
-(empty if the page left them empty).
+form's first valid choice), confirmation boxes ticked and other boxes as the
+page ticks them, a select's selected or first option (a placeholder with no
+value counts as a choice still to make), typed fields as they stand (empty
+if the page left them empty).
 ``press(client, form)`` sends a POST form that way. A 400 is a dead end unless
 it only asks for what the person had still to type: the form had an empty
 field to type in and every error the page lists (or the refusal page's one
@@ -84,7 +85,8 @@ class _Forms(HTMLParser):
                 if name not in self._radios or "checked" in a and not self._radios[name][1]:
                     self._radios[name] = (value, "checked" in a)
             elif kind == "checkbox":
-                form.fields.append((name, value or "y"))  # a confirmation box, ticked
+                if "checked" in a or name.startswith("confirm"):  # a confirmation is ticked by whoever presses
+                    form.fields.append((name, value or "y"))
             else:
                 if kind in TYPED and not value:
                     form.empty_typed = True

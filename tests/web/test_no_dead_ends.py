@@ -136,6 +136,11 @@ def _walk(client, pid: int, supplier: bool = False, per_pattern: int = 2) -> tup
                  f"/procurements/{pid}/lots/1/evaluation/initial",
                  f"/procurements/{pid}/lots/1/evaluation/initial/ranking")
         ours = (f"/procurements/{pid}",)
+    return _walk_pages(client, start, ours, per_pattern)
+
+
+def _walk_pages(client, start: tuple[str, ...], ours: tuple[str, ...], per_pattern: int = 2) -> tuple[list[str], int]:
+    """The walk from ``start``, following and pressing only what leads under ``ours`` (or to "/")."""
     queue, seen, counts, pressed, problems = deque(start), set(), {}, set(), []
     moves_waiting: list[str] = []  # pages offering a stage move, pressed last: abandoning first would hide the rest
 
@@ -196,3 +201,26 @@ def test_no_page_offers_an_action_that_answers_400_when_pressed(app, smtp, stage
         problems += [f"{role}: {p}" for p in found]
     assert pressed.get("procurement_officer") and (supplier is None or pressed["supplier"]), pressed
     assert not problems, f"{len(problems)} offered actions answered 400 or worse:\n" + "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_the_account_pages_offer_no_action_that_answers_400_when_pressed(app, smtp):
+    """The administrator's users page (with someone invited, someone deactivated) and each person's own
+    account page: every button pressed as offered. The administrator goes last: it deactivates people."""
+    from tender.services import users
+    from tests.evaluation_support import user
+
+    with app.app_context():
+        _demo()
+        admin = user(DEMO_ROLES["administrator"])
+        users.invite(admin, "new.evaluator@kent.example", "New Evaluator", "evaluator")
+        users.set_active(admin, user(DEMO_ROLES["legal_reviewer"]).id, False)
+        people = [email for email in DEMO_ROLES.values() if email != DEMO_ROLES["legal_reviewer"]]
+    problems, pressed = [], 0
+    for email in sorted(people, key=lambda e: e == DEMO_ROLES["administrator"]):
+        client = app.test_client()
+        assert login(client, email).status_code == 302
+        found, count = _walk_pages(client, ("/account/password", "/admin/users"), ("/account/", "/admin/"))
+        problems += [f"{email}: {p}" for p in found]
+        pressed += count
+    assert pressed >= 5 and not problems, "\n".join(problems)
