@@ -59,7 +59,7 @@ def logins(names: list[str]) -> list[str]:
     for name in names:
         email = supplier_email(name)
         if db.session.scalar(select(User.id).where(User.email == email, User.supplier_id.is_not(None))):
-            lines.append(f"  {'Supplier (' + name + ')':50} {email}")
+            lines.append(f"  {'Supplier':32} {email} ({name})")
     return lines
 
 

@@ -59,8 +59,3 @@ def shift_timetable(timetable: Mapping[str, date], today: date, counting: Counti
         dates[key] = day
         previous_original, previous = original, day
     return ShiftedTimetable(weeks, dates)
-
-
-def shift_moment_day(day: date, shifted: ShiftedTimetable) -> date:
-    """A date outside the timetable (a response received, an enquiry deadline) moved by the same weeks."""
-    return day + timedelta(weeks=shifted.weeks)
