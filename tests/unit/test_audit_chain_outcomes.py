@@ -7,9 +7,19 @@ intruders, counts) are what a report and manifest.json rely on.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from tender.domain.audit_chain import GENESIS_HASH, ChainVerification, ChainVerifier, seal, verify_chain
+from tender.domain.audit_chain import (
+    GENESIS_HASH,
+    ChainVerification,
+    ChainVerifier,
+    canonical_json,
+    format_timestamp,
+    seal,
+    verify_chain,
+)
 from tests.unit.test_audit_chain import make_chain, make_event
 
 
@@ -267,3 +277,26 @@ def test_rows_with_no_number_are_not_intruders():
     assert not verifier.is_intruder("7") and not verifier.is_intruder(None)
     assert verifier.is_intruder(2) and verifier.intruder_count == 1 and verifier.last_row_seq == 2
     assert not verifier.is_intruder(1) and verifier.last_row_seq == 2
+
+
+# --- what cannot be hashed is named, not crashed on ----------------------------------------
+
+def test_text_with_a_lone_surrogate_is_named_as_not_valid_unicode():
+    with pytest.raises(ValueError, match=r"^after\.x: text is not valid Unicode \(lone surrogate\)$"):
+        canonical_json(make_event(1, after={"x": "caf\u00e9 \ud800"}))
+    chain = make_chain(2)
+    chain[1]["reason"] = "\ud800"
+    assert verify_chain(chain).problem == "Event 2 cannot be checked: reason: text is not valid Unicode (lone surrogate)."
+
+
+class _NoOffset(dt.tzinfo):
+    """A time zone that cannot say its offset: as unsafe as a naive time."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_time_whose_zone_gives_no_offset_is_refused_like_a_naive_one():
+    for moment in (dt.datetime(2024, 5, 14, 9, 0, tzinfo=_NoOffset()), dt.datetime(2024, 5, 14, 9, 0)):
+        with pytest.raises(ValueError, match="must be timezone-aware"):
+            format_timestamp(moment)
