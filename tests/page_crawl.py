@@ -24,7 +24,7 @@ DEMO_ROLES = {
 }
 # Not pages: ending the session, files to download, feeds, static files.
 NOT_PAGES = re.compile(r"^/(logout|static/)|\.(pdf|xlsx|csv|zip|json|ics|svg|mmd|dot|png)$|/(export|download|feed|"
-                       r"calendar|diagram|document|preview\.pdf|ocds)(/|$|\?)")
+                       r"calendar|diagram|documents?|preview\.pdf|ocds)(/|$|\?)")
 
 
 class _Links(HTMLParser):
