@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tender import demo_suppliers, demo_tenders
+from tender import demo_open, demo_suppliers, demo_tenders
 from tender.domain.periods import format_uk_date
 from tender.domain.roles import Role
 from tender.domain.timetable_shift import shift_timetable
@@ -104,8 +104,6 @@ def load_demo(password: str, *, as_in_2022: bool = True, open_for_tenders: bool 
     second procurement taking tenders until 30 days from today
     (``tender.demo_open``), the suppliers invited.
     """
-    from tender import demo_open
-
     if db.session.scalar(select(Procurement).where(Procurement.reference == REFERENCE)):
         return False, [f"The demo procurement {REFERENCE} is already loaded."] + _logins(password)
     actor = audit.Actor.system("tender demo")
@@ -133,12 +131,16 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User], password: str,
                       as_in_2022: bool) -> None:
     """Set the procurement up through the same services officers and suppliers use.
 
-    Each step is its own use case with its own audit event. The selection
-    questionnaire responses are imported while the procurement is still in
-    draft (as if from the e-tendering portal), hence ``import_mode``; the
-    tenders are submitted by the suppliers' own logins through the
-    submission services at the moment they were received, and the officer
-    opens the tender box after the deadline. Deadlines apply throughout.
+    Each step is its own use case with its own audit event. As in 2022, the
+    officer invites the candidates when the selection questionnaire goes out;
+    their responses are imported while the procurement is still in draft (as
+    if from the e-tendering portal of the time), hence ``import_mode``; their
+    tenders are submitted by their own logins through the supplier's
+    submission services at the moment each was received (``clock.moment``,
+    also with ``import_mode`` as the procurement is a draft), and the officer
+    opens the tender box the morning after the deadline. Deadlines apply
+    throughout. Shifted, the candidates are invited today and nothing is
+    received.
     """
     lead = users["luke.edwards@kent.example"]
     procurement = setup.create_procurement(
