@@ -8,6 +8,7 @@ intruders, counts) are what a report and manifest.json rely on.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import pytest
 
@@ -214,6 +215,7 @@ def test_runs_of_skipped_numbers_are_intruders_and_the_chain_continues_across_th
     rows = tender_events_around(skipped, 7)
     verifier = ChainVerifier(skipped=skipped, head=(7, rows[-1]["hash"]))
     assert all(verifier.is_known_intruder(seq) for seq in skipped) and not verifier.is_known_intruder(6)
+    assert not verifier.is_known_intruder(7) and verifier.is_known_intruder(8)  # the head is Tender's; after it is not
     for row in rows:
         verifier.feed(row)
     result = verifier.result()
@@ -266,6 +268,12 @@ def test_intruders_beyond_the_listed_hundred_are_counted_in_one_line():
     assert result.last_row_seq == 104 and result.to_dict()["intruder_count"] == 103
 
 
+def test_a_verdict_built_with_only_a_break_has_no_intruders():
+    result = ChainVerification(ok=False, count=3, head_hash=GENESIS_HASH, first_broken_seq=2, problem="Broken.")
+    assert result.intruder_count == 0 and result.problems == [(2, "Broken.")]
+    assert result.summary() == "FAILED: Broken."
+
+
 def test_intruder_count_is_never_below_the_listed_intruders():
     result = ChainVerification(ok=False, count=0, head_hash=GENESIS_HASH, intruders=(2,),
                                intruder_problems=("x",), intruder_count=1)
@@ -300,3 +308,12 @@ def test_a_time_whose_zone_gives_no_offset_is_refused_like_a_naive_one():
     for moment in (dt.datetime(2024, 5, 14, 9, 0, tzinfo=_NoOffset()), dt.datetime(2024, 5, 14, 9, 0)):
         with pytest.raises(ValueError, match="must be timezone-aware"):
             format_timestamp(moment)
+
+
+class _Action(enum.StrEnum):
+    RECORDED = "score.recorded"
+
+
+def test_text_of_a_str_subclass_is_hashed_as_the_text_itself():
+    assert canonical_json(make_event(1, action=_Action.RECORDED, after={"kind": _Action.RECORDED})) == (
+        canonical_json(make_event(1, action="score.recorded", after={"kind": "score.recorded"})))
