@@ -161,7 +161,8 @@ def what_it_said(html: str) -> str:
     return " ".join(unescape(text).split())[:400]
 
 
-_REFUSAL = re.compile(r'<h1 class="govuk-heading-l">That could not be done</h1>\s*<p class="govuk-body">(.*?)</p>', re.S)
+_REFUSAL = re.compile(r'<h1 class="govuk-heading-l">That could not be done</h1>\s*'
+                      r'<p class="govuk-body">(.*?)</p>', re.S)
 
 
 def refusal_message(html: str) -> str | None:
