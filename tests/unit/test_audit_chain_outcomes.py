@@ -134,6 +134,20 @@ def test_a_missing_first_event_arriving_late_is_out_of_order():
     assert result.problem == "Event 1 is out of order: it appears after event 3 instead of before it."
 
 
+def test_the_event_just_before_a_late_start_arriving_next_is_out_of_order():
+    chain = make_chain(4)
+    result = verify_chain([chain[2], chain[1], chain[3]])
+    assert result.first_broken_seq == 1
+    assert result.problem == "Event 2 is out of order: it appears after event 3 instead of before it."
+
+
+def test_an_event_out_of_order_is_reported_as_such_even_if_it_was_also_altered():
+    chain = make_chain(6)
+    late = {**chain[1], "reason": "changed"}
+    result = verify_chain(chain + [late])
+    assert result.first_broken_seq == 7 and result.problem == "Event 2 is out of order: it appears after event 6."
+
+
 def test_a_gap_that_is_not_filled_next_stays_missing():
     chain = make_chain(6)
     result = verify_chain([chain[0], chain[3], chain[4], chain[5]])
@@ -284,7 +298,7 @@ def test_rows_with_no_number_are_not_intruders():
     verifier = ChainVerifier(head=(1, "a" * 64))
     assert not verifier.is_intruder("7") and not verifier.is_intruder(None)
     assert verifier.is_intruder(2) and verifier.intruder_count == 1 and verifier.last_row_seq == 2
-    assert not verifier.is_intruder(1) and verifier.last_row_seq == 2
+    assert verifier.is_intruder(1) is False and verifier.last_row_seq == 2
 
 
 # --- what cannot be hashed is named, not crashed on ----------------------------------------
