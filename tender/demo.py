@@ -23,7 +23,6 @@ from tender.extensions import db
 from tender.models import Milestone, Procurement, User
 from tender.services import accounts, audit, clock, use_case
 from tender.services.procurement import setup
-from tender.services.procurement import responses as setup_responses
 
 REFERENCE = "KCC-22/00033"
 ONE_DAY = timedelta(days=1)
@@ -133,14 +132,12 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User], password: str,
 
     Each step is its own use case with its own audit event. As in 2022, the
     officer invites the candidates when the selection questionnaire goes out;
-    their responses are imported while the procurement is still in draft (as
-    if from the e-tendering portal of the time), hence ``import_mode``; their
-    tenders are submitted by their own logins through the supplier's
-    submission services at the moment each was received (``clock.moment``,
-    also with ``import_mode`` as the procurement is a draft), and the officer
-    opens the tender box the morning after the deadline. Deadlines apply
-    throughout. Shifted, the candidates are invited today and nothing is
-    received.
+    their responses and tenders are submitted by their own logins through the
+    supplier's submission services at the moment each was received
+    (``clock.moment``), with ``import_mode`` as the procurement is still a
+    draft (its stages are walked later, through the web); the officer opens
+    each round's tender box after its deadline. Deadlines apply throughout.
+    Shifted, the candidates are invited today and nothing is received.
     """
     lead = users["luke.edwards@kent.example"]
     procurement = setup.create_procurement(
@@ -166,8 +163,9 @@ def _load_procurement(actor: audit.Actor, users: dict[str, User], password: str,
         with clock.moment(_at(timetable["sq_published"], 9)):
             people = demo_suppliers.invite(lead, procurement_id, SUPPLIERS, password, actor)
         for offset, name in enumerate(SUPPLIERS):
-            setup_responses.register_sq_response(actor, procurement_id, name, _at(date(2022, 5, 3 + offset)),
-                                                 import_mode=True)
+            demo_tenders.submit_sq_response(people[name], name, procurement_id, _at(date(2022, 5, 3 + offset)),
+                                            import_mode=True)
+        demo_tenders.open_box(lead, procurement_id, "sq", _at(timetable["sq_evaluation_started"], 9))
         areas = {number: title for number, title, _budget in LOTS}
         for number, prices in PRICES.items():
             for hour, (bidder, price) in enumerate(zip(BIDDERS, prices), start=9):

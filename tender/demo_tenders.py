@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from tender.demo_pdf import one_page_pdf
 from tender.models import User
+from tender.models.submission import SQ_ROUND
 from tender.services import clock
 from tender.services.storage import Upload
 from tender.services.submissions import drafting, submitting, tender_box
@@ -64,6 +65,43 @@ ANSWERS = {
     "SV1": "We will create {peer} in {area}.",
     "SV2": "We will run {community}, open to anyone in {area}.",
 }
+
+
+#: Each candidate's selection questionnaire answers (``scoring_rules/selection_questionnaire.yaml``).
+CONTRACTS = {
+    "Porchlight": "Live Well Kent (2016-2023), Kent homelessness prevention and a Medway crisis café",
+    "Shaw Trust": "community wellbeing services in three English counties and NHS employment support",
+    "Kent Wellbeing Alliance CIC": "Kent social prescribing pilots and two district wellbeing services",
+    "Medway Community Minds Partnership": "Medway peer-support groups and a school wellbeing programme",
+}
+SQ_ANSWERS = {
+    "EX1": "None of the mandatory exclusion grounds applies to {name} or to any of its directors or trustees.",
+    "EX2": "None of the discretionary exclusion grounds applies. We have had no contract terminated early.",
+    "EF1": "Our last two years' audited accounts show a current ratio above 1.2 and turnover above twice the "
+           "annual contract value.",
+    "EF2": "We hold employer's liability of £10m, public liability of £5m and professional indemnity of £5m.",
+    "TP1": "Three contracts in the last five years: {contracts}. Each met its outcome targets; references "
+           "are named in our response.",
+    "TP2": "Our quality system follows ISO 9001 principles; a clinical governance group meets monthly and reports "
+           "to the board.",
+    "TP3": "Our health and safety policy is reviewed each year; lone-working procedures protect staff in the "
+           "community, and we report our carbon footprint annually.",
+}
+
+
+def sq_answers_for(name: str) -> dict[str, str]:
+    """A candidate's answer to every question of the selection questionnaire."""
+    facts = {"name": name, "contracts": CONTRACTS.get(name, "community wellbeing services in Kent")}
+    return {question: text.format(**facts) for question, text in SQ_ANSWERS.items()}
+
+
+def submit_sq_response(person: User, name: str, procurement_id: int, received_at: datetime, *,
+                       import_mode: bool) -> None:
+    """One candidate's selection questionnaire response, through the supplier's services, when it was received."""
+    with clock.moment(received_at):
+        submission = drafting.open_draft(person, procurement_id, SQ_ROUND, 0, import_mode=import_mode)
+        drafting.save_answers(person, submission.id, sq_answers_for(name), import_mode=import_mode)
+        submitting.submit(person, submission.id, import_mode=import_mode)
 
 
 def answers_for(bidder: str, area: str) -> dict[str, str]:

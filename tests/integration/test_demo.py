@@ -54,7 +54,7 @@ def test_the_tenders_arrive_through_the_tender_box_with_answers_documents_and_co
     for bid in bids:
         assert sealed_price.matches(bid.price, bid.price_salt, bid.price_commitment)
         assert bid.received_at.date().isoformat() == "2022-07-08"
-    submissions = db.session.scalars(select(Submission)).all()
+    submissions = db.session.scalars(select(Submission).where(Submission.round == "initial")).all()
     assert len(submissions) == 15 and all(s.bid_id for s in submissions)
     for submission in submissions:
         answers = {a.question_id: a.text for a in submission.answers}
@@ -62,9 +62,24 @@ def test_the_tenders_arrive_through_the_tender_box_with_answers_documents_and_co
     assert db.session.scalar(select(func.count()).select_from(SubmissionAttachment)) == 20
     box = db.session.scalar(select(TenderBox).where(TenderBox.round == "initial"))
     assert box.opened_at is not None and box.register_published_at is not None
-    assert len(box.register.split()) == db.session.scalar(select(func.count()).select_from(SubmissionReceipt)) == 15
+    assert len(box.register.split()) == db.session.scalar(select(func.count()).select_from(SubmissionReceipt)
+                                                          .where(SubmissionReceipt.round == "initial")) == 15
     procurement = db.session.scalar(select(Procurement).where(Procurement.reference == demo.REFERENCE))
     assert procurement.state == "draft"
+
+
+def test_the_selection_questionnaire_responses_arrive_through_their_tender_box_on_their_2022_days(ctx):
+    from tender.models import SQResponse, Submission, TenderBox
+
+    demo.load_demo("demo-password-2022")
+    responses = db.session.scalars(select(SQResponse).order_by(SQResponse.received_at)).all()
+    assert [r.supplier.name for r in responses] == demo.SUPPLIERS
+    assert [r.received_at.date().isoformat() for r in responses] == ["2022-05-03", "2022-05-04", "2022-05-05",
+                                                                      "2022-05-06"]
+    submissions = db.session.scalars(select(Submission).where(Submission.round == "sq")).all()
+    assert sorted(s.sq_response_id for s in submissions) == sorted(r.id for r in responses)
+    assert all(len(s.answers) == 7 for s in submissions)
+    assert db.session.scalar(select(TenderBox).where(TenderBox.round == "sq")).opened_at is not None
 
 
 def test_each_candidate_has_a_supplier_login_printed_with_the_password(ctx):
