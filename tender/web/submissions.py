@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tender.services.errors import InvalidRequest
@@ -26,6 +26,13 @@ officer_bp = Blueprint("tender_box", __name__, url_prefix="/procurements/<int:pr
 supplier_access.allow_blueprint("submissions_supplier")
 supplier_access.add_invitation_link("Your responses, receipts and the tender box register",
                                     "submissions_supplier.index", order=20)
+
+
+@bp.before_request
+def _suppliers_only():
+    """These pages are a supplier's own: staff are refused before a form or an upload is read (403, not 400)."""
+    if current_user.is_authenticated and not supplier_access.is_supplier(current_user):
+        abort(403)
 
 
 @bp.app_template_global("deadline_text")
