@@ -174,7 +174,10 @@ def run_tests(test_files: list[Path], finder: MutantFinder, stale: list[str], lo
             os.dup2(fd, 2)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             for name in stale:
-                sys.modules.pop(name, None)
+                old = sys.modules.pop(name, None)
+                package, _, attribute = name.rpartition(".")
+                if old is not None and getattr(sys.modules.get(package), attribute, None) is old:
+                    delattr(sys.modules[package], attribute)  # else `from package import name` finds the old one
             sys.meta_path.insert(0, finder)
             import pytest
             code = pytest.main([*PYTEST_ARGS, *map(str, test_files)])
