@@ -296,7 +296,7 @@ def test_intruder_count_is_never_below_the_listed_intruders():
 
 def test_rows_with_no_number_are_not_intruders():
     verifier = ChainVerifier(head=(1, "a" * 64))
-    assert not verifier.is_intruder("7") and not verifier.is_intruder(None)
+    assert verifier.is_intruder("7") is False and verifier.is_intruder(None) is False
     assert verifier.is_intruder(2) and verifier.intruder_count == 1 and verifier.last_row_seq == 2
     assert verifier.is_intruder(1) is False and verifier.last_row_seq == 2
 
