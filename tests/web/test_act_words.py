@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import (AwardLetter, Bid, Funder, LegalChallenge, Lot, Milestone, Notice, Procurement,
-                           SelectionLetter, SQResponse)
+                           SelectionLetter, SQResponse, Submission, SubmissionAttachment)
 from tender.services.procurement.definitions import definition_of
+from tender.services.submissions import rounds
 from tests.act_support import pcr_citations
 from tests.web.test_procurement_act_path import text_of, walk_to_live
 
@@ -65,6 +66,10 @@ def _values(pid: int, officer) -> dict[str, list]:
                                                     .where(LegalChallenge.procurement_id == pid))),
             "trigger": [t.trigger for t in definition_of(procurement).transitions],
             "fmt": ["mmd", "dot", "svg"],
+            "round_name": list(rounds.rounds_of(procurement)),  # the tender box and register of each round
+            "attachment_id": list(db.session.scalars(
+                select(SubmissionAttachment.id).join(Submission, Submission.id == SubmissionAttachment.submission_id)
+                .where(Submission.procurement_id == pid))),
         }
     return officer.read(read)
 
