@@ -174,7 +174,9 @@ def check_eligible(procurement: Procurement, round_: Round, supplier, *, import_
     """Refuse (404, so nothing leaks) a supplier not invited; refuse a tender from a candidate not shortlisted."""
     if not suppliers.is_invited(procurement.id, supplier.id):
         raise NotFound("There is no procurement with that number.")
-    if round_.per_lot and not importing(procurement, import_mode) and setup_rules.has_shortlist(definition_of(procurement)) and not db.session.scalar(
+    if not round_.per_lot or importing(procurement, import_mode):
+        return
+    if setup_rules.has_shortlist(definition_of(procurement)) and not db.session.scalar(
             select(SQResponse.id).where(SQResponse.procurement_id == procurement.id,
                                         SQResponse.supplier_id == supplier.id, SQResponse.decision == SHORTLISTED)):
         raise InvalidRequest("Your organisation is not shortlisted for this procurement, so it cannot tender.")
