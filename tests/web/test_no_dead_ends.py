@@ -6,7 +6,8 @@ the award decision before any recommendation; the award approved; the
 letters sent through Tender; the contract stage; live), and an open
 procedure taking tenders through Tender (before its deadline, with one
 supplier's draft and another's submitted tender; after it, with the tender
-box to open). At each, every demo role in turn, and a supplier where
+box to open), and a competitive procedure's selection questionnaire open to
+candidates. At each, every demo role in turn, and a supplier where
 suppliers take part, follows every link from the dashboard (the supplier's
 home) and the procurement's pages (and the GET forms that lead to a
 confirmation page), and presses every POST button it is offered, with the
@@ -103,8 +104,42 @@ def _taking_tenders(app, deadline_passed: bool) -> tuple[int, str]:
     return tender.procurement_id, tender.suppliers[0]
 
 
+SQ_QUESTIONS = ("EX1", "EX2", "EF1", "EF2", "TP1", "TP2", "TP3")  # the selection questionnaire's
+
+
+def _selection_open(app) -> tuple[int, str]:
+    """A competitive procedure with negotiation whose selection questionnaire is open, two suppliers invited,
+    one with its questionnaire submitted; returns the procurement id and the other supplier's e-mail."""
+    from datetime import date, datetime, timezone
+
+    from tender.models import Invitation, Supplier, User
+    from tender.services.submissions import drafting, submitting
+    from tests.helpers import CPN_TIMETABLE, make_procurement
+    from tests.submissions_support import make_supplier_user, user
+
+    _demo()
+    officer = db.session.scalar(select(User).where(User.email == DEMO_ROLES["procurement_officer"]))
+    procurement = make_procurement(timetable=CPN_TIMETABLE)
+    procurement.state, procurement.lead_officer_id = "sq_published", officer.id
+    emails = []
+    for name in ("Candidate One Ltd", "Candidate Two Ltd"):
+        supplier = Supplier(name=name)
+        db.session.add(supplier)
+        db.session.flush()
+        db.session.add(Invitation(procurement_id=procurement.id, supplier_id=supplier.id,
+                                  invited_at=datetime.now(timezone.utc), invited_by_id=officer.id))
+        db.session.commit()
+        emails.append(make_supplier_user(supplier).email)
+    app.config["TENDER_TODAY"] = date(2022, 5, 1)
+    draft = drafting.open_draft(user(emails[1]), procurement.id, "sq", 0)
+    drafting.save_answers(user(emails[1]), draft.id, {q: f"{q}: evidence." for q in SQ_QUESTIONS})
+    submitting.submit(user(emails[1]), draft.id)
+    return procurement.id, emails[0]
+
+
 STAGES = {
     "draft": lambda app, smtp: _demo(),
+    "selection questionnaire open": lambda app, smtp: _selection_open(app),
     "taking tenders": lambda app, smtp: _taking_tenders(app, deadline_passed=False),
     "tender deadline passed": lambda app, smtp: _taking_tenders(app, deadline_passed=True),
     "evaluation, panel to declare": lambda app, smtp: _panel_to_declare(),

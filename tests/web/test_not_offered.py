@@ -63,3 +63,32 @@ def test_the_moderator_is_offered_record_consensus_scores_once_an_evaluator_has_
         scoring.save_scores(pid, 1, "initial", bid_id, user(DEMO_ROLES["evaluator"]), sheet(3), True)
     page = _page(app, "moderator", url)
     assert re.search(ENABLED.format("Record consensus scores"), page) and 'id="nothing-to-agree"' not in page
+
+
+def test_a_supplier_is_offered_submit_only_once_every_question_is_answered_and_the_price_entered(app):
+    from tender.services.submissions import drafting
+    from tests.submissions_support import answers, open_tender, user as person
+
+    with app.app_context():
+        tender = open_tender(app=app)
+        draft = drafting.open_draft(person(tender.suppliers[0]), tender.procurement_id, "final", 1)
+        draft_id = draft.id
+    client = app.test_client()
+    assert login(client, tender.suppliers[0]).status_code == 302
+    url = f"/supplier/submissions/{draft_id}"
+
+    def page() -> str:
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    empty = page()
+    assert 'id="submit-refused"' in empty and "Answer every question before you submit" in empty
+    assert re.search(DISABLED.format("Submit your response"), empty) and 'id="submit-response"' not in empty
+    with app.app_context():
+        drafting.save_answers(person(tender.suppliers[0]), draft_id, answers())
+    assert "Enter your price in the price envelope before you submit" in page()
+    with app.app_context():
+        drafting.save_price(person(tender.suppliers[0]), draft_id, "100000")
+    complete = page()
+    assert 'id="submit-response"' in complete and 'id="submit-refused"' not in complete

@@ -18,7 +18,7 @@ from tender.services import clock
 from tender.services.accounts import authorise
 from tender.services.errors import NotFound
 from tender.services.submissions import reading, rounds, tender_box
-from tender.services.submissions.submitting import current_receipt
+from tender.services.submissions.submitting import current_receipt, why_incomplete
 from tender.services.use_case import get_procurement
 
 
@@ -79,6 +79,7 @@ class SubmissionView:
     deadline: datetime | None
     open: bool
     has_price: bool
+    submit_refusal: str | None = None  # why Submit would be refused now (an answer or the price missing)
 
 
 def supplier_submission(user, submission_id: int) -> SubmissionView:
@@ -93,7 +94,7 @@ def supplier_submission(user, submission_id: int) -> SubmissionView:
     return SubmissionView(submission, procurement, round_, submission.lot, rounds.questions(model),
                           {a.question_id: a.text for a in submission.answers}, reading.documents(submission),
                           current_receipt(submission), deadline, _is_open(procurement, round_, deadline, box),
-                          model.price is not None and submission.lot is not None)
+                          model.price is not None and submission.lot is not None, why_incomplete(submission))
 
 
 def own_receipt(user, submission_id: int) -> tuple[SubmissionView, SubmissionReceipt]:

@@ -48,6 +48,16 @@ def manifest_of(submission, procurement, supplier, price_commitment: str | None)
                               files=files, price_commitment=price_commitment)
 
 
+def why_incomplete(submission) -> str | None:
+    """Why the draft cannot be submitted yet (None: it can, as far as its content goes): the page asks this
+    to show its Submit button disabled with the reason, and submitting checks the same."""
+    try:
+        _check_complete(submission)
+    except InvalidRequest as refused:
+        return str(refused)
+    return None
+
+
 def _check_complete(submission) -> None:
     model = rounds.model_for_lot(submission.lot)
     answered = {a.question_id for a in submission.answers if a.text.strip()}
