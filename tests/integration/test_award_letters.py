@@ -129,8 +129,9 @@ def test_under_the_procurement_act_suppliers_get_assessment_summaries_with_expla
     text = " ".join(pdf_text(letters.document(pid, loser.id, officer)[1], tmp_path).split())
     assert "Assessment summary" in text and "section 50 of the Procurement Act 2023" in text
     assert "How each answer was assessed" in text
-    assert f"{loser.supplier.name} sets out a stepped model of care" in text  # its own explanation
-    assert "Winning tender: 4" in text and "Porchlight sets out a stepped model of care" in text
+    assert "Your tender sets out a stepped model of care" in text  # its own explanation, addressed to it
+    assert "Winning tender: 4" in text and "scored 1 point higher on the 0 to 4 scale" in text  # the advantage
+    assert "Porchlight sets out" not in text  # never the winner's notes (issue 19, part 4)
     assert "Why your tender was not the most advantageous tender" in text
     assert "8 working days beginning with the day we publish the contract award notice" in text
     procurement = db.session.get(Procurement, pid)

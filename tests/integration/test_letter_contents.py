@@ -141,7 +141,7 @@ def test_an_assessment_summary_states_every_item_of_regulation_31(ctx, smtp, tmp
     assert "Sub-totals and total for lot 1" in text
     assert "Quality 60.00 42.00 57.00" in text and "Social value 10.00 6.25 8.75" in text
     assert "Q1 Service model and clinical 13.50 18.00" in text  # a nested section's sub-total (title wraps)
-    assert "Shaw Trust sets out a stepped model of care" in text and "Total 100.00 77.00 95.02" in text
+    assert "Your tender sets out a stepped model of care" in text and "Total 100.00 77.00 95.02" in text
     assert "This assessment summary was sent electronically on" in text
 
 
