@@ -104,7 +104,8 @@ def test_the_installed_wheel_migrates_a_database_and_serves_styled_pages_and_eve
         "assert cpv.cpv_problem('45000000-7') is None\n"
         "print('ok')\n" % (str(site), tmp_path / "wheel.db", str(site))
     )
-    env = {**os.environ, "PYTHONPATH": str(site), "TENDER_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = {**os.environ, "PYTHONPATH": str(site), "TENDER_INSTANCE_PATH": str(tmp_path / "instance"),
+           "TENDER_SECRET_KEY": "a-key-as-production-sets-one"}  # production refuses to serve without one
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
