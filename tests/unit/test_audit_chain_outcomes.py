@@ -331,3 +331,12 @@ class _Action(enum.StrEnum):
 def test_text_of_a_str_subclass_is_hashed_as_the_text_itself():
     assert canonical_json(make_event(1, action=_Action.RECORDED, after={"kind": _Action.RECORDED})) == (
         canonical_json(make_event(1, action="score.recorded", after={"kind": "score.recorded"})))
+
+
+def test_integers_are_kept_exactly_to_the_largest_a_double_holds_both_ways():
+    largest = 2**53 - 1  # what jq (IEEE doubles) still prints exactly
+    for value in (largest, -largest):
+        assert f'"n":{value}'.encode() in canonical_json(make_event(1, after={"n": value}))
+    for value in (largest + 1, -largest - 1):
+        with pytest.raises(ValueError, match=f"^after.n: integer {value} is too large to be checked reliably"):
+            canonical_json(make_event(1, after={"n": value}))
