@@ -122,7 +122,7 @@ def preload(test_files: list[Path]) -> None:
     """Import the tests and all they use in this process, so forked children start with them loaded."""
     import tests.conftest  # noqa: F401 - imported for its side effects on sys.modules
     for path in test_files:
-        importlib.import_module(f"tests.unit.{path.stem}")
+        importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
 
 
 #: Modules that declare database tables or the app: reloading them in a child would declare them twice.
@@ -211,7 +211,7 @@ def killing_file(log: Path, tests: list[Path]) -> Path | None:
     """The test file whose failure ``-rf`` reported in the child's log."""
     text = log.read_text(encoding="utf-8", errors="replace")
     for test in tests:
-        if f"FAILED tests/unit/{test.name}::" in text:
+        if f"FAILED {test.relative_to(ROOT)}::" in text:
             return test
     return None
 
