@@ -59,7 +59,8 @@ def logins(names: list[str]) -> list[str]:
     for name in names:
         email = supplier_email(name)
         if db.session.scalar(select(User.id).where(User.email == email, User.supplier_id.is_not(None))):
-            lines.append(f"  {'Supplier':32} {email} ({name})")
+            # The e-mail last, as on the staff lines, so a line reads "role ... login" whatever the name's length.
+            lines.append(f"  {'Supplier, ' + name:32} {email}")
     return lines
 
 

@@ -320,8 +320,9 @@ def test_an_act_procurement_goes_from_draft_to_the_uk7_in_a_browser(live_app, br
     # Recording the recommendation before the conflicts assessment is revisited at award is refused.
     award = f"{base}/award"
     officer.follow(base, award)
-    officer.submit(f"{award}/lots/1/recommend", refused=True)
-    officer.refused("Revisit the conflicts assessment at award first")
+    # Not offered (no dead ends): the button is disabled and the service's own reason is shown beside it.
+    expect(officer.page.get_by_role("button", name="Record the recommendation for lot 1")).to_be_disabled()
+    expect(officer.page.locator(".app-not-offered")).to_contain_text("Revisit the conflicts assessment at award first")
     officer.follow(base, assessment)
     officer.submit(f"{assessment}/award-revisit", {"note": "The panel declared on the lot; nobody else joined."})
     officer.follow(base, award)

@@ -180,6 +180,7 @@ def test_error_links_kept_choices_confirmations_and_not_applicable_milestones_wi
     reviewer = new_page()
     log_in(reviewer, MORGAN)
     reviewer.get_by_role("link", name="Audit trail").click()
+    reviewer.get_by_label("Procurement reference").fill(REFERENCE)  # not the demo's procurement open for tenders
     reviewer.get_by_label("Action").select_option(label="Stage changed")
     reviewer.get_by_role("button", name="Filter").click()
     events = reviewer.locator(".app-audit-event")
