@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.web.browser_support import free_port
+from tests.web.browser_support import free_port, stop_process
 
 PROVIDER_DIR = Path(__file__).resolve().parent
 _INSTALLED = PROVIDER_DIR / "node_modules" / ".package-lock.json"
@@ -111,13 +111,7 @@ class OIDCProvider:
 
     def stop(self) -> None:
         """Stop node and wait for it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         if self._log is not None:
             self._log.close()
             self._log = None

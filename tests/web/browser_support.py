@@ -36,6 +36,17 @@ class LiveServerError(RuntimeError):
     """The demo could not be loaded or the server did not start."""
 
 
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Terminate a server the tests started (gracefully, then by force) and wait for it."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def free_port() -> int:
     """A TCP port nobody is listening on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -148,20 +159,8 @@ class LiveServer:
 
     def stop(self) -> None:
         """Terminate gunicorn and the worker (gracefully, then by force) and wait for them."""
-        if self.worker_process is not None and self.worker_process.poll() is None:
-            self.worker_process.terminate()
-            try:
-                self.worker_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.worker_process.kill()
-                self.worker_process.wait(timeout=10)
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.worker_process)
+        stop_process(self.process)
         if self._stderr_file is not None:
             self._stderr_file.close()
             self._stderr_file = None
