@@ -46,7 +46,8 @@ def test_every_action_the_product_records_is_declared_with_a_description():
     assert all(description and description[0].isupper() for description in audit_actions.ACTIONS.values())
 
 
-def test_the_audit_filter_finds_actions_by_words_from_their_description(ctx):
+def test_the_audit_filter_finds_exactly_the_declared_action_chosen(ctx):
+    """The page offers the declared actions as a list (issue 19): the filter matches one action, not a prefix."""
     from tender.services.audit.query import AuditFilter
 
     actor = audit.Actor.system("test")
@@ -55,10 +56,10 @@ def test_the_audit_filter_finds_actions_by_words_from_their_description(ctx):
     audit.record(actor, "award.approved", "procurement", 1)
     db.session.commit()
 
-    def found(words):
-        return sorted(set(db.session.scalars(AuditFilter(action=words).apply(select(AuditEvent.action)))))
+    def found(action):
+        return sorted(set(db.session.scalars(AuditFilter(action=action).apply(select(AuditEvent.action)))))
 
-    assert found("letter") == ["award.letter_emailed"]
-    assert found("Conflict of interest") == ["evaluation.conflict_declared"]
+    assert found("award.letter_emailed") == ["award.letter_emailed"]
     assert found("award.approved") == ["award.approved"]
+    assert found("award.letter") == [] and found("letter") == []  # no prefix or word matching
     assert found("100%_") == []  # LIKE wildcards are text here
