@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tender.demo import BIDDERS, REFERENCE, load_demo
 from tender.extensions import db
-from tender.models import AwardApproval, AwardRecommendation, Bid, LotClassification, Procurement, Supplier
+from tender.models import AwardApproval, AwardRecommendation, LotClassification, Procurement, Supplier
 from tests.evaluation_support import QUESTIONS, user
 from tests.helpers import PASSWORD
 

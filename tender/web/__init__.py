@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, g, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, flash, g, make_response, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import InternalServerError

@@ -82,8 +82,8 @@ def export():
     handle, path = tempfile.mkstemp(prefix="tender-audit-", suffix="." + fmt)
     os.close(handle)
     try:
-        result = audit_export.export(fmt, path, _filter(filters), audit.Actor.of(current_user, client_ip()),
-                                     user=current_user)
+        audit_export.export(fmt, path, _filter(filters), audit.Actor.of(current_user, client_ip()),
+                            user=current_user)
     except ServiceError as exc:
         os.unlink(path)
         return render_template("errors/error.html", title="The export could not be made", message=str(exc)), exc.status

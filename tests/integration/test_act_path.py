@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tender.domain import letters as letter_rules
 from tender.extensions import db
-from tender.models import AuditEvent, AwardRecommendation, Milestone, Procurement
+from tender.models import AuditEvent, Milestone, Procurement
 from tender.services.award import abnormally_low, recommendation, report, standstill
 from tender.services.award.documents import render_html
 from tender.services.errors import Blocked, InvalidRequest, NotAuthorised, ServiceError

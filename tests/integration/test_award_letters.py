@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tender.demo import BIDDERS
 from tender.extensions import db
-from tender.models import AuditEvent, AwardLetter, LetterDelivery, Procurement, Supplier
+from tender.models import AuditEvent, LetterDelivery, Procurement, Supplier
 from tender.services.award import letters
 from tests.evaluation_support import user
 from tests.letters_support import OFFICER, award_demo, send_now, supplier_email

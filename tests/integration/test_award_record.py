@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tender.domain import award as award_rules
 from tender.extensions import db
-from tender.models import AuditEvent, AwardApproval, AwardRecommendation, Bid, Procurement
+from tender.models import AuditEvent, AwardApproval, Bid, Procurement
 from tender.services.award import approval, recommendation
 from tender.services.errors import ConcurrentChange, InvalidRequest, NotAuthorised
 from tender.services.evaluation import envelope

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tender.demo import REFERENCE
-from tender.domain.ocds import EXTENSIONS, UK_EXTENSION
+from tender.domain.ocds import UK_EXTENSION
 from tender.extensions import db
 from tender.models import AuditEvent, Notice, Procurement
 from tender.services.errors import InvalidRequest, NotFound

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tender.domain.reminders import MilestoneDue
 from tender.extensions import db
-from tender.models import Milestone, Procurement, User
+from tender.models import Milestone, User
 from tender.models.milestone import CLOSED, NOT_APPLICABLE
 from tender.services import reminders
 from tests.helpers import make_procurement, make_user

@@ -10,6 +10,7 @@ raises ``LiveServerError`` carrying its stderr.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -34,6 +35,17 @@ _SCRUBBED = ("TENDER_TODAY", "TENDER_TEST_DATABASE_URL", "TENDER_DEMO_PASSWORD",
 
 class LiveServerError(RuntimeError):
     """The demo could not be loaded or the server did not start."""
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form, as a person would, and wait until the page says who is logged in."""
+    from playwright.sync_api import expect
+
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text(re.compile(r"^Logged in as "))).to_be_visible()
 
 
 def stop_process(process: subprocess.Popen | None) -> None:

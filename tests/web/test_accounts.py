@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tender.extensions import db
-from tender.models import AccountLink, AuditEvent, User, UserSession
+from tender.models import AccountLink, AuditEvent, User
 from tender.services import clock, jobs
 from tender.services.use_case import transaction
 from tests.helpers import PASSWORD, csrf_post, csrf_token, login, make_user

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import Bid, ModeratedScore
-from tests.evaluation_support import QUESTIONS, build_panel, sheet, user
+from tests.evaluation_support import build_panel, sheet, user
 from tests.helpers import PASSWORD, TEST_CONFIG, csrf_post, login
 from tests.integration.test_award_record import evaluated_panel
 

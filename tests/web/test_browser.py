@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browser_support import DEMO_PASSWORD
+from tests.web.browser_support import DEMO_PASSWORD, log_in
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -62,15 +62,6 @@ def page(new_context):
 
 
 # --------------------------------------------------------------------------- helpers
-
-def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the form and wait for the dashboard."""
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text(re.compile(r"^Logged in as "))).to_be_visible()
-
 
 def open_procurement(page) -> None:
     """From the dashboard, open the demo procurement."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.browser_support import (BIN_DIR, CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, LiveServer, LiveServerError,
-                                       free_port)
+                                       free_port, log_in)
 from tests.web.test_browser_pages import AXE_JS, Axe
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -59,14 +59,6 @@ def _link(smtp, to: str, path: str, seen: int = 0, timeout: float = 30.0) -> str
     raise AssertionError(f"no e-mail number {seen + 1} reached {to} within {timeout:.0f} s")
 
 
-def _log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text(re.compile(r"^Logged in as "))).to_be_visible()
-
-
 def _choose(page, password: str, button: str) -> None:
     page.get_by_label("New password", exact=True).fill(password)
     page.get_by_label("Confirm the new password").fill(password)
@@ -88,7 +80,7 @@ def test_invitation_password_change_reset_and_role_change_in_the_browser(databas
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         admin = browser.new_context(base_url=server.url, locale="en-GB", bypass_csp=True).new_page()
         admin.set_default_timeout(20_000)
-        _log_in(admin, ADMIN, ADMIN_PASSWORD)
+        log_in(admin, ADMIN, ADMIN_PASSWORD)
         admin.get_by_role("link", name="Users").click()
         expect(admin.get_by_role("heading", name="Users", level=1)).to_be_visible()
         expect(admin.locator("input[type=password]")).to_have_count(0)  # an administrator never sets one
@@ -116,7 +108,7 @@ def test_invitation_password_change_reset_and_role_change_in_the_browser(databas
         axe.check(person)
         _choose(person, FIRST, "Save password")
         expect(person.locator("body")).to_contain_text("Your password is saved. Log in with it now.")
-        _log_in(person, PERSON, FIRST)
+        log_in(person, PERSON, FIRST)
         expect(person.get_by_text(f"Logged in as {NAME} (Evaluator)")).to_be_visible()
 
         # Their own password, changed.
@@ -148,7 +140,7 @@ def test_invitation_password_change_reset_and_role_change_in_the_browser(databas
         expect(person.locator("body")).to_contain_text(
             "This link has already been used. Each link works once: ask for a new one.")
         axe.check(person)
-        _log_in(person, PERSON, THIRD)
+        log_in(person, PERSON, THIRD)
         expect(person.get_by_text(f"Logged in as {NAME} (Evaluator)")).to_be_visible()
 
         # The administrator makes them a moderator; their next page says so.

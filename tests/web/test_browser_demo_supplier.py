@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tender import demo_open
-from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, log_in
 from tests.web.test_browser_pages import AXE_JS, Axe
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -61,14 +61,6 @@ def _page(browser, base_url: str):
     return page
 
 
-def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def test_a_demo_supplier_tenders_for_the_open_procurement_as_the_readme_walks_it(database_url, tmp_path):
     from tests.submissions_support import PDF, QUESTIONS
 
@@ -85,7 +77,7 @@ def test_a_demo_supplier_tenders_for_the_open_procurement_as_the_readme_walks_it
         email = logins[0]
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = _page(browser, server.url)
-        _log_in(page, email)
+        log_in(page, email)
         expect(page.get_by_role("heading", name="Your organisation's procurements", level=1)).to_be_visible()
         page.locator("#invitations").get_by_role("link", name=demo_open.REFERENCE).first.click()
         axe.check(page)
@@ -122,7 +114,7 @@ def test_a_demo_supplier_tenders_for_the_open_procurement_as_the_readme_walks_it
     with _ServerOn(database_url, tmp_path / "later", deadline + timedelta(days=1)) as later, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = _page(browser, later.url)
-        _log_in(page, email)
+        log_in(page, email)
         page.locator("#invitations").get_by_role("link", name=demo_open.REFERENCE).first.click()
         page.get_by_role("link", name="Your responses, receipts and the tender box register").click()
         page.get_by_role("link", name=re.compile("tender box register for")).first.click()
@@ -131,7 +123,7 @@ def test_a_demo_supplier_tenders_for_the_open_procurement_as_the_readme_walks_it
         axe.check(page)
 
         officer = _page(browser, later.url)
-        _log_in(officer, OFFICER)
+        log_in(officer, OFFICER)
         officer.get_by_role("link", name=demo_open.REFERENCE).first.click()
         officer.locator("#tender-box-links").get_by_role("link").first.click()
         expect(officer.locator("#received")).to_have_text("1")

@@ -12,7 +12,6 @@ reports no violation.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import TEST_CONFIG
-from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, log_in
 from tests.web.test_browser_pages import AXE_JS, Axe
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -63,14 +63,6 @@ class _ServerAfterTheDeadline(LiveServer):
         return ""
 
 
-def _log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def test_a_supplier_drafts_attaches_submits_sees_its_receipt_and_finds_it_in_the_register(database_url, tmp_path):
     from tests.helpers import PASSWORD
     from tests.submissions_support import PDF, QUESTIONS
@@ -87,7 +79,7 @@ def test_a_supplier_drafts_attaches_submits_sees_its_receipt_and_finds_it_in_the
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(base_url=server.url, locale="en-GB", bypass_csp=True).new_page()
         page.set_default_timeout(30_000)
-        _log_in(page, email, PASSWORD)
+        log_in(page, email, PASSWORD)
         page.goto(f"/supplier/procurements/{procurement_id}/responses")
         axe.check(page)
         page.get_by_role("button", name=re.compile("Start your response")).first.click()
@@ -139,7 +131,7 @@ def test_a_supplier_drafts_attaches_submits_sees_its_receipt_and_finds_it_in_the
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(base_url=later.url, locale="en-GB", bypass_csp=True).new_page()
         page.set_default_timeout(30_000)
-        _log_in(page, email, PASSWORD)
+        log_in(page, email, PASSWORD)
         page.goto(f"/supplier/procurements/{procurement_id}/responses/final/register")
         expect(page.get_by_role("heading", name="Tender box register", level=1)).to_be_visible()
         expect(page.locator("#register")).to_contain_text("1 responses received")

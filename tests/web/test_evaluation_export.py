@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from tender.extensions import db
 from tender.models import AuditEvent, Lot
-from tender.services.evaluation import ranking as evaluation_ranking
 from tender.services.evaluation import envelope
 from tender.services.evaluation import scoring as evaluation_scoring
 from tests.evaluation_support import DEMO_MODEL, build_panel, sheet, user

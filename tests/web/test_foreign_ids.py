@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from tender.extensions import db
-from tender.models import (AuditEvent, AwardLetter, Bid, Funder, LegalChallenge, Lot, Milestone, Procurement,
+from tender.models import (AuditEvent, AwardLetter, Bid, Funder, Lot, Milestone, Procurement,
                            SQResponse, Supplier)
 from tests.clarifications_support import sweep_objects
 from tests.evaluation_support import DEMO_MODEL, user

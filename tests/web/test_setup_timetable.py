@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tender.extensions import db
-from tender.models import AuditEvent, Milestone, User
+from tender.models import AuditEvent, Milestone
 from tests.helpers import CPN_TIMETABLE, csrf_post, login, make_procurement, make_user
 
 
